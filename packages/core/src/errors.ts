@@ -1,0 +1,71 @@
+/** One field-level problem: where it is (`path`, dotted, `index` for batch position) and what is wrong. */
+export interface ErrorDetail {
+  index?: number;
+  path: string;
+  message: string;
+}
+
+/**
+ * Every error Trailmark raises on purpose carries a stable UPPER_SNAKE code.
+ * The server maps codes to HTTP statuses in exactly one place (apps/server/src/errors.ts).
+ */
+export const ErrorCode = {
+  VALIDATION_FAILED: 'VALIDATION_FAILED',
+  MALFORMED_JSON: 'MALFORMED_JSON',
+  PAYLOAD_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
+  UNKNOWN_ACTION: 'UNKNOWN_ACTION',
+  UNKNOWN_SOURCE: 'UNKNOWN_SOURCE',
+  UNKNOWN_FILTER: 'UNKNOWN_FILTER',
+  INVALID_FILTER: 'INVALID_FILTER',
+  INVALID_CURSOR: 'INVALID_CURSOR',
+  UNSUPPORTED_FORMAT: 'UNSUPPORTED_FORMAT',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  CSRF_REJECTED: 'CSRF_REJECTED',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  RANGE_NOT_SATISFIABLE: 'RANGE_NOT_SATISFIABLE',
+  RATE_LIMITED: 'RATE_LIMITED',
+  STORAGE_UNAVAILABLE: 'STORAGE_UNAVAILABLE',
+  STORAGE_REJECTED: 'STORAGE_REJECTED',
+  INTERNAL: 'INTERNAL',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class TrailmarkError extends Error {
+  readonly code: ErrorCode;
+  readonly details?: ErrorDetail[];
+  constructor(code: ErrorCode, message: string, details?: ErrorDetail[], options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TrailmarkError';
+    this.code = code;
+    if (details && details.length > 0) this.details = details;
+  }
+}
+
+export class ValidationError extends TrailmarkError {
+  constructor(message: string, details: ErrorDetail[], code: ErrorCode = ErrorCode.VALIDATION_FAILED) {
+    super(code, message, details);
+    this.name = 'ValidationError';
+  }
+}
+
+export class NotFoundError extends TrailmarkError {
+  constructor(message: string) {
+    super(ErrorCode.NOT_FOUND, message);
+    this.name = 'NotFoundError';
+  }
+}
+
+export class StorageError extends TrailmarkError {
+  constructor(message: string, options?: { cause?: unknown; code?: ErrorCode; details?: ErrorDetail[] }) {
+    super(options?.code ?? ErrorCode.STORAGE_UNAVAILABLE, message, options?.details, {
+      cause: options?.cause,
+    });
+    this.name = 'StorageError';
+  }
+}
+
+export function isTrailmarkError(error: unknown): error is TrailmarkError {
+  return error instanceof TrailmarkError;
+}

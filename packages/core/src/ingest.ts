@@ -1,0 +1,136 @@
+import { ErrorCode, type ErrorDetail, TrailmarkError, ValidationError } from './errors.ts';
+import { newEventId } from './ids.ts';
+import { isSecretKey, redactSecrets } from './redact.ts';
+import type { ActionRegistry } from './registry.ts';
+import { type AuditEvent, type Change, eventInputSchema, LIMITS, type RequestInfo } from './schema.ts';
+
+export interface IngestScope {
+  /** Tenant fixed by the credential; `undefined` for the operator, who must name it in each event. */
+  tenant?: string;
+  /** Source fixed by the credential, if the key is bound to one. */
+  source?: string;
+}
+
+const EARLIEST = Date.parse('2000-01-01T00:00:00Z');
+const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
+
+function zodPath(path: readonly PropertyKey[]): string {
+  return path.map((p) => String(p)).join('.');
+}
+
+/**
+ * Validates raw events and turns them into stored events, all or nothing:
+ * one bad event rejects the batch with every problem listed by index and path.
+ */
+export function prepareEvents(
+  inputs: readonly unknown[],
+  scope: IngestScope,
+  registry: ActionRegistry,
+  now: Date = new Date(),
+): AuditEvent[] {
+  const details: ErrorDetail[] = [];
+  let forbidden = false;
+  const receivedAt = now.toISOString();
+  const out: AuditEvent[] = [];
+  for (const [index, raw] of inputs.entries()) {
+    const parsed = eventInputSchema.safeParse(raw);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues.slice(0, 20)) {
+        details.push({ index, path: zodPath(issue.path) || '(event)', message: issue.message });
+      }
+      continue;
+    }
+    const input = parsed.data;
+    let tenant = scope.tenant;
+    if (scope.tenant === undefined) {
+      if (!input.tenant) {
+        details.push({ index, path: 'tenant', message: 'required when ingesting with the operator token' });
+        continue;
+      }
+      tenant = input.tenant;
+    } else if (input.tenant !== undefined && input.tenant !== scope.tenant) {
+      forbidden = true;
+      details.push({ index, path: 'tenant', message: 'does not match the tenant of the API key' });
+      continue;
+    }
+    if (scope.source !== undefined && input.source !== scope.source) {
+      forbidden = true;
+      details.push({ index, path: 'source', message: `this API key may only send source "${scope.source}"` });
+      continue;
+    }
+    const occurred = Date.parse(input.occurred_at);
+    if (occurred < EARLIEST || occurred > now.getTime() + MAX_FUTURE_MS) {
+      details.push({
+        index,
+        path: 'occurred_at',
+        message: 'must be after 2000-01-01 and at most 24 h in the future',
+      });
+      continue;
+    }
+    let definition: ReturnType<ActionRegistry['assertKnown']>;
+    try {
+      definition = registry.assertKnown(input.source, input.action, 'action', index);
+    } catch (error) {
+      if (error instanceof TrailmarkError && error.details) details.push(...error.details);
+      continue;
+    }
+    const { id, tenant: _bodyTenant, category, actor, request, changes, ...rest } = input;
+    const event: AuditEvent = {
+      id: id ?? newEventId(now.getTime()),
+      tenant: tenant as string,
+      ...rest,
+      ...((category ?? definition?.category) ? { category: category ?? definition?.category } : {}),
+      actor: actor.email ? { ...actor, email: actor.email.toLowerCase() } : actor,
+      ...(request ? { request: redactRequest(request) } : {}),
+      ...(changes ? { changes: changes.map(redactChange) } : {}),
+      occurred_at: new Date(occurred).toISOString(),
+      received_at: receivedAt,
+    };
+    const size = Buffer.byteLength(JSON.stringify(event), 'utf8');
+    if (size > LIMITS.eventBytes) {
+      details.push({
+        index,
+        path: '(event)',
+        message: `serialized size ${size} exceeds ${LIMITS.eventBytes} bytes`,
+      });
+      continue;
+    }
+    out.push(event);
+  }
+  if (details.length > 0) {
+    const onlyUnknownActions = details.every((d) => d.message.startsWith('unknown action'));
+    const code = forbidden
+      ? ErrorCode.FORBIDDEN
+      : onlyUnknownActions
+        ? ErrorCode.UNKNOWN_ACTION
+        : ErrorCode.VALIDATION_FAILED;
+    const failed = new Set(details.map((d) => d.index)).size;
+    throw new ValidationError(
+      `${failed} of ${inputs.length} event(s) rejected; nothing was stored`,
+      details.slice(0, 100),
+      code,
+    );
+  }
+  return out;
+}
+
+/** Platform safety net: secrets in bodies are masked even when a plugin forgot to; the paths are recorded. */
+function redactRequest(request: RequestInfo): RequestInfo {
+  if (request.request_body === undefined && request.response_body === undefined) return request;
+  const out: RequestInfo = { ...request };
+  const paths = new Set(request.redacted_paths ?? []);
+  for (const key of ['request_body', 'response_body'] as const) {
+    if (request[key] === undefined) continue;
+    const masked = redactSecrets(request[key], { base: `/${key}` });
+    out[key] = masked.value;
+    for (const p of masked.paths) paths.add(p);
+  }
+  if (paths.size > 0) out.redacted_paths = [...paths];
+  return out;
+}
+
+function redactChange(change: Change): Change {
+  const leaf = change.field.split(/[./]/).pop() ?? change.field;
+  if (!isSecretKey(leaf)) return change;
+  return { field: change.field, redacted: true };
+}

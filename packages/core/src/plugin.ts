@@ -1,0 +1,102 @@
+import type { z } from 'zod';
+import type { ActionDefinition } from './registry.ts';
+import type { RetentionPeriod } from './retention.ts';
+import type { AuditEvent, EventInput } from './schema.ts';
+
+/** A mapper's output: a normalized event minus what only the platform decides (tenant, received_at). */
+export type MappedEvent = Omit<EventInput, 'tenant'>;
+
+export interface SourcePluginDefinition<Native = unknown> {
+  /** Stable id; it becomes every event's `source`. Lower case, digits and dashes. */
+  id: string;
+  name: string;
+  description?: string;
+  /** Every action the source emits, each declared once. */
+  actions: readonly ActionDefinition[];
+  /** Schema of the product's own payload, accepted at `POST /v1/sources/{id}/events`. */
+  nativeSchema?: z.ZodType<Native>;
+  /** Pure: one native payload in, one or more normalized events out. No I/O, no clock, no randomness. */
+  map?: (native: Native) => MappedEvent | MappedEvent[];
+  /** Default retention for this source's events; tenants may override it. */
+  retention?: RetentionPeriod;
+  /** Accept actions not in `actions` (for sources whose vocabulary is open-ended). */
+  allowCustomActions?: boolean;
+  /** Believable demo activity as native payloads, ingested through the real path (map, validate, store). */
+  demo?: (options: DemoOptions) => Iterable<DemoRecord<Native>>;
+}
+
+export interface DemoOptions {
+  /** Same seed, same data: demos and benchmarks are reproducible. */
+  seed: number;
+  /** How many native payloads to produce (a payload may map to more than one event). */
+  count: number;
+  /** Activity is spread over [now - days, now]. */
+  now: Date;
+  days: number;
+  /** Tenants to spread activity over. */
+  tenants: readonly string[];
+}
+
+export interface DemoRecord<Native> {
+  tenant: string;
+  native: Native;
+}
+
+export interface SourcePlugin<Native = unknown> extends SourcePluginDefinition<Native> {
+  readonly kind: 'source';
+}
+
+export function defineSourcePlugin<Native>(definition: SourcePluginDefinition<Native>): SourcePlugin<Native> {
+  return { kind: 'source', ...definition };
+}
+
+/** Turns a stream of events into bytes of one file format. Encoders are incremental: memory stays constant. */
+export interface ExportEncoder {
+  /** Text written before the first row (CSV header, JSON array opening). */
+  header(): string;
+  /** Encodes a batch of events; returns the text to append. */
+  encode(events: readonly AuditEvent[]): string;
+  /** Text written after the last row. */
+  footer(): string;
+}
+
+export interface ExportEncoderOptions {
+  /** Prefix a UTF-8 byte order mark so spreadsheet apps detect the encoding. */
+  bom?: boolean;
+  /** Resolves an action's human label (from the registry). */
+  label?: (source: string, action: string) => string;
+}
+
+export interface ExportFormat {
+  /** Value of `format=` in the export API. */
+  id: string;
+  name: string;
+  contentType: string;
+  extension: string;
+  createEncoder(options: ExportEncoderOptions): ExportEncoder;
+}
+
+export interface ExportPlugin {
+  readonly kind: 'export';
+  id: string;
+  name: string;
+  formats: readonly ExportFormat[];
+}
+
+export function defineExportPlugin(definition: Omit<ExportPlugin, 'kind'>): ExportPlugin {
+  return { kind: 'export', ...definition };
+}
+
+/** Called after events are durable; failures are logged and never undo or delay the acknowledgement. */
+export interface StreamPlugin {
+  readonly kind: 'stream';
+  id: string;
+  name: string;
+  afterIngest(events: readonly AuditEvent[]): void | Promise<void>;
+}
+
+export function defineStreamPlugin(definition: Omit<StreamPlugin, 'kind'>): StreamPlugin {
+  return { kind: 'stream', ...definition };
+}
+
+export type TrailmarkPlugin = SourcePlugin<never> | SourcePlugin | ExportPlugin | StreamPlugin;
