@@ -1,0 +1,135 @@
+import {
+  type AuditEvent,
+  type EventFilter,
+  eventSearchText,
+  freeTextTerms,
+  pathPrefixes,
+} from '@trailmark/core';
+
+/**
+ * Every exact-match filter is answered by one FTS5 index of "key tokens" (`_<field code><hash>`),
+ * because FTS5 segments are written append-style: one inverted index costs far less per insert than
+ * a B-tree per filter (measured here: 5 secondary indexes cut raw inserts from ~95k to ~10k events/s).
+ * Key tokens contain `_`, which free-text words never do, so the two vocabularies cannot collide.
+ * Hash collisions (53 bits) are harmless: candidates are re-checked with eventMatchesFilter.
+ */
+const FIELD = {
+  tenant: 't',
+  source: 's',
+  action: 'a',
+  actor: 'u',
+  workspace: 'w',
+  result: 'r',
+  request: 'q',
+  ip: 'i',
+  targetType: 'y',
+  targetId: 'd',
+  targetRef: 'f',
+  path: 'p',
+  pathPrefix: 'x',
+} as const;
+
+/** cyrb53: a fast, well-mixed 53-bit string hash (public domain). */
+function hash53(input: string): string {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < input.length; i++) {
+    const ch = input.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
+  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
+  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
+}
+
+export function keyToken(field: keyof typeof FIELD, value: string): string {
+  return `_${FIELD[field]}${hash53(value)}`;
+}
+
+/** 16-bit tiebreak within one millisecond, derived from the event's identity so retries land on the same slot. */
+export function slotOf(tenant: string, id: string): number {
+  const h = hash53(`${tenant}\u0000${id}`);
+  return Number.parseInt(h.slice(-4), 36) & 0xffff;
+}
+
+/** The text indexed for one event: key tokens, then free-text words. */
+export function indexTextOf(event: AuditEvent, actionLabel: string | undefined): string {
+  const tokens = new Set<string>();
+  tokens.add(keyToken('tenant', event.tenant));
+  tokens.add(keyToken('source', event.source));
+  tokens.add(keyToken('action', event.action));
+  tokens.add(keyToken('actor', event.actor.id));
+  if (event.actor.email) tokens.add(keyToken('actor', event.actor.email));
+  if (event.workspace) tokens.add(keyToken('workspace', event.workspace.id));
+  tokens.add(keyToken('result', event.outcome.result));
+  if (event.request?.id) tokens.add(keyToken('request', event.request.id));
+  if (event.client?.ip) tokens.add(keyToken('ip', event.client.ip));
+  for (const t of event.targets) {
+    tokens.add(keyToken('targetType', t.type));
+    if (t.id !== undefined) {
+      tokens.add(keyToken('targetId', t.id));
+      tokens.add(keyToken('targetRef', `${t.type}:${t.id}`));
+    }
+    for (const p of [t.path, t.previous_path]) {
+      if (p === undefined) continue;
+      tokens.add(keyToken('path', p));
+      for (const prefix of pathPrefixes(p)) tokens.add(keyToken('pathPrefix', prefix));
+    }
+  }
+  for (const word of eventSearchText(event, actionLabel)) tokens.add(word);
+  return [...tokens].join(' ');
+}
+
+const quote = (token: string) => `"${token}"`;
+const anyOf = (tokens: string[]) =>
+  tokens.length === 1 ? quote(tokens[0]) : `(${tokens.map(quote).join(' OR ')})`;
+
+/** Builds the FTS5 MATCH expression for a filter, or `undefined` when no indexed field is constrained. */
+export function matchExpression(filter: EventFilter): string | undefined {
+  const groups: string[] = [];
+  const add = (field: keyof typeof FIELD, values: readonly string[] | undefined) => {
+    if (values && values.length > 0) groups.push(anyOf(values.map((v) => keyToken(field, v))));
+  };
+  add('tenant', filter.tenant);
+  add('source', filter.source);
+  add('action', filter.action);
+  add(
+    'actor',
+    filter.actor?.flatMap((a) => (a.includes('@') ? [a, a.toLowerCase()] : [a])),
+  );
+  add('workspace', filter.workspace);
+  add('result', filter.result);
+  add('request', filter.request_id);
+  add('ip', filter.ip);
+  if (filter.target_id && filter.target_type) {
+    add(
+      'targetRef',
+      filter.target_type.flatMap((type) => filter.target_id!.map((id) => `${type}:${id}`)),
+    );
+  } else {
+    add('targetType', filter.target_type);
+    add('targetId', filter.target_id);
+  }
+  add('path', filter.target_path);
+  if (filter.target_path_prefix) {
+    const p = filter.target_path_prefix.replace(/(.)\/+$/, '$1');
+    if (p !== '/') add('pathPrefix', [p]);
+  }
+  if (filter.target_any) {
+    const tokens = [
+      ...filter.target_any.refs.map((r) => keyToken('targetRef', r)),
+      ...filter.target_any.paths.map((p) => keyToken('path', p)),
+    ];
+    // An empty key set matches nothing, never everything.
+    groups.push(tokens.length > 0 ? anyOf(tokens) : quote('_none'));
+  }
+  if (filter.q) {
+    const terms = freeTextTerms(filter.q);
+    for (const term of terms) groups.push(`${quote(term)}*`);
+  }
+  // Tenant alone is still an index lookup worth doing; an empty group list means "scan by time".
+  return groups.length > 0 ? groups.join(' AND ') : undefined;
+}

@@ -1,0 +1,88 @@
+import type { AuditEvent } from '@trailmark/core';
+
+/** Deterministic PRNG (mulberry32) so the contract data set is the same on every adapter and every run. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const CONTRACT_TENANTS = ['acme', 'globex'] as const;
+export const BASE_TIME = Date.parse('2026-03-01T00:00:00.000Z');
+
+const ACTIONS = [
+  ['file-transfer', 'file.uploaded'],
+  ['file-transfer', 'file.downloaded'],
+  ['file-transfer', 'file.deleted'],
+  ['file-transfer', 'share_link.accessed'],
+  ['media-library', 'file.renamed'],
+  ['media-library', 'file.tags_added'],
+  ['central-config', 'url_endpoint.updated'],
+] as const;
+const USERS = [
+  { id: 'u-ana', name: 'Ana Lima', email: 'ana@acme.test' },
+  { id: 'u-bo', name: 'Bo Chen', email: 'bo@acme.test' },
+  { id: 'u-cy', name: 'Cy Okafor', email: 'cy@acme.test' },
+  { id: 'u-dee', name: 'Dee Novak', email: 'dee@acme.test' },
+];
+const WORKSPACES = [
+  { id: 'ws-brand', name: 'Brand Campaign' },
+  { id: 'ws-legal', name: 'Legal Review' },
+  { id: 'ws-ops', name: 'Operations' },
+];
+const FOLDERS = ['/forest', '/forest/pines', '/ocean', '/assignments/cs101'];
+const RESULTS = ['success', 'success', 'success', 'denied', 'failure', 'error'] as const;
+const IPS = ['203.0.113.7', '198.51.100.23', '2001:db8::1', '192.0.2.44'];
+
+/**
+ * ~240 events over two tenants and three sources, every filterable field populated with a few
+ * repeated values, each event at a distinct millisecond so the expected order is unambiguous.
+ */
+export function contractEvents(count = 240, seed = 42): AuditEvent[] {
+  const rand = seededRandom(seed);
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)];
+  const events: AuditEvent[] = [];
+  for (let i = 0; i < count; i++) {
+    const tenant = CONTRACT_TENANTS[i % 5 === 0 ? 1 : 0];
+    const [source, action] = pick(ACTIONS);
+    const user = pick(USERS);
+    const folder = pick(FOLDERS);
+    const fileNo = Math.floor(rand() * 12);
+    const occurred = new Date(BASE_TIME + i * 3_600_000 + Math.floor(rand() * 1000)).toISOString();
+    const targets: AuditEvent['targets'] = [
+      {
+        type: 'file',
+        id: `f-${fileNo}`,
+        name: `report-${fileNo}.pdf`,
+        path: `${folder}/report-${fileNo}.pdf`,
+      },
+    ];
+    if (action === 'share_link.accessed') targets.push({ type: 'share_link', id: `link-${fileNo % 3}` });
+    const apiKeyActor = rand() < 0.1;
+    events.push({
+      id: `evt_contract_${String(i).padStart(4, '0')}`,
+      tenant,
+      source,
+      action,
+      source_action: action.toUpperCase().replace('.', '_'),
+      category: 'content',
+      occurred_at: occurred,
+      received_at: occurred,
+      actor: apiKeyActor
+        ? { type: 'api_key', id: 'key-ci-uploader', credential: { type: 'api_key', id: 'key-ci-uploader' } }
+        : { type: 'user', id: user.id, name: user.name, email: user.email },
+      targets,
+      outcome: { result: pick(RESULTS) },
+      workspace: pick(WORKSPACES),
+      client: { ip: pick(IPS), device: { kind: 'browser' }, geo: { country_code: 'DE' } },
+      request: { id: `req-${i % 40}`, method: 'POST', endpoint: '/v1/files' },
+      metadata: { seq: i },
+    });
+  }
+  return events;
+}

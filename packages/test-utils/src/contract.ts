@@ -1,0 +1,391 @@
+import {
+  type AuditEvent,
+  assetHistoryFilter,
+  type EventFilter,
+  eventMatchesFilter,
+  type FacetField,
+  iterateEvents,
+  type StoragePort,
+  TrailmarkError,
+} from '@trailmark/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BASE_TIME, contractEvents } from './contract-data.ts';
+
+export interface StorageContractOptions {
+  name: string;
+  /** A fresh, empty, initialized store. */
+  create: () => Promise<StoragePort>;
+  /** Tests to skip, each with the reason printed in the test name. */
+  skip?: Record<string, string>;
+}
+
+const byNewest = (a: AuditEvent, b: AuditEvent) =>
+  Date.parse(b.occurred_at) - Date.parse(a.occurred_at) || (a.id < b.id ? 1 : -1);
+
+/** Reads every page of a filter and returns the ids in the order the store gave them. */
+async function allIds(storage: StoragePort, filter: EventFilter, pageSize = 50): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const page of iterateEvents(storage, filter, pageSize)) ids.push(...page.map((e) => e.id));
+  return ids;
+}
+
+function lifecycle(tenant: string, idSuffix: string, offsetMinutes: number): AuditEvent[] {
+  // Distinct timestamps everywhere: the expected order must not depend on an adapter's tiebreak.
+  const at = (h: number) =>
+    new Date(BASE_TIME - 86_400_000 * 30 + h * 3_600_000 + offsetMinutes * 60_000).toISOString();
+  const base = {
+    tenant,
+    source: 'media-library',
+    actor: { type: 'user' as const, id: 'u-ana', email: 'ana@acme.test' },
+    outcome: { result: 'success' as const },
+  };
+  return [
+    {
+      ...base,
+      id: `evt_life_1${idSuffix}`,
+      action: 'file_version.created',
+      occurred_at: at(1),
+      received_at: at(1),
+      targets: [{ type: 'file', id: 'f-tree', path: '/forest/tree.png', name: 'tree.png' }],
+    },
+    {
+      ...base,
+      id: `evt_life_2${idSuffix}`,
+      action: 'file.renamed',
+      occurred_at: at(2),
+      received_at: at(2),
+      targets: [{ type: 'file', id: 'f-tree', path: '/forest/oak.png', previous_path: '/forest/tree.png' }],
+    },
+    {
+      ...base,
+      id: `evt_life_3${idSuffix}`,
+      action: 'file.moved',
+      occurred_at: at(3),
+      received_at: at(3),
+      targets: [
+        { type: 'file', id: 'f-tree', path: '/archive/oak.png', previous_path: '/forest/oak.png' },
+        { type: 'folder', id: 'd-archive', path: '/archive', role: 'parent' },
+      ],
+    },
+    {
+      ...base,
+      id: `evt_life_4${idSuffix}`,
+      action: 'file.deleted',
+      occurred_at: at(4),
+      received_at: at(4),
+      targets: [{ type: 'file', id: 'f-tree', path: '/archive/oak.png' }],
+    },
+    {
+      ...base,
+      id: `evt_life_5${idSuffix}`,
+      action: 'file_version.created',
+      occurred_at: at(5),
+      received_at: at(5),
+      targets: [{ type: 'file', id: 'f-other', path: '/archive/other.png' }],
+    },
+  ];
+}
+
+/**
+ * The storage contract: every adapter must pass it unchanged. The expected answers come from
+ * `eventMatchesFilter`, the reference semantics in core, evaluated over the same data set.
+ */
+export function runStorageContract(options: StorageContractOptions): void {
+  const skip = options.skip ?? {};
+  const test = (name: string, fn: () => Promise<void>) =>
+    skip[name] ? it.skip(`${name} (skipped: ${skip[name]})`, fn) : it(name, fn, 60_000);
+
+  describe(`storage contract: ${options.name}`, () => {
+    let storage: StoragePort;
+    const data = contractEvents();
+    const history = [...lifecycle('acme', '', 0), ...lifecycle('globex', '_g', 30)];
+    const all = [...data, ...history];
+    const expected = (filter: EventFilter) =>
+      all
+        .filter((e) => eventMatchesFilter(e, filter))
+        .sort(byNewest)
+        .map((e) => e.id);
+
+    beforeAll(async () => {
+      storage = await options.create();
+      const first = await storage.append(data.slice(0, 100));
+      expect(first.inserted).toHaveLength(100);
+      await Promise.all([storage.append(data.slice(100, 170)), storage.append(data.slice(170))]);
+      await storage.append(history);
+    }, 120_000);
+
+    afterAll(async () => {
+      await storage?.close();
+    });
+
+    test('append stores every event and get returns it unchanged', async () => {
+      expect(await storage.count({})).toBe(all.length);
+      const sample = data[17];
+      expect(await storage.get(sample.id, [sample.tenant])).toEqual(sample);
+      expect(await storage.get('evt_does_not_exist')).toBeNull();
+    });
+
+    test('appending the same ids again is idempotent and reports duplicates', async () => {
+      const again = await storage.append(data.slice(0, 10));
+      expect(again.inserted).toEqual([]);
+      expect(again.duplicates.sort()).toEqual(
+        data
+          .slice(0, 10)
+          .map((e) => e.id)
+          .sort(),
+      );
+      const twiceInOneCall = await storage.append([history[0], history[0]]);
+      expect(twiceInOneCall.inserted).toEqual([]);
+      expect(await storage.count({})).toBe(all.length);
+    });
+
+    test('the same id in two tenants is two events', async () => {
+      const twin: AuditEvent = { ...data[1], tenant: 'initech' };
+      const result = await storage.append([twin]);
+      expect(result.inserted).toEqual([twin.id]);
+      expect(await storage.get(twin.id, ['initech'])).toEqual(twin);
+      expect((await storage.get(twin.id, [data[1].tenant]))?.tenant).toBe(data[1].tenant);
+      await storage.purge({ tenant: 'initech', source: twin.source, before: '2100-01-01T00:00:00Z' });
+      expect(await storage.get(twin.id, ['initech'])).toBeNull();
+    });
+
+    test('events come newest first, unfiltered', async () => {
+      const page = await storage.search({}, { limit: 30 });
+      const times = page.data.map((e) => Date.parse(e.occurred_at));
+      expect(times).toEqual([...times].sort((a, b) => b - a));
+      expect(page.data.map((e) => e.id)).toEqual(expected({}).slice(0, 30));
+      expect(page.next_cursor).not.toBeNull();
+    });
+
+    const single: [string, EventFilter][] = [
+      ['tenant', { tenant: ['globex'] }],
+      ['source', { source: ['central-config'] }],
+      ['action', { action: ['file.deleted'] }],
+      ['action list', { action: ['file.deleted', 'file.renamed'] }],
+      ['actor by id', { actor: ['u-bo'] }],
+      ['actor by email', { actor: ['cy@acme.test'] }],
+      ['actor by email, any case', { actor: ['CY@Acme.test'] }],
+      ['api key actor', { actor: ['key-ci-uploader'] }],
+      ['workspace', { workspace: ['ws-legal'] }],
+      ['target_type', { target_type: ['share_link'] }],
+      ['target_id', { target_id: ['f-3'] }],
+      ['target_type + target_id', { target_type: ['share_link'], target_id: ['link-1'] }],
+      ['target_path', { target_path: ['/forest/report-4.pdf'] }],
+      ['target_path (previous path)', { target_path: ['/forest/tree.png'] }],
+      ['target_path_prefix', { target_path_prefix: '/forest' }],
+      ['target_path_prefix, nested', { target_path_prefix: '/assignments/cs101/' }],
+      ['request_id', { request_id: ['req-7'] }],
+      ['result', { result: ['denied'] }],
+      ['result list', { result: ['failure', 'error'] }],
+      ['ip v4', { ip: ['203.0.113.7'] }],
+      ['ip v6', { ip: ['2001:db8::1'] }],
+      ['q: actor name word', { q: 'okafor' }],
+      ['q: file name prefix', { q: 'report-1' }],
+      ['q: email', { q: 'dee@acme.test' }],
+      ['from', { from: new Date(BASE_TIME + 100 * 3_600_000).toISOString() }],
+      ['to', { to: new Date(BASE_TIME + 50 * 3_600_000).toISOString() }],
+      [
+        'from + to',
+        {
+          from: new Date(BASE_TIME + 20 * 3_600_000).toISOString(),
+          to: new Date(BASE_TIME + 90 * 3_600_000).toISOString(),
+        },
+      ],
+    ];
+    for (const [name, filter] of single) {
+      test(`filter alone: ${name}`, async () => {
+        const want = expected(filter);
+        expect(want.length).toBeGreaterThan(0);
+        expect(want.length).toBeLessThan(all.length);
+        expect(await allIds(storage, filter)).toEqual(want);
+        expect(await storage.count(filter)).toBe(want.length);
+      });
+    }
+
+    const combined: [string, EventFilter][] = [
+      [
+        'tenant + action + actor',
+        { tenant: ['acme'], action: ['file.uploaded', 'file.downloaded'], actor: ['u-ana'] },
+      ],
+      [
+        'tenant + workspace + time window',
+        {
+          tenant: ['acme'],
+          workspace: ['ws-brand'],
+          from: new Date(BASE_TIME + 30 * 3_600_000).toISOString(),
+          to: new Date(BASE_TIME + 200 * 3_600_000).toISOString(),
+        },
+      ],
+      [
+        'source + result + ip',
+        { source: ['file-transfer'], result: ['success'], ip: ['198.51.100.23', '192.0.2.44'] },
+      ],
+      [
+        'target_path_prefix + action + q',
+        { target_path_prefix: '/forest', action: ['file.deleted', 'file.uploaded'], q: 'report' },
+      ],
+      [
+        'share link accesses in one tenant',
+        { tenant: ['acme'], target_type: ['share_link'], target_id: ['link-0'] },
+      ],
+      ['request id + tenant', { tenant: ['acme'], request_id: ['req-3', 'req-4'] }],
+    ];
+    for (const [name, filter] of combined) {
+      test(`filters combined: ${name}`, async () => {
+        const want = expected(filter);
+        expect(want.length).toBeGreaterThan(0);
+        expect(await allIds(storage, filter, 7)).toEqual(want);
+      });
+    }
+
+    test('a filter that matches nothing returns an empty page', async () => {
+      const page = await storage.search({ tenant: ['acme'], actor: ['nobody@nowhere.test'] }, { limit: 10 });
+      expect(page).toEqual({ data: [], next_cursor: null });
+    });
+
+    test("tenant isolation: one tenant never sees another tenant's events", async () => {
+      const acme = await allIds(storage, { tenant: ['acme'] }, 100);
+      const acmeSet = new Set(all.filter((e) => e.tenant === 'acme').map((e) => e.id));
+      expect(acme.length).toBe(acmeSet.size);
+      expect(acme.every((id) => acmeSet.has(id))).toBe(true);
+      const globexEvent = data.find((e) => e.tenant === 'globex')!;
+      expect(await storage.get(globexEvent.id, ['acme'])).toBeNull();
+      const leaked = await storage.search(
+        { tenant: ['acme'], workspace: [globexEvent.workspace!.id], actor: [globexEvent.actor.id] },
+        { limit: 1000 },
+      );
+      expect(leaked.data.every((e) => e.tenant === 'acme')).toBe(true);
+      const facet = await storage.facet({ tenant: ['acme'] }, 'action', 50);
+      expect(facet.reduce((n, b) => n + b.count, 0)).toBe(acmeSet.size);
+    });
+
+    test('pagination is stable while new events arrive', async () => {
+      // A tenant of its own, so the other tests' expectations stay untouched.
+      const own = data.slice(0, 40).map((e, i) => ({ ...e, id: `evt_page_${i}`, tenant: 'umbrella' }));
+      await storage.append(own);
+      const filter: EventFilter = { tenant: ['umbrella'] };
+      const want = [...own].sort(byNewest).map((e) => e.id);
+      const first = await storage.search(filter, { limit: 9 });
+      const newer: AuditEvent[] = Array.from({ length: 5 }, (_, i) => ({
+        ...own[0],
+        id: `evt_page_new_${i}`,
+        occurred_at: new Date(Date.now() - i * 1000).toISOString(),
+      }));
+      await storage.append(newer);
+      const seen = first.data.map((e) => e.id);
+      let cursor = first.next_cursor;
+      while (cursor) {
+        const page = await storage.search(filter, { limit: 9, cursor });
+        seen.push(...page.data.map((e) => e.id));
+        cursor = page.next_cursor;
+      }
+      expect(seen).toEqual(want);
+      const fresh = await storage.search(filter, { limit: 5 });
+      expect(fresh.data.map((e) => e.id)).toEqual(newer.map((e) => e.id));
+      const removed = await Promise.all(
+        [...new Set(own.map((e) => e.source))].map((source) =>
+          storage.purge({ tenant: 'umbrella', source, before: '2100-01-01T00:00:00Z' }),
+        ),
+      );
+      expect(removed.reduce((a, b) => a + b, 0)).toBe(own.length + newer.length);
+    });
+
+    test('a malformed cursor is rejected with INVALID_CURSOR', async () => {
+      await expect(storage.search({}, { limit: 5, cursor: 'not-a-cursor!' })).rejects.toMatchObject({
+        code: 'INVALID_CURSOR',
+      });
+      const forged = Buffer.from(JSON.stringify({ v: 1, p: 'nope' })).toString('base64url');
+      const error = await storage.search({}, { limit: 5, cursor: forged }).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TrailmarkError);
+    });
+
+    const facetFields: FacetField[] = ['action', 'actor', 'workspace', 'source', 'result', 'target_type'];
+    for (const field of facetFields) {
+      test(`facet counts by ${field}`, async () => {
+        const filter: EventFilter = { tenant: ['acme'], from: new Date(BASE_TIME).toISOString() };
+        const matching = all.filter((e) => eventMatchesFilter(e, filter));
+        const counts = new Map<string, number>();
+        for (const e of matching) {
+          const values =
+            field === 'action'
+              ? [e.action]
+              : field === 'actor'
+                ? [e.actor.id]
+                : field === 'workspace'
+                  ? e.workspace
+                    ? [e.workspace.id]
+                    : []
+                  : field === 'source'
+                    ? [e.source]
+                    : field === 'result'
+                      ? [e.outcome.result]
+                      : [...new Set(e.targets.map((t) => t.type))];
+          for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+        }
+        const buckets = await storage.facet(filter, field, 100);
+        expect(Object.fromEntries(buckets.map((b) => [b.value, b.count]))).toEqual(
+          Object.fromEntries(counts),
+        );
+        const sorted = buckets.map((b) => b.count);
+        expect(sorted).toEqual([...sorted].sort((a, b) => b - a));
+        if (field === 'actor') expect(buckets.find((b) => b.value === 'u-ana')?.label).toBe('Ana Lima');
+        if (field === 'workspace')
+          expect(buckets.find((b) => b.value === 'ws-legal')?.label).toBe('Legal Review');
+      });
+    }
+
+    test('history follows an asset across rename, move and delete, by path or by id', async () => {
+      const lifeIds = ['evt_life_4', 'evt_life_3', 'evt_life_2', 'evt_life_1'];
+      for (const asset of [
+        { target_path: '/forest/tree.png' },
+        { target_path: '/archive/oak.png' },
+        { target_type: 'file', target_id: 'f-tree' },
+      ]) {
+        const filter = await assetHistoryFilter(storage, { tenant: ['acme'] }, asset);
+        expect(await allIds(storage, filter)).toEqual(lifeIds);
+      }
+      const deletions = await storage.search(
+        {
+          ...(await assetHistoryFilter(storage, { tenant: ['acme'] }, { target_path: '/forest/tree.png' })),
+          action: ['file.deleted'],
+        },
+        { limit: 10 },
+      );
+      expect(deletions.data.map((e) => e.id)).toEqual(['evt_life_4']);
+      const other = await assetHistoryFilter(
+        storage,
+        { tenant: ['globex'] },
+        { target_path: '/forest/tree.png' },
+      );
+      expect(await allIds(storage, other)).toEqual([
+        'evt_life_4_g',
+        'evt_life_3_g',
+        'evt_life_2_g',
+        'evt_life_1_g',
+      ]);
+    });
+
+    test('partitions lists every tenant and source present', async () => {
+      const parts = (await storage.partitions()).map((p) => `${p.tenant}/${p.source}`);
+      for (const e of all) expect(parts).toContain(`${e.tenant}/${e.source}`);
+    });
+
+    test('retention purge deletes exactly one partition before the cut-off, in batches', async () => {
+      const before = new Date(BASE_TIME + 120 * 3_600_000).toISOString();
+      const doomed = all.filter(
+        (e) => e.tenant === 'acme' && e.source === 'file-transfer' && e.occurred_at < before,
+      );
+      expect(doomed.length).toBeGreaterThan(3);
+      const total = await storage.count({});
+      const deleted = await storage.purge({ tenant: 'acme', source: 'file-transfer', before, batchSize: 3 });
+      expect(deleted).toBe(doomed.length);
+      expect(await storage.count({})).toBe(total - doomed.length);
+      for (const e of doomed.slice(0, 5)) expect(await storage.get(e.id, ['acme'])).toBeNull();
+      const survivors = await allIds(storage, { tenant: ['globex'], source: ['file-transfer'] });
+      expect(survivors.length).toBe(
+        all.filter((e) => e.tenant === 'globex' && e.source === 'file-transfer').length,
+      );
+      expect(await storage.purge({ tenant: 'acme', source: 'file-transfer', before })).toBe(0);
+    });
+  });
+}

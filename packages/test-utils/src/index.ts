@@ -1,0 +1,3 @@
+export * from './contract.ts';
+export * from './contract-data.ts';
+export * from './plugin-kit.ts';
