@@ -1,0 +1,105 @@
+import { z } from 'zod';
+
+/** The product's own action names, as they appear in its audit log and webhooks. */
+export const FILE_TRANSFER_NATIVE_ACTIONS = [
+  'UPLOAD',
+  'DOWNLOAD',
+  'PREVIEW',
+  'DELETE',
+  'SHARE',
+  'SHARE_UPDATE',
+  'ACCESS',
+  'PASSWORD_ATTEMPT',
+  'EXPIRE',
+  'REVOKE',
+  'INVITE',
+  'REMOVE',
+  'ROLE_CHANGE',
+  'PERMISSION_CHANGE',
+  'BLOCKED',
+] as const;
+export type FileTransferNativeAction = (typeof FILE_TRANSFER_NATIVE_ACTIONS)[number];
+
+export const BLOCK_REASONS = [
+  'permission_denied',
+  'ip_blocked',
+  'domain_not_allowed',
+  'link_expired',
+] as const;
+
+const id = z.string().regex(/^[A-Za-z0-9_-]{1,60}$/);
+
+/**
+ * One audit-log entry as the file-transfer service delivers it (REST API page or webhook body).
+ * "User" is either an email (`user`) or an API key identifier (`api_key`); neither means an
+ * anonymous share-link visitor, or the service itself for `EXPIRE`.
+ */
+export const fileTransferNativeSchema = z.object({
+  event_id: id,
+  /** UTC, e.g. `2026-04-14T10:32:15Z`. */
+  timestamp: z.iso.datetime({ offset: true }),
+  action: z.enum(FILE_TRANSFER_NATIVE_ACTIONS),
+  user: z
+    .object({ id: z.string().min(1).optional(), email: z.email(), name: z.string().min(1).optional() })
+    .optional(),
+  api_key: z
+    .object({ id: z.string().min(1), name: z.string().min(1).optional(), owner_email: z.email().optional() })
+    .optional(),
+  file: z
+    .object({
+      id: z.string().min(1),
+      name: z.string().min(1),
+      size: z.number().int().nonnegative().optional(),
+      path: z.string().startsWith('/').optional(),
+      mime_type: z.string().min(1).optional(),
+      /** Region the file is stored in (data residency). */
+      storage_region: z.string().min(1).optional(),
+    })
+    .optional(),
+  share_link: z
+    .object({
+      id: z.string().min(1),
+      url: z.url().optional(),
+      expires_at: z.iso.datetime({ offset: true }).optional(),
+      password_protected: z.boolean().optional(),
+      allowed_domains: z.array(z.string().min(1)).optional(),
+    })
+    .optional(),
+  /** The member an INVITE / REMOVE / ROLE_CHANGE / PERMISSION_CHANGE is about. */
+  member: z
+    .object({
+      email: z.email(),
+      role: z.string().min(1).optional(),
+      previous_role: z.string().min(1).optional(),
+      folder: z.string().startsWith('/').optional(),
+      permission: z.string().min(1).optional(),
+      previous_permission: z.string().min(1).optional(),
+    })
+    .optional(),
+  /** Client IP at the time of access. */
+  ip: z.union([z.ipv4(), z.ipv6()]).optional(),
+  country_code: z
+    .string()
+    .regex(/^[A-Z]{2}$/)
+    .optional(),
+  country: z.string().min(1).optional(),
+  city: z.string().min(1).optional(),
+  /** Which server (region) handled the request, e.g. `eu-central-2`. */
+  region: z.string().min(1),
+  device: z.enum(['browser', 'cli', 'sdk', 'api']),
+  user_agent: z.string().min(1).optional(),
+  result: z.enum(['success', 'denied', 'error']),
+  /** Why a request was denied or failed, e.g. `permission_denied`, `invalid_password`. */
+  reason: z
+    .string()
+    .regex(/^[a-z][a-z0-9_]{0,63}$/)
+    .optional(),
+  message: z.string().min(1).optional(),
+  /** For BLOCKED entries: the action that was attempted, when the service knows it. */
+  attempted_action: z.enum(FILE_TRANSFER_NATIVE_ACTIONS).exclude(['BLOCKED']).optional(),
+  /** Password attempt counter on a protected share link. */
+  attempt: z.number().int().positive().optional(),
+  workspace: z.object({ id: z.string().min(1), name: z.string().min(1) }),
+});
+
+export type FileTransferNative = z.infer<typeof fileTransferNativeSchema>;
