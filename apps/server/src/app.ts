@@ -1,0 +1,75 @@
+import { ErrorCode, IdPrefix, TrailmarkError, newId } from '@trailmark/core';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { requestId } from 'hono/request-id';
+import { routePath } from 'hono/route';
+import { secureHeaders } from 'hono/secure-headers';
+import { authenticate } from './auth.ts';
+import type { AppEnv } from './context.ts';
+import type { AppDeps } from './deps.ts';
+import { errorBody, handleError } from './errors.ts';
+import { openApiDocument } from './openapi.ts';
+import { adminRoutes } from './routes/admin.ts';
+import { eventRoutes } from './routes/events.ts';
+import { exportRoutes } from './routes/exports.ts';
+import { queryRoutes } from './routes/query.ts';
+import { sourceRoutes } from './routes/sources.ts';
+
+/** Builds the HTTP app from its dependencies; tests call `app.request()` on it with a temp-file store. */
+export function createApp(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+
+  app.use(
+    requestId({
+      headerName: 'X-Request-Id',
+      generator: () => newId(IdPrefix.request),
+    }),
+  );
+  app.use(secureHeaders());
+  app.use(async (c, next) => {
+    c.set('logger', deps.logger.child({ request_id: c.get('requestId') }));
+    const started = performance.now();
+    await next();
+    const route = routePath(c);
+    const labels = { method: c.req.method, route };
+    deps.metrics.httpRequests.inc({ ...labels, status: String(c.res.status) });
+    deps.metrics.httpDuration.observe(labels, (performance.now() - started) / 1000);
+  });
+  app.onError(handleError);
+  app.notFound((c) => c.json(errorBody(c, ErrorCode.NOT_FOUND, `no route ${c.req.method} ${c.req.path}`), 404));
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    try {
+      await deps.storage.ping();
+      return c.json({ status: 'ready', storage: deps.storage.name });
+    } catch (err) {
+      c.get('logger').warn({ err }, 'storage not ready');
+      return c.json(errorBody(c, ErrorCode.STORAGE_UNAVAILABLE, 'storage is not reachable'), 503);
+    }
+  });
+  app.get('/metrics', async (c) => {
+    c.header('Content-Type', deps.metrics.registry.contentType);
+    return c.body(await deps.metrics.registry.metrics());
+  });
+  app.get('/v1/openapi.json', (c) => c.json(openApiDocument(deps)));
+
+  const v1 = new Hono<AppEnv>();
+  v1.use(
+    bodyLimit({
+      maxSize: deps.bodyLimitBytes,
+      onError: () => {
+        throw new TrailmarkError(ErrorCode.PAYLOAD_TOO_LARGE, `request body exceeds ${deps.bodyLimitBytes} bytes`);
+      },
+    }),
+  );
+  v1.use(authenticate(deps));
+  v1.route('/', eventRoutes(deps));
+  v1.route('/', sourceRoutes(deps));
+  v1.route('/', queryRoutes(deps));
+  v1.route('/', exportRoutes(deps));
+  v1.route('/', adminRoutes(deps));
+  app.route('/v1', v1);
+  return app;
+}
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,119 @@
+import { SCOPES, type Scope } from '@trailmark/core';
+import { Command, InvalidArgumentError } from 'commander';
+import { seedDemo } from './demo.ts';
+import { loadConfig } from './env.ts';
+import { createApiKey, parseCreateKey, publicKey } from './keys.ts';
+import { runRetention } from './retention.ts';
+import { buildDeps, startServer } from './server.ts';
+
+function scopesOption(value: string): Scope[] {
+  const scopes = value.split(',').map((s) => s.trim());
+  const bad = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
+  if (bad.length > 0) throw new InvalidArgumentError(`unknown scope(s) ${bad.join(', ')}; use ${SCOPES.join(', ')}`);
+  return scopes as Scope[];
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('a whole number');
+  return n;
+}
+
+const program = new Command()
+  .name('trailmark')
+  .description('Trailmark: self-hosted audit logs. Reads its settings from the environment (see README).')
+  .showHelpAfterError();
+
+program
+  .command('serve')
+  .description('start the HTTP API (seeds demo data on a new data directory unless TRAILMARK_DEMO=off)')
+  .action(async () => {
+    const running = await startServer(loadConfig());
+    const stop = async (signal: string) => {
+      console.log(`${signal} received, finishing in-flight writes...`);
+      await running.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void stop('SIGINT'));
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+  });
+
+const keys = program.command('keys').description('manage API keys');
+keys
+  .command('create')
+  .requiredOption('--tenant <tenant>', 'tenant the key is bound to')
+  .requiredOption('--name <name>', 'what the key is for')
+  .requiredOption('--scopes <list>', `comma-separated: ${SCOPES.join(',')}`, scopesOption)
+  .option('--source <source>', 'restrict ingest to one source')
+  .description('create a key; it is printed once and stored hashed')
+  .action(async (opts: { tenant: string; name: string; scopes: Scope[]; source?: string }) => {
+    const deps = await buildDeps(loadConfig());
+    const created = createApiKey(deps.control, parseCreateKey(opts));
+    console.log(JSON.stringify(created, null, 2));
+    console.error('Store the key now: it cannot be shown again.');
+    await deps.storage.close();
+  });
+keys
+  .command('list')
+  .option('--tenant <tenant>')
+  .description('list keys (never the secrets)')
+  .action(async (opts: { tenant?: string }) => {
+    const deps = await buildDeps(loadConfig());
+    console.log(JSON.stringify(deps.control.listApiKeys(opts.tenant).map(publicKey), null, 2));
+    await deps.storage.close();
+  });
+keys
+  .command('revoke <id>')
+  .description('revoke a key; requests with it fail from now on')
+  .action(async (id: string) => {
+    const deps = await buildDeps(loadConfig());
+    const ok = deps.control.revokeApiKey(id, new Date().toISOString());
+    console.log(ok ? `revoked ${id}` : `no active key ${id}`);
+    await deps.storage.close();
+    if (!ok) process.exitCode = 1;
+  });
+
+program
+  .command('retention')
+  .description('retention policy')
+  .command('run')
+  .description('purge events past their retention now and print what was deleted')
+  .action(async () => {
+    const deps = await buildDeps(loadConfig());
+    console.log(JSON.stringify(await runRetention(deps), null, 2));
+    await deps.storage.close();
+  });
+
+program
+  .command('demo')
+  .description('seed realistic demo events through the ingest path')
+  .option('--events <n>', 'how many events', positiveInt, 200_000)
+  .option('--days <n>', 'spread over the last N days', positiveInt, 180)
+  .option('--seed <n>', 'random seed', positiveInt, 7)
+  .action(async (opts: { events: number; days: number; seed: number }) => {
+    const deps = await buildDeps(loadConfig());
+    const started = Date.now();
+    const result = await seedDemo(deps, opts);
+    console.log(`stored ${result.stored} events in ${((Date.now() - started) / 1000).toFixed(1)}s`, result.bySource);
+    await deps.storage.close();
+  });
+
+program
+  .command('backup <destination>')
+  .description('online, consistent copy of the embedded event and control databases (safe while running)')
+  .action(async (destination: string) => {
+    const { backupSqlite } = await import('./backup.ts');
+    await backupSqlite(loadConfig(), destination);
+  });
+
+program
+  .command('migrate')
+  .description('copy every event from the embedded store to OpenSearch, with progress, then verify counts')
+  .requiredOption('--to <target>', 'only "opensearch"')
+  .option('--batch <n>', 'events per batch', positiveInt, 1000)
+  .action(async (opts: { to: string; batch: number }) => {
+    const { migrateCommand } = await import('./migrate-command.ts');
+    process.exitCode = await migrateCommand(loadConfig(), opts);
+  });
+
+await program.parseAsync(process.argv);

@@ -1,0 +1,13 @@
+import type { ApiKeyRecord } from '@trailmark/core';
+import type { Logger } from 'pino';
+
+/** Who is calling: the operator token (all tenants, all scopes) or a tenant-bound API key. */
+export type Principal = { kind: 'operator' } | { kind: 'api_key'; key: ApiKeyRecord };
+
+export interface AppEnv {
+  Variables: {
+    requestId: string;
+    logger: Logger;
+    principal: Principal;
+  };
+}

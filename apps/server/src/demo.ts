@@ -1,0 +1,84 @@
+import type { MappedEvent, SourcePlugin } from '@trailmark/core';
+import type { AppDeps } from './deps.ts';
+
+export const DEMO_TENANTS = ['acme', 'globex', 'initech'] as const;
+
+/** Share of demo activity per source: file transfer and media edits are the busiest streams. */
+const WEIGHTS: Record<string, number> = {
+  'file-transfer': 0.4,
+  'media-library': 0.3,
+  'generation-billing': 0.2,
+  'central-config': 0.1,
+};
+
+export interface DemoOptions {
+  events: number;
+  days?: number;
+  seed?: number;
+  now?: Date;
+  onProgress?: (stored: number) => void;
+}
+
+/**
+ * Seeds believable activity through the real ingest path: each plugin's demo generator yields native
+ * payloads, the plugin maps them, and deps.ingest validates and stores them exactly as the HTTP routes do.
+ */
+export async function seedDemo(deps: AppDeps, options: DemoOptions): Promise<{ stored: number; bySource: Record<string, number> }> {
+  const sources = [...deps.plugins.sources.values()].filter((p): p is SourcePlugin & Required<Pick<SourcePlugin, 'demo' | 'map'>> =>
+    Boolean(p.demo && p.map),
+  );
+  const totalWeight = sources.reduce((n, s) => n + (WEIGHTS[s.id] ?? 0.1), 0);
+  const bySource: Record<string, number> = {};
+  let stored = 0;
+  let failure: unknown;
+  const inFlight = new Set<Promise<void>>();
+  const submit = (tenant: string, batch: MappedEvent[]) => {
+    const p = deps
+      .ingest(
+        batch.map((e) => ({ ...e, tenant })),
+        { tenant },
+      )
+      .then((r) => {
+        stored += r.accepted;
+        options.onProgress?.(stored);
+      })
+      .catch((error: unknown) => {
+        failure ??= error;
+      })
+      .finally(() => inFlight.delete(p));
+    inFlight.add(p);
+    return p;
+  };
+  for (const [i, source] of sources.entries()) {
+    const count = Math.round((options.events * (WEIGHTS[source.id] ?? 0.1)) / totalWeight);
+    const batches = new Map<string, MappedEvent[]>();
+    let produced = 0;
+    for (const record of source.demo({
+      seed: (options.seed ?? 7) + i,
+      count,
+      now: options.now ?? new Date(),
+      days: options.days ?? 180,
+      tenants: DEMO_TENANTS,
+    })) {
+      const mapped = source.map(record.native);
+      const list = Array.isArray(mapped) ? mapped : [mapped];
+      produced += list.length;
+      const batch = batches.get(record.tenant) ?? [];
+      batch.push(...list);
+      batches.set(record.tenant, batch);
+      if (batch.length >= 1000) {
+        batches.set(record.tenant, []);
+        // Several batches in flight let the store group-commit them, as concurrent clients would.
+        if (inFlight.size >= 8) await Promise.race(inFlight);
+        void submit(record.tenant, batch);
+      }
+      if (produced >= count) break;
+    }
+    for (const [tenant, batch] of batches) if (batch.length > 0) void submit(tenant, batch);
+    await Promise.all(inFlight);
+    bySource[source.id] = produced;
+  }
+  await Promise.all(inFlight);
+  if (failure) throw failure;
+  return { stored, bySource };
+}

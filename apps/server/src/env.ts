@@ -1,0 +1,85 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+/** The only place the process environment is read. Everything else receives a typed Config. */
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('0.0.0.0'),
+  TRAILMARK_DATA_DIR: z.string().default('./data'),
+  TRAILMARK_ADMIN_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+  TRAILMARK_DEMO: z.enum(['on', 'off']).default('on'),
+  TRAILMARK_DEMO_EVENTS: z.coerce.number().int().min(0).default(200_000),
+  TRAILMARK_STORAGE: z.enum(['sqlite', 'opensearch']).default('sqlite'),
+  TRAILMARK_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
+  TRAILMARK_RETENTION_INTERVAL_MINUTES: z.coerce.number().int().min(0).default(60),
+  TRAILMARK_EXPORT_TTL_HOURS: z.coerce.number().int().min(1).default(24),
+  OPENSEARCH_URL: z.string().url().optional(),
+  OPENSEARCH_USERNAME: z.string().optional(),
+  OPENSEARCH_PASSWORD: z.string().optional(),
+  OPENSEARCH_TLS_REJECT_UNAUTHORIZED: z.enum(['true', 'false']).default('true'),
+  OPENSEARCH_CA_FILE: z.string().optional(),
+  OPENSEARCH_INDEX_PREFIX: z.string().default('trailmark'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  adminToken?: string;
+  /** True when no admin token was configured and one was generated for this run. */
+  adminTokenGenerated: boolean;
+  demo: boolean;
+  demoEvents: number;
+  storage: 'sqlite' | 'opensearch';
+  bodyLimitBytes: number;
+  retentionIntervalMinutes: number;
+  exportTtlHours: number;
+  opensearch?: {
+    url: string;
+    username?: string;
+    password?: string;
+    rejectUnauthorized: boolean;
+    caFile?: string;
+    indexPrefix: string;
+  };
+  logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid environment:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  if (e.TRAILMARK_STORAGE === 'opensearch' && !e.OPENSEARCH_URL) {
+    throw new Error('invalid environment:\n  OPENSEARCH_URL: required when TRAILMARK_STORAGE=opensearch');
+  }
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    dataDir: resolve(e.TRAILMARK_DATA_DIR),
+    ...(e.TRAILMARK_ADMIN_TOKEN ? { adminToken: e.TRAILMARK_ADMIN_TOKEN } : {}),
+    adminTokenGenerated: false,
+    demo: e.TRAILMARK_DEMO === 'on',
+    demoEvents: e.TRAILMARK_DEMO_EVENTS,
+    storage: e.TRAILMARK_STORAGE,
+    bodyLimitBytes: e.TRAILMARK_BODY_LIMIT_BYTES,
+    retentionIntervalMinutes: e.TRAILMARK_RETENTION_INTERVAL_MINUTES,
+    exportTtlHours: e.TRAILMARK_EXPORT_TTL_HOURS,
+    ...(e.OPENSEARCH_URL
+      ? {
+          opensearch: {
+            url: e.OPENSEARCH_URL,
+            ...(e.OPENSEARCH_USERNAME ? { username: e.OPENSEARCH_USERNAME } : {}),
+            ...(e.OPENSEARCH_PASSWORD ? { password: e.OPENSEARCH_PASSWORD } : {}),
+            rejectUnauthorized: e.OPENSEARCH_TLS_REJECT_UNAUTHORIZED === 'true',
+            ...(e.OPENSEARCH_CA_FILE ? { caFile: e.OPENSEARCH_CA_FILE } : {}),
+            indexPrefix: e.OPENSEARCH_INDEX_PREFIX,
+          },
+        }
+      : {}),
+    logLevel: e.LOG_LEVEL,
+  };
+}

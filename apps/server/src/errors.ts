@@ -1,0 +1,55 @@
+import { ErrorCode, type ErrorDetail, TrailmarkError } from '@trailmark/core';
+import type { Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { AppEnv } from './context.ts';
+
+/** The one place error codes become HTTP statuses. */
+const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
+  VALIDATION_FAILED: 400,
+  MALFORMED_JSON: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  UNKNOWN_ACTION: 422,
+  UNKNOWN_SOURCE: 404,
+  UNKNOWN_FILTER: 400,
+  INVALID_FILTER: 400,
+  INVALID_CURSOR: 400,
+  UNSUPPORTED_FORMAT: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  CSRF_REJECTED: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  RANGE_NOT_SATISFIABLE: 416,
+  RATE_LIMITED: 429,
+  STORAGE_UNAVAILABLE: 503,
+  STORAGE_REJECTED: 502,
+  INTERNAL: 500,
+};
+
+export function statusOf(code: ErrorCode): ContentfulStatusCode {
+  return STATUS[code];
+}
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; request_id: string; details?: ErrorDetail[] };
+}
+
+export function errorBody(c: Context<AppEnv>, code: ErrorCode, message: string, details?: ErrorDetail[]): ErrorBody {
+  return { error: { code, message, request_id: c.get('requestId'), ...(details ? { details } : {}) } };
+}
+
+/** Hono's onError: typed errors map to their status; anything else is a logged 500 with no internals leaked. */
+export function handleError(error: Error, c: Context<AppEnv>): Response {
+  if (error instanceof TrailmarkError) {
+    const status = statusOf(error.code);
+    if (status >= 500) c.get('logger')?.error({ err: error, cause: error.cause }, error.message);
+    if (error.code === ErrorCode.UNAUTHENTICATED) c.header('WWW-Authenticate', 'Bearer realm="trailmark"');
+    return c.json(errorBody(c, error.code, error.message, error.details), status);
+  }
+  c.get('logger')?.error({ err: error }, 'unhandled error');
+  return c.json(errorBody(c, ErrorCode.INTERNAL, 'internal error; see the server log for this request id'), 500);
+}
+
+export function fail(code: ErrorCode, message: string, details?: ErrorDetail[]): never {
+  throw new TrailmarkError(code, message, details);
+}

@@ -1,0 +1,108 @@
+import { ErrorCode, TENANT_PATTERN, TrailmarkError, ValidationError } from '@trailmark/core';
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { principalLabel, requireOperator, requireScope } from '../auth.ts';
+import type { AppEnv, Principal } from '../context.ts';
+import type { AppDeps } from '../deps.ts';
+import { readJson } from '../http.ts';
+import { createApiKey, parseCreateKey, publicKey } from '../keys.ts';
+import { runRetention } from '../retention.ts';
+
+const settingsSchema = z.strictObject({ max_export_rows: z.number().int().min(1).nullable().optional() });
+
+/** Admin keys manage their own tenant; the operator manages all. */
+function assertTenantAdmin(principal: Principal, tenant: string): void {
+  if (principal.kind === 'api_key' && principal.key.tenant !== tenant) {
+    throw new TrailmarkError(ErrorCode.FORBIDDEN, 'an admin key manages its own tenant only', [
+      { path: 'tenant', message: `this key belongs to tenant "${principal.key.tenant}"` },
+    ]);
+  }
+}
+
+export function adminRoutes(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+
+  app.post('/admin/api-keys', async (c) => {
+    const principal = requireScope(c, 'admin');
+    const input = parseCreateKey(await readJson(c));
+    assertTenantAdmin(principal, input.tenant);
+    const created = createApiKey(deps.control, input);
+    await deps.audit(input.tenant, {
+      action: 'api_key.created',
+      actor: principalLabel(principal),
+      targets: [{ type: 'api_key', id: created.id, name: created.name }],
+      outcome: { result: 'success' },
+      metadata: { scopes: created.scopes.join(','), prefix: created.prefix },
+    });
+    return c.json(created, 201);
+  });
+
+  app.get('/admin/api-keys', (c) => {
+    const principal = requireScope(c, 'admin');
+    const tenant = principal.kind === 'api_key' ? principal.key.tenant : c.req.query('tenant');
+    return c.json({ data: deps.control.listApiKeys(tenant).map(publicKey) });
+  });
+
+  app.delete('/admin/api-keys/:id', async (c) => {
+    const principal = requireScope(c, 'admin');
+    const key = deps.control.getApiKey(c.req.param('id'));
+    if (!key || (principal.kind === 'api_key' && key.tenant !== principal.key.tenant)) {
+      throw new TrailmarkError(ErrorCode.NOT_FOUND, `no API key "${c.req.param('id')}"`);
+    }
+    const revoked = deps.control.revokeApiKey(key.id, new Date().toISOString());
+    if (revoked) {
+      await deps.audit(key.tenant, {
+        action: 'api_key.revoked',
+        actor: principalLabel(principal),
+        targets: [{ type: 'api_key', id: key.id, name: key.name }],
+        outcome: { result: 'success' },
+      });
+    }
+    return c.json(publicKey(deps.control.getApiKey(key.id)!));
+  });
+
+  app.get('/admin/tenants/:tenant/settings', (c) => {
+    const principal = requireScope(c, 'admin');
+    const tenant = c.req.param('tenant');
+    assertTenantAdmin(principal, tenant);
+    return c.json({ tenant, settings: deps.control.getTenantSettings(tenant) });
+  });
+
+  app.put('/admin/tenants/:tenant/settings', async (c) => {
+    const principal = requireScope(c, 'admin');
+    const tenant = c.req.param('tenant');
+    if (!TENANT_PATTERN.test(tenant)) throw new ValidationError('invalid tenant', [{ path: 'tenant', message: 'invalid id' }]);
+    assertTenantAdmin(principal, tenant);
+    const parsed = settingsSchema.safeParse(await readJson(c));
+    if (!parsed.success) {
+      throw new ValidationError(
+        'invalid settings',
+        parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message })),
+      );
+    }
+    const settings = {
+      ...(parsed.data.max_export_rows ? { max_export_rows: parsed.data.max_export_rows } : {}),
+    };
+    deps.control.setTenantSettings(tenant, settings);
+    await deps.audit(tenant, {
+      action: 'tenant_settings.updated',
+      actor: principalLabel(principal),
+      targets: [{ type: 'tenant', id: tenant }],
+      outcome: { result: 'success' },
+      changes: [{ field: 'max_export_rows', after: settings.max_export_rows ?? null }],
+    });
+    return c.json({ tenant, settings });
+  });
+
+  app.get('/admin/retention/runs', (c) => {
+    requireOperator(c);
+    return c.json({ data: deps.control.listRetentionRuns(50), policy: deps.plugins.retention });
+  });
+
+  app.post('/admin/retention/run', async (c) => {
+    requireOperator(c);
+    return c.json(await runRetention(deps), 200);
+  });
+
+  return app;
+}

@@ -1,0 +1,43 @@
+import { ErrorCode, TrailmarkError, parseEventFilter, parseLimit } from '@trailmark/core';
+import { Hono } from 'hono';
+import { requireScope, tenantScope } from '../auth.ts';
+import type { AppEnv } from '../context.ts';
+import type { AppDeps } from '../deps.ts';
+import { asBatch, pageParams, readJson } from '../http.ts';
+
+export function eventRoutes(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+
+  app.post('/events', async (c) => {
+    const principal = requireScope(c, 'ingest');
+    const items = asBatch(await readJson(c));
+    const scope =
+      principal.kind === 'operator'
+        ? {}
+        : { tenant: principal.key.tenant, ...(principal.key.source ? { source: principal.key.source } : {}) };
+    const result = await deps.ingest(items, scope);
+    return c.json(result, result.accepted > 0 ? 201 : 200);
+  });
+
+  app.get('/events', async (c) => {
+    requireScope(c, 'read');
+    const { params, limit, cursor } = pageParams(c);
+    const filter = parseEventFilter(params);
+    const tenant = tenantScope(c, filter.tenant);
+    const page = await deps.storage.search(
+      { ...filter, ...(tenant ? { tenant } : {}) },
+      { limit: parseLimit(limit), ...(cursor ? { cursor } : {}) },
+    );
+    return c.json(page);
+  });
+
+  app.get('/events/:id', async (c) => {
+    requireScope(c, 'read');
+    const tenant = tenantScope(c, c.req.queries('tenant'));
+    const event = await deps.storage.get(c.req.param('id'), tenant);
+    if (!event) throw new TrailmarkError(ErrorCode.NOT_FOUND, `no event with id "${c.req.param('id')}"`);
+    return c.json(event);
+  });
+
+  return app;
+}

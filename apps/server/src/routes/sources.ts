@@ -1,0 +1,58 @@
+import { ErrorCode, type ErrorDetail, type MappedEvent, TrailmarkError, ValidationError } from '@trailmark/core';
+import { Hono } from 'hono';
+import { requireScope } from '../auth.ts';
+import type { AppEnv } from '../context.ts';
+import type { AppDeps } from '../deps.ts';
+import { asBatch, readJson } from '../http.ts';
+
+/** Native payloads in, normalized events out: the source plugin maps, the engine validates and stores. */
+export function sourceRoutes(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+
+  app.post('/sources/:source/events', async (c) => {
+    const principal = requireScope(c, 'ingest');
+    const sourceId = c.req.param('source');
+    const plugin = deps.plugins.sources.get(sourceId);
+    if (!plugin?.map) {
+      throw new TrailmarkError(ErrorCode.UNKNOWN_SOURCE, `no source plugin "${sourceId}" accepts native payloads`);
+    }
+    let tenant: string | undefined;
+    if (principal.kind === 'operator') {
+      tenant = c.req.query('tenant');
+      if (!tenant) {
+        throw new ValidationError('the operator must name the tenant', [
+          { path: 'tenant', message: 'add ?tenant=<id> to the URL' },
+        ]);
+      }
+    } else {
+      tenant = principal.key.tenant;
+      if (principal.key.source && principal.key.source !== sourceId) {
+        throw new TrailmarkError(ErrorCode.FORBIDDEN, `this API key may only send source "${principal.key.source}"`);
+      }
+    }
+    const natives = asBatch(await readJson(c));
+    const details: ErrorDetail[] = [];
+    const mapped: MappedEvent[] = [];
+    for (const [index, native] of natives.entries()) {
+      const parsed = plugin.nativeSchema ? plugin.nativeSchema.safeParse(native) : { success: true as const, data: native };
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues.slice(0, 20)) {
+          details.push({ index, path: issue.path.map(String).join('.') || '(payload)', message: issue.message });
+        }
+        continue;
+      }
+      const out = plugin.map(parsed.data);
+      mapped.push(...(Array.isArray(out) ? out : [out]));
+    }
+    if (details.length > 0) {
+      throw new ValidationError(`payload does not match the "${sourceId}" schema; nothing was stored`, details);
+    }
+    const result = await deps.ingest(
+      mapped.map((e) => ({ ...e, tenant })),
+      { tenant, source: sourceId },
+    );
+    return c.json(result, result.accepted > 0 ? 201 : 200);
+  });
+
+  return app;
+}

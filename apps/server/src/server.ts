@@ -1,0 +1,118 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { serve } from '@hono/node-server';
+import { type TrailmarkPlugin, createPluginSet } from '@trailmark/core';
+import pino, { type Logger } from 'pino';
+import { createApp } from './app.ts';
+import { createDeps, type AppDeps } from './deps.ts';
+import { seedDemo } from './demo.ts';
+import type { Config } from './env.ts';
+import { createMetrics } from './metrics.ts';
+import { defaultPlugins } from './plugins.ts';
+import { runRetention } from './retention.ts';
+import { openStores } from './storage.ts';
+
+export function createLogger(level: Config['logLevel']): Logger {
+  // Tokens never reach the log, whatever a developer later decides to log.
+  return pino({
+    level,
+    redact: { paths: ['req.headers.authorization', '*.authorization', '*.key', '*.token', '*.password'], censor: '[REDACTED]' },
+  });
+}
+
+/** The operator token: from the environment, or generated once and kept (0600) in the data directory. */
+export function resolveAdminToken(config: Config): { token: string; file?: string; generated: boolean } {
+  if (config.adminToken) return { token: config.adminToken, generated: false };
+  const file = join(config.dataDir, 'admin-token');
+  if (existsSync(file)) return { token: readFileSync(file, 'utf8').trim(), file, generated: false };
+  mkdirSync(config.dataDir, { recursive: true });
+  const token = `tma_${randomBytes(32).toString('base64url')}`;
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return { token, file, generated: true };
+}
+
+export async function buildDeps(config: Config, plugins: readonly TrailmarkPlugin[] = defaultPlugins, logger = createLogger(config.logLevel)): Promise<AppDeps> {
+  const pluginSet = createPluginSet(plugins);
+  const { storage, control } = openStores(config, (source, action) => pluginSet.registry.action(source, action)?.label);
+  await storage.init();
+  const admin = resolveAdminToken(config);
+  return createDeps({
+    storage,
+    control,
+    plugins: pluginSet,
+    logger,
+    metrics: createMetrics(),
+    adminToken: admin.token,
+    bodyLimitBytes: config.bodyLimitBytes,
+    dataDir: config.dataDir,
+    exportTtlHours: config.exportTtlHours,
+  });
+}
+
+export interface RunningServer {
+  url: string;
+  deps: AppDeps;
+  close(): Promise<void>;
+}
+
+/** Starts Trailmark: stores, HTTP, the retention schedule, and demo data on a new data directory. */
+export async function startServer(config: Config, log: (line: string) => void = console.log): Promise<RunningServer> {
+  const logger = createLogger(config.logLevel);
+  const admin = resolveAdminToken(config);
+  const deps = await buildDeps(config, defaultPlugins, logger);
+  const app = createApp(deps);
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}`;
+  const tokenHint = admin.file ? `$(cat ${admin.file})` : '$TRAILMARK_ADMIN_TOKEN';
+  log(`Trailmark is listening on ${url} (storage: ${deps.storage.name}, data: ${config.dataDir})`);
+  log(`  API reference: ${url}/v1/openapi.json`);
+  log(`  Operator token: ${admin.file ? `generated and kept in ${admin.file}` : 'from TRAILMARK_ADMIN_TOKEN'}`);
+  log(`  Try: curl -s -H "Authorization: Bearer ${tokenHint}" "${url}/v1/events?limit=5"`);
+
+  const timers: NodeJS.Timeout[] = [];
+  const markerFile = join(config.dataDir, 'demo-seeded');
+  let seeding: Promise<unknown> = Promise.resolve();
+  if (config.demo && config.demoEvents > 0 && !existsSync(markerFile) && (await deps.storage.count({})) === 0) {
+    log(`Seeding about ${config.demoEvents.toLocaleString('en-US')} demo events over the last 180 days through the ingest path (TRAILMARK_DEMO=off disables this)...`);
+    const started = Date.now();
+    let reported = 0;
+    seeding = seedDemo(deps, {
+      events: config.demoEvents,
+      onProgress: (stored) => {
+        if (stored - reported >= 50_000) {
+          reported = stored;
+          log(`  ...${stored.toLocaleString('en-US')} demo events stored`);
+        }
+      },
+    })
+      .then(({ stored, bySource }) => {
+        writeFileSync(markerFile, `${new Date().toISOString()} ${stored}\n`);
+        const secs = ((Date.now() - started) / 1000).toFixed(1);
+        log(`Demo data ready: ${stored.toLocaleString('en-US')} events in ${secs}s (${Object.entries(bySource).map(([s, n]) => `${s} ${n}`).join(', ')}); tenants acme, globex, initech.`);
+      })
+      .catch((err: unknown) => logger.error({ err }, 'demo seeding failed'));
+  }
+  if (config.retentionIntervalMinutes > 0) {
+    const purge = () =>
+      runRetention(deps).catch((err: unknown) => logger.error({ err }, 'retention run failed'));
+    timers.push(setInterval(purge, config.retentionIntervalMinutes * 60_000).unref());
+    void seeding.then(purge);
+  }
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      for (const t of timers) clearInterval(t);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await seeding;
+      await deps.storage.close();
+      deps.control.close();
+    })();
+    return closing;
+  };
+  return { url, deps, close };
+}

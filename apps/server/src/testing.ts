@@ -1,0 +1,61 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Scope, type TrailmarkPlugin, createPluginSet } from '@trailmark/core';
+import { createSqliteControlStore, createSqliteStorage } from '@trailmark/storage-sqlite';
+import pino from 'pino';
+import { createApp } from './app.ts';
+import { type AppDeps, createDeps } from './deps.ts';
+import { createApiKey } from './keys.ts';
+import { createMetrics } from './metrics.ts';
+
+export const TEST_ADMIN_TOKEN = 'test-operator-token-0123456789abcdef';
+
+export interface RequestOptions {
+  method?: string;
+  token?: string | null;
+  body?: unknown;
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+/** A real app on a real SQLite file in a temp directory, for route tests that need no network. */
+export async function createTestApp(options: { plugins?: readonly TrailmarkPlugin[]; dir?: string } = {}) {
+  const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'trailmark-test-'));
+  const plugins = createPluginSet(options.plugins ?? (await import('./plugins.ts')).defaultPlugins);
+  const storage = createSqliteStorage({
+    path: join(dir, 'events.db'),
+    actionLabel: (source, action) => plugins.registry.action(source, action)?.label,
+  });
+  await storage.init();
+  const control = createSqliteControlStore({ path: join(dir, 'control.db') });
+  const deps: AppDeps = createDeps({
+    storage,
+    control,
+    plugins,
+    logger: pino({ level: 'silent' }),
+    metrics: createMetrics(),
+    adminToken: TEST_ADMIN_TOKEN,
+    dataDir: dir,
+  });
+  const app = createApp(deps);
+  const key = (tenant: string, scopes: Scope[], source?: string) =>
+    createApiKey(control, { tenant, name: `test ${scopes.join('+')}`, scopes, ...(source ? { source } : {}) }).key;
+  const request = (path: string, opts: RequestOptions = {}) => {
+    const headers: Record<string, string> = { ...opts.headers };
+    const token = opts.token === undefined ? TEST_ADMIN_TOKEN : opts.token;
+    if (token !== null) headers.authorization = `Bearer ${token}`;
+    let body: string | undefined = opts.rawBody;
+    if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers['content-type'] = 'application/json';
+    }
+    return app.request(path, { method: opts.method ?? (body === undefined ? 'GET' : 'POST'), headers, body });
+  };
+  const close = async () => {
+    await storage.close();
+    control.close();
+  };
+  return { app, deps, dir, key, request, close, adminToken: TEST_ADMIN_TOKEN };
+}
+export type TestApp = Awaited<ReturnType<typeof createTestApp>>;
