@@ -100,6 +100,7 @@ export interface DemoRandom {
   weighted<T>(table: readonly { value: T; weight: number }[]): T;
   shuffle<T>(items: readonly T[]): T[];
   id(length: number): string;
+  hex(length: number): string;
 }
 
 const ID_CHARS = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
@@ -114,6 +115,7 @@ function createRandom(seed: number): DemoRandom {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
   const int = (max: number): number => Math.floor(next() * (max + 1));
+  const cumulative = new WeakMap<object, number[]>();
   return {
     next,
     int,
@@ -121,14 +123,24 @@ function createRandom(seed: number): DemoRandom {
     chance: (p) => next() < p,
     pick: (items) => items[Math.floor(next() * items.length)] as (typeof items)[number],
     weighted: (table) => {
-      let total = 0;
-      for (const row of table) total += row.weight;
-      let r = next() * total;
-      for (const row of table) {
-        r -= row.weight;
-        if (r < 0) return row.value;
+      let sums = cumulative.get(table);
+      if (!sums) {
+        let total = 0;
+        sums = table.map((row) => {
+          total += row.weight;
+          return total;
+        });
+        cumulative.set(table, sums);
       }
-      return (table[table.length - 1] as (typeof table)[number]).value;
+      const r = next() * (sums[sums.length - 1] as number);
+      let lo = 0;
+      let hi = sums.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if ((sums[mid] as number) > r) hi = mid;
+        else lo = mid + 1;
+      }
+      return (table[lo] as (typeof table)[number]).value;
     },
     shuffle: (items) => {
       const out = [...items];
@@ -140,8 +152,13 @@ function createRandom(seed: number): DemoRandom {
     },
     id: (length) => {
       let out = '';
-      for (let i = 0; i < length; i++) out += ID_CHARS[Math.floor(next() * ID_CHARS.length)];
+      for (let i = 0; i < length; i++) out += ID_CHARS.charAt(Math.floor(next() * ID_CHARS.length));
       return out;
+    },
+    hex: (length) => {
+      let out = '';
+      while (out.length < length) out += Math.floor(next() * 0x100000000).toString(16).padStart(8, '0');
+      return out.slice(0, length);
     },
   };
 }
