@@ -11,7 +11,7 @@ import {
  * because FTS5 segments are written append-style: one inverted index costs far less per insert than
  * a B-tree per filter (measured here: 5 secondary indexes cut raw inserts from ~95k to ~10k events/s).
  * Key tokens contain `_`, which free-text words never do, so the two vocabularies cannot collide.
- * Hash collisions (53 bits) are harmless: candidates are re-checked with eventMatchesFilter.
+ * Hash collisions (52 bits) are harmless: candidates are re-checked with eventMatchesFilter.
  */
 const FIELD = {
   tenant: 't',
@@ -29,8 +29,8 @@ const FIELD = {
   pathPrefix: 'x',
 } as const;
 
-/** cyrb53: a fast, well-mixed 53-bit string hash (public domain). */
-function hash53(input: string): string {
+/** cyrb53's mixing (public domain): two well-mixed 32-bit halves of a string hash. */
+function mix(input: string): [number, number] {
   let h1 = 0xdeadbeef;
   let h2 = 0x41c6ce57;
   for (let i = 0; i < input.length; i++) {
@@ -42,17 +42,33 @@ function hash53(input: string): string {
   h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
   h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
   h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
+  return [h1, h2];
+}
+
+const HEX = '0123456789abcdef';
+
+/** 52-bit hash as 13 hex digits, built by hand: Number#toString(36) cost ~3 µs a call, this ~0.4 µs. */
+function hash52(input: string): string {
+  let [h1, h2] = mix(input);
+  let out = '';
+  for (let i = 0; i < 8; i++) {
+    out += HEX[h1 & 15];
+    h1 >>>= 4;
+  }
+  for (let i = 0; i < 5; i++) {
+    out += HEX[h2 & 15];
+    h2 >>>= 4;
+  }
+  return out;
 }
 
 export function keyToken(field: keyof typeof FIELD, value: string): string {
-  return `_${FIELD[field]}${hash53(value)}`;
+  return `_${FIELD[field]}${hash52(value)}`;
 }
 
-/** 16-bit tiebreak within one millisecond, derived from the event's identity so retries land on the same slot. */
+/** 20-bit tiebreak within one millisecond, derived from the event's identity so retries land on the same slot. */
 export function slotOf(tenant: string, id: string): number {
-  const h = hash53(`${tenant}\u0000${id}`);
-  return Number.parseInt(h.slice(-4), 36) & 0xffff;
+  return mix(`${tenant}\u0000${id}`)[0] & 0xfffff;
 }
 
 /** The text indexed for one event: key tokens, then free-text words. */

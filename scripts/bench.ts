@@ -1,0 +1,180 @@
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createSqliteStorage } from '@trailmark/storage-sqlite';
+import { api, startServerProcess } from '../test/helpers.ts';
+import { benchEvents, toInput } from './bench-data.ts';
+
+/**
+ * `npm run bench`: ingest through HTTP vs straight into SQLite, query latencies at that size,
+ * optional 10M scale run (BENCH_SCALE_EVENTS), and the CSV export benchmark. Figures, not assertions.
+ */
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+const SCALE = Number(process.env.BENCH_SCALE_EVENTS ?? 0);
+const BATCH = 500;
+const CLIENTS = 8;
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
+
+async function directInsert(count: number): Promise<{ rate: number; path: string }> {
+  const path = join(mkdtempSync(join(tmpdir(), 'trailmark-bench-direct-')), 'events.db');
+  const storage = createSqliteStorage({ path });
+  await storage.init();
+  const events = [...benchEvents(count, { prefix: 'evt_direct_' })];
+  const started = performance.now();
+  for (let i = 0; i < events.length; i += 10_000) await storage.append(events.slice(i, i + 10_000));
+  const rate = count / ((performance.now() - started) / 1000);
+  await storage.close();
+  return { rate, path };
+}
+
+async function httpIngest(url: string, count: number): Promise<number> {
+  const bodies: string[] = [];
+  let batch: Record<string, unknown>[] = [];
+  for (const e of benchEvents(count)) {
+    batch.push(toInput(e));
+    if (batch.length === BATCH) {
+      bodies.push(JSON.stringify({ events: batch }));
+      batch = [];
+    }
+  }
+  if (batch.length > 0) bodies.push(JSON.stringify({ events: batch }));
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CLIENTS }, async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++];
+        const res = await fetch(`${url}/v1/events`, {
+          method: 'POST',
+          headers: { authorization: 'Bearer e2e-operator-token-0123456789abcdef', 'content-type': 'application/json' },
+          body,
+        });
+        if (res.status !== 201) throw new Error(`ingest failed: ${res.status} ${await res.text()}`);
+        await res.arrayBuffer();
+      }
+    }),
+  );
+  return count / ((performance.now() - started) / 1000);
+}
+
+async function timeQuery(url: string, path: string, runs: number): Promise<{ p50: number; p95: number; rows: number }> {
+  const times: number[] = [];
+  let rows = 0;
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    const res = await api(url, typeof path === 'string' ? path : path);
+    const body = (await res.json()) as { data?: unknown[]; buckets?: unknown[] };
+    times.push(performance.now() - started);
+    if (res.status !== 200) throw new Error(`${path}: ${res.status} ${JSON.stringify(body)}`);
+    rows = (body.data ?? body.buckets ?? []).length;
+  }
+  times.sort((a, b) => a - b);
+  return { p50: pct(times, 50), p95: pct(times, 95), rows };
+}
+
+async function queries(url: string): Promise<void> {
+  const d = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
+  const cases: [string, (i: number) => string][] = [
+    ['newest 100, all tenants', () => '/v1/events'],
+    ['tenant', (i) => `/v1/events?tenant=tenant-${i % 20}`],
+    ['source', () => '/v1/events?tenant=tenant-1&source=file-transfer'],
+    ['action', (i) => `/v1/events?tenant=tenant-${i % 5}&action=member.invited`],
+    ['actor (id)', (i) => `/v1/events?tenant=tenant-0&actor=user-${(i * 37) % 5000}`],
+    ['actor (email)', (i) => `/v1/events?actor=user${(i * 37) % 5000}@example.com`],
+    ['workspace', (i) => `/v1/events?tenant=tenant-0&workspace=ws-0-${i % 10}`],
+    ['target_type', () => '/v1/events?tenant=tenant-2&target_type=file'],
+    ['target_id', (i) => `/v1/events?target_type=file&target_id=file-${(i * 7919) % 200000}`],
+    ['target_path', (i) => { const f = (i * 7919) % 200000; const w = ['render', 'final', 'draft', 'invoice', 'contract', 'campaign', 'tree', 'forest', 'ocean', 'report', 'budget', 'logo']; return `/v1/events?target_path=/${w[(f >> 4) % 12]}/${(f >> 8) % 64}/${w[f % 12]}-${f}.pdf`; }],
+    ['target_path_prefix', (i) => `/v1/events?tenant=tenant-0&target_path_prefix=/forest/${i % 64}`],
+    ['request_id', (i) => `/v1/events?request_id=req-${(i * 104729) % 1000000}`],
+    ['result', () => '/v1/events?tenant=tenant-0&result=error'],
+    ['ip', (i) => `/v1/events?ip=198.51.${i % 256}.${(i * 3) % 256}`],
+    ['q (free text)', (i) => `/v1/events?tenant=tenant-0&q=${['budget', 'ocean', 'logo', 'contract'][i % 4]}`],
+    ['from/to (7 days)', () => `/v1/events?tenant=tenant-0&from=${d(14)}&to=${d(7)}`],
+    ['combined: tenant+action+actor+30d', (i) => `/v1/events?tenant=tenant-0&action=file.uploaded,file.downloaded&actor=user-${i % 5000}&from=${d(30)}`],
+    ['facet action, tenant, 7 days', (i) => `/v1/facets?field=action&tenant=tenant-${i % 20}&from=${d(7)}`],
+    ['facet actor, tenant, 7 days', (i) => `/v1/facets?field=actor&tenant=tenant-${i % 20}&from=${d(7)}`],
+  ];
+  console.log('\nQuery latency through the HTTP API (ms, 40 runs each, parameters vary per run):');
+  console.log('  query'.padEnd(42), 'p50'.padStart(8), 'p95'.padStart(8), 'rows'.padStart(6));
+  for (const [name, make] of cases) {
+    const times: number[] = [];
+    let rows = 0;
+    for (let i = 0; i < 40; i++) {
+      const r = await timeQuery(url, make(i), 1);
+      times.push(r.p50);
+      rows = r.rows;
+    }
+    times.sort((a, b) => a - b);
+    console.log(`  ${name}`.padEnd(42), pct(times, 50).toFixed(2).padStart(8), pct(times, 95).toFixed(2).padStart(8), String(rows).padStart(6));
+  }
+  // Keyset page 1000: walk to it once, then time fetching it.
+  let cursor: string | null = null;
+  for (let page = 1; page < 1000; page++) {
+    const body = (await (await api(url, `/v1/events?limit=100${cursor ? `&cursor=${cursor}` : ''}`)).json()) as { next_cursor: string | null };
+    cursor = body.next_cursor;
+    if (!cursor) break;
+  }
+  if (cursor) {
+    const r = await timeQuery(url, `/v1/events?limit=100&cursor=${cursor}`, 40);
+    console.log('  keyset page 1000 (limit 100)'.padEnd(42), r.p50.toFixed(2).padStart(8), r.p95.toFixed(2).padStart(8), String(r.rows).padStart(6));
+  }
+}
+
+async function scaleRun(count: number): Promise<void> {
+  const path = join(mkdtempSync(join(tmpdir(), 'trailmark-bench-scale-')), 'events.db');
+  const storage = createSqliteStorage({ path });
+  await storage.init();
+  const million = 1_000_000;
+  const rates: number[] = [];
+  let batch = [];
+  let started = performance.now();
+  let n = 0;
+  for (const e of benchEvents(count, { prefix: 'evt_scale_' })) {
+    batch.push(e);
+    if (batch.length === 10_000) {
+      await storage.append(batch);
+      batch = [];
+    }
+    n++;
+    if (n % million === 0) {
+      if (batch.length > 0) await storage.append(batch.splice(0));
+      const rate = million / ((performance.now() - started) / 1000);
+      rates.push(rate);
+      console.log(`  ${fmt(n)} events: ${fmt(rate)} events/s for this million`);
+      started = performance.now();
+    }
+  }
+  if (batch.length > 0) await storage.append(batch);
+  await storage.close();
+  const size = statSync(path).size;
+  console.log(`  first million ${fmt(rates[0])}/s, last million ${fmt(rates[rates.length - 1])}/s, ratio ${(rates[rates.length - 1] / rates[0]).toFixed(2)}`);
+  console.log(`  file size ${fmt(size / 1024 / 1024)} MiB, ${fmt(size / count)} bytes/event`);
+}
+
+console.log(`Trailmark benchmark: ${fmt(EVENTS)} events, ${CLIENTS} HTTP clients x ${BATCH}-event batches, 127.0.0.1 only`);
+const direct = await directInsert(EVENTS);
+console.log(`Direct insert into SQLite (same schema, 10k-event batches): ${fmt(direct.rate)} events/s`);
+const server = await startServerProcess({ env: { TRAILMARK_RETENTION_INTERVAL_MINUTES: '0' } });
+try {
+  const http = await httpIngest(server.url, EVENTS);
+  console.log(`HTTP ingest (POST /v1/events, durable before ack): ${fmt(http)} events/s`);
+  console.log(`Ratio HTTP / direct: ${(http / direct.rate).toFixed(2)} (goal >= 0.50)`);
+  await queries(server.url);
+  const size = statSync(join(server.dataDir, 'events.db')).size;
+  console.log(`\nDatabase file after HTTP ingest: ${fmt(size / 1024 / 1024)} MiB, ${fmt(size / EVENTS)} bytes/event`);
+} finally {
+  await server.stop();
+}
+if (SCALE > 0) {
+  console.log(`\nScale run: ${fmt(SCALE)} events straight into SQLite, rate per million:`);
+  await scaleRun(SCALE);
+}
+try {
+  const mod = (await import('./bench-export.ts')) as { runExportBench?: (o: { events: number }) => Promise<void> };
+  if (mod.runExportBench) await mod.runExportBench({ events: Number(process.env.BENCH_EXPORT_EVENTS ?? EVENTS) });
+} catch (error) {
+  console.log(`export benchmark not run: ${(error as Error).message}`);
+}
