@@ -2,18 +2,43 @@ import type { AuditEvent } from '@trailmark/core';
 import { seededRandom } from '@trailmark/test-utils';
 
 const ACTIONS = [
-  'file.uploaded', 'file.downloaded', 'file.deleted', 'file.renamed', 'file.moved', 'share_link.created',
-  'share_link.accessed', 'member.invited', 'member.role_changed', 'generation.created', 'credits.transferred',
+  'file.uploaded',
+  'file.downloaded',
+  'file.deleted',
+  'file.renamed',
+  'file.moved',
+  'share_link.created',
+  'share_link.accessed',
+  'member.invited',
+  'member.role_changed',
+  'generation.created',
+  'credits.transferred',
   'url_endpoint.updated',
 ];
 const REGIONS = ['eu-central-2', 'us-east-1', 'us-west-1', 'ap-south-1'];
-const WORDS = ['render', 'final', 'draft', 'invoice', 'contract', 'campaign', 'tree', 'forest', 'ocean', 'report', 'budget', 'logo'];
+const WORDS = [
+  'render',
+  'final',
+  'draft',
+  'invoice',
+  'contract',
+  'campaign',
+  'tree',
+  'forest',
+  'ocean',
+  'report',
+  'budget',
+  'logo',
+];
 
 /**
  * Benchmark events with realistic cardinalities: 20 tenants (skewed), 5,000 actors, 200 workspaces,
  * 200,000 files in nested folders, spread evenly over `days` ending now.
  */
-export function* benchEvents(count: number, options: { seed?: number; days?: number; prefix?: string } = {}): Generator<AuditEvent> {
+export function* benchEvents(
+  count: number,
+  options: { seed?: number; days?: number; prefix?: string } = {},
+): Generator<AuditEvent> {
   const rand = seededRandom(options.seed ?? 1);
   const days = options.days ?? 180;
   const end = Date.now() - 60_000;
@@ -35,14 +60,30 @@ export function* benchEvents(count: number, options: { seed?: number; days?: num
       source_action: action.split('.')[1].toUpperCase(),
       occurred_at: new Date(start + Math.floor(((end - start) * i) / count)).toISOString(),
       received_at: received,
-      actor: { type: 'user', id: `user-${actorNo}`, name: `User ${actorNo}`, email: `user${actorNo}@example.com` },
+      actor: {
+        type: 'user',
+        id: `user-${actorNo}`,
+        name: `User ${actorNo}`,
+        email: `user${actorNo}@example.com`,
+      },
       targets: [
-        { type: 'file', id: `file-${fileNo}`, name: `${word}-${fileNo}.pdf`, path: `${folder}/${word}-${fileNo}.pdf`, size_bytes: 1000 + fileNo },
+        {
+          type: 'file',
+          id: `file-${fileNo}`,
+          name: `${word}-${fileNo}.pdf`,
+          path: `${folder}/${word}-${fileNo}.pdf`,
+          size_bytes: 1000 + fileNo,
+        },
       ],
       outcome: { result: r < 0.9 ? 'success' : r < 0.97 ? 'denied' : 'error' },
       workspace: { id: `ws-${tenantNo}-${actorNo % 10}`, name: `Workspace ${actorNo % 10}` },
       client: { ip: `198.51.${actorNo % 256}.${fileNo % 256}`, device: { kind: 'browser' } },
-      request: { id: `req-${i}`, method: 'POST', endpoint: '/api/files', region: REGIONS[i % REGIONS.length] },
+      request: {
+        id: `req-${i}`,
+        method: 'POST',
+        endpoint: '/api/files',
+        region: REGIONS[i % REGIONS.length],
+      },
       metadata: { region: REGIONS[fileNo % REGIONS.length], bytes: 1000 + fileNo },
     };
   }

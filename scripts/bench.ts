@@ -15,7 +15,8 @@ const BATCH = 500;
 const CLIENTS = 8;
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
+const pct = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
 
 async function directInsert(count: number): Promise<{ rate: number; path: string }> {
   const path = join(mkdtempSync(join(tmpdir(), 'trailmark-bench-direct-')), 'events.db');
@@ -48,7 +49,10 @@ async function httpIngest(url: string, count: number): Promise<number> {
         const body = bodies[next++];
         const res = await fetch(`${url}/v1/events`, {
           method: 'POST',
-          headers: { authorization: 'Bearer e2e-operator-token-0123456789abcdef', 'content-type': 'application/json' },
+          headers: {
+            authorization: 'Bearer e2e-operator-token-0123456789abcdef',
+            'content-type': 'application/json',
+          },
           body,
         });
         if (res.status !== 201) throw new Error(`ingest failed: ${res.status} ${await res.text()}`);
@@ -59,7 +63,11 @@ async function httpIngest(url: string, count: number): Promise<number> {
   return count / ((performance.now() - started) / 1000);
 }
 
-async function timeQuery(url: string, path: string, runs: number): Promise<{ p50: number; p95: number; rows: number }> {
+async function timeQuery(
+  url: string,
+  path: string,
+  runs: number,
+): Promise<{ p50: number; p95: number; rows: number }> {
   const times: number[] = [];
   let rows = 0;
   for (let i = 0; i < runs; i++) {
@@ -86,14 +94,41 @@ async function queries(url: string): Promise<void> {
     ['workspace', (i) => `/v1/events?tenant=tenant-0&workspace=ws-0-${i % 10}`],
     ['target_type', () => '/v1/events?tenant=tenant-2&target_type=file'],
     ['target_id', (i) => `/v1/events?target_type=file&target_id=file-${(i * 7919) % 200000}`],
-    ['target_path', (i) => { const f = (i * 7919) % 200000; const w = ['render', 'final', 'draft', 'invoice', 'contract', 'campaign', 'tree', 'forest', 'ocean', 'report', 'budget', 'logo']; return `/v1/events?target_path=/${w[(f >> 4) % 12]}/${(f >> 8) % 64}/${w[f % 12]}-${f}.pdf`; }],
+    [
+      'target_path',
+      (i) => {
+        const f = (i * 7919) % 200000;
+        const w = [
+          'render',
+          'final',
+          'draft',
+          'invoice',
+          'contract',
+          'campaign',
+          'tree',
+          'forest',
+          'ocean',
+          'report',
+          'budget',
+          'logo',
+        ];
+        return `/v1/events?target_path=/${w[(f >> 4) % 12]}/${(f >> 8) % 64}/${w[f % 12]}-${f}.pdf`;
+      },
+    ],
     ['target_path_prefix', (i) => `/v1/events?tenant=tenant-0&target_path_prefix=/forest/${i % 64}`],
     ['request_id', (i) => `/v1/events?request_id=req-${(i * 104729) % 1000000}`],
     ['result', () => '/v1/events?tenant=tenant-0&result=error'],
     ['ip', (i) => `/v1/events?ip=198.51.${i % 256}.${(i * 3) % 256}`],
-    ['q (free text)', (i) => `/v1/events?tenant=tenant-0&q=${['budget', 'ocean', 'logo', 'contract'][i % 4]}`],
+    [
+      'q (free text)',
+      (i) => `/v1/events?tenant=tenant-0&q=${['budget', 'ocean', 'logo', 'contract'][i % 4]}`,
+    ],
     ['from/to (7 days)', () => `/v1/events?tenant=tenant-0&from=${d(14)}&to=${d(7)}`],
-    ['combined: tenant+action+actor+30d', (i) => `/v1/events?tenant=tenant-0&action=file.uploaded,file.downloaded&actor=user-${i % 5000}&from=${d(30)}`],
+    [
+      'combined: tenant+action+actor+30d',
+      (i) =>
+        `/v1/events?tenant=tenant-0&action=file.uploaded,file.downloaded&actor=user-${i % 5000}&from=${d(30)}`,
+    ],
     ['facet action, tenant, 7 days', (i) => `/v1/facets?field=action&tenant=tenant-${i % 20}&from=${d(7)}`],
     ['facet actor, tenant, 7 days', (i) => `/v1/facets?field=actor&tenant=tenant-${i % 20}&from=${d(7)}`],
   ];
@@ -108,18 +143,30 @@ async function queries(url: string): Promise<void> {
       rows = r.rows;
     }
     times.sort((a, b) => a - b);
-    console.log(`  ${name}`.padEnd(42), pct(times, 50).toFixed(2).padStart(8), pct(times, 95).toFixed(2).padStart(8), String(rows).padStart(6));
+    console.log(
+      `  ${name}`.padEnd(42),
+      pct(times, 50).toFixed(2).padStart(8),
+      pct(times, 95).toFixed(2).padStart(8),
+      String(rows).padStart(6),
+    );
   }
   // Keyset page 1000: walk to it once, then time fetching it.
   let cursor: string | null = null;
   for (let page = 1; page < 1000; page++) {
-    const body = (await (await api(url, `/v1/events?limit=100${cursor ? `&cursor=${cursor}` : ''}`)).json()) as { next_cursor: string | null };
+    const body = (await (
+      await api(url, `/v1/events?limit=100${cursor ? `&cursor=${cursor}` : ''}`)
+    ).json()) as { next_cursor: string | null };
     cursor = body.next_cursor;
     if (!cursor) break;
   }
   if (cursor) {
     const r = await timeQuery(url, `/v1/events?limit=100&cursor=${cursor}`, 40);
-    console.log('  keyset page 1000 (limit 100)'.padEnd(42), r.p50.toFixed(2).padStart(8), r.p95.toFixed(2).padStart(8), String(r.rows).padStart(6));
+    console.log(
+      '  keyset page 1000 (limit 100)'.padEnd(42),
+      r.p50.toFixed(2).padStart(8),
+      r.p95.toFixed(2).padStart(8),
+      String(r.rows).padStart(6),
+    );
   }
 }
 
@@ -150,11 +197,15 @@ async function scaleRun(count: number): Promise<void> {
   if (batch.length > 0) await storage.append(batch);
   await storage.close();
   const size = statSync(path).size;
-  console.log(`  first million ${fmt(rates[0])}/s, last million ${fmt(rates[rates.length - 1])}/s, ratio ${(rates[rates.length - 1] / rates[0]).toFixed(2)}`);
+  console.log(
+    `  first million ${fmt(rates[0])}/s, last million ${fmt(rates[rates.length - 1])}/s, ratio ${(rates[rates.length - 1] / rates[0]).toFixed(2)}`,
+  );
   console.log(`  file size ${fmt(size / 1024 / 1024)} MiB, ${fmt(size / count)} bytes/event`);
 }
 
-console.log(`Trailmark benchmark: ${fmt(EVENTS)} events, ${CLIENTS} HTTP clients x ${BATCH}-event batches, 127.0.0.1 only`);
+console.log(
+  `Trailmark benchmark: ${fmt(EVENTS)} events, ${CLIENTS} HTTP clients x ${BATCH}-event batches, 127.0.0.1 only`,
+);
 const direct = await directInsert(EVENTS);
 console.log(`Direct insert into SQLite (same schema, 10k-event batches): ${fmt(direct.rate)} events/s`);
 const server = await startServerProcess({ env: { TRAILMARK_RETENTION_INTERVAL_MINUTES: '0' } });
@@ -164,7 +215,9 @@ try {
   console.log(`Ratio HTTP / direct: ${(http / direct.rate).toFixed(2)} (goal >= 0.50)`);
   await queries(server.url);
   const size = statSync(join(server.dataDir, 'events.db')).size;
-  console.log(`\nDatabase file after HTTP ingest: ${fmt(size / 1024 / 1024)} MiB, ${fmt(size / EVENTS)} bytes/event`);
+  console.log(
+    `\nDatabase file after HTTP ingest: ${fmt(size / 1024 / 1024)} MiB, ${fmt(size / EVENTS)} bytes/event`,
+  );
 } finally {
   await server.stop();
 }
@@ -173,8 +226,11 @@ if (SCALE > 0) {
   await scaleRun(SCALE);
 }
 try {
-  const mod = (await import('./bench-export.ts')) as { runExportBench?: (o: { events: number }) => Promise<void> };
-  if (mod.runExportBench) await mod.runExportBench({ events: Number(process.env.BENCH_EXPORT_EVENTS ?? EVENTS) });
+  const mod = (await import('./bench-export.ts')) as {
+    runExportBench?: (o: { events: number }) => Promise<void>;
+  };
+  if (mod.runExportBench)
+    await mod.runExportBench({ events: Number(process.env.BENCH_EXPORT_EVENTS ?? EVENTS) });
 } catch (error) {
   console.log(`export benchmark not run: ${(error as Error).message}`);
 }

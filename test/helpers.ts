@@ -15,7 +15,9 @@ export interface ServerProcess {
 }
 
 /** Starts the real CLI (`trailmark serve`) as a child process on a free port and waits until it listens. */
-export async function startServerProcess(options: { dataDir?: string; env?: Record<string, string> } = {}): Promise<ServerProcess> {
+export async function startServerProcess(
+  options: { dataDir?: string; env?: Record<string, string> } = {},
+): Promise<ServerProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'trailmark-e2e-'));
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'apps/server/src/cli.ts'), 'serve'], {
     cwd: ROOT,
@@ -67,7 +69,11 @@ export async function startServerProcess(options: { dataDir?: string; env?: Reco
   };
 }
 
-export async function api(url: string, path: string, init: { method?: string; body?: unknown; token?: string } = {}) {
+export async function api(
+  url: string,
+  path: string,
+  init: { method?: string; body?: unknown; token?: string } = {},
+) {
   const res = await fetch(`${url}${path}`, {
     method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
     headers: {

@@ -1,4 +1,4 @@
-import { ErrorCode, IdPrefix, TrailmarkError, newId } from '@trailmark/core';
+import { ErrorCode, IdPrefix, newId, TrailmarkError } from '@trailmark/core';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { requestId } from 'hono/request-id';
@@ -36,7 +36,9 @@ export function createApp(deps: AppDeps) {
     deps.metrics.httpDuration.observe(labels, (performance.now() - started) / 1000);
   });
   app.onError(handleError);
-  app.notFound((c) => c.json(errorBody(c, ErrorCode.NOT_FOUND, `no route ${c.req.method} ${c.req.path}`), 404));
+  app.notFound((c) =>
+    c.json(errorBody(c, ErrorCode.NOT_FOUND, `no route ${c.req.method} ${c.req.path}`), 404),
+  );
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
@@ -59,7 +61,10 @@ export function createApp(deps: AppDeps) {
     bodyLimit({
       maxSize: deps.bodyLimitBytes,
       onError: () => {
-        throw new TrailmarkError(ErrorCode.PAYLOAD_TOO_LARGE, `request body exceeds ${deps.bodyLimitBytes} bytes`);
+        throw new TrailmarkError(
+          ErrorCode.PAYLOAD_TOO_LARGE,
+          `request body exceeds ${deps.bodyLimitBytes} bytes`,
+        );
       },
     }),
   );

@@ -9,14 +9,19 @@ export function authenticate(deps: AppDeps): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header('authorization');
     const match = header?.match(/^Bearer\s+(\S+)$/i);
-    if (!match) throw new TrailmarkError(ErrorCode.UNAUTHENTICATED, 'missing bearer token (Authorization: Bearer <token>)');
+    if (!match)
+      throw new TrailmarkError(
+        ErrorCode.UNAUTHENTICATED,
+        'missing bearer token (Authorization: Bearer <token>)',
+      );
     const token = match[1];
     if (deps.adminToken && secretsEqual(token, deps.adminToken)) {
       c.set('principal', { kind: 'operator' });
       return next();
     }
     const key = deps.control.findApiKeyByHash(hashSecret(token));
-    if (!key || key.revoked_at) throw new TrailmarkError(ErrorCode.UNAUTHENTICATED, 'invalid or revoked token');
+    if (!key || key.revoked_at)
+      throw new TrailmarkError(ErrorCode.UNAUTHENTICATED, 'invalid or revoked token');
     c.set('principal', { kind: 'api_key', key });
     deps.touchKey(key.id);
     return next();
@@ -46,7 +51,7 @@ export function tenantScope(c: Context<AppEnv>, requested: string[] | undefined)
   const principal = c.get('principal');
   if (principal.kind === 'operator') return requested;
   const own = principal.key.tenant;
-  if (requested && requested.some((t) => t !== own)) {
+  if (requested?.some((t) => t !== own)) {
     throw new TrailmarkError(ErrorCode.FORBIDDEN, 'an API key can only read its own tenant', [
       { path: 'tenant', message: `this key belongs to tenant "${own}"` },
     ]);
@@ -55,7 +60,11 @@ export function tenantScope(c: Context<AppEnv>, requested: string[] | undefined)
 }
 
 /** Who did something, for the self-audit trail. */
-export function principalLabel(principal: Principal): { type: 'api_key' | 'system'; id: string; name?: string } {
+export function principalLabel(principal: Principal): {
+  type: 'api_key' | 'system';
+  id: string;
+  name?: string;
+} {
   return principal.kind === 'operator'
     ? { type: 'system', id: 'operator', name: 'Operator token' }
     : { type: 'api_key', id: principal.key.id, name: principal.key.name };

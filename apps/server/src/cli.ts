@@ -9,7 +9,8 @@ import { buildDeps, startServer } from './server.ts';
 function scopesOption(value: string): Scope[] {
   const scopes = value.split(',').map((s) => s.trim());
   const bad = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
-  if (bad.length > 0) throw new InvalidArgumentError(`unknown scope(s) ${bad.join(', ')}; use ${SCOPES.join(', ')}`);
+  if (bad.length > 0)
+    throw new InvalidArgumentError(`unknown scope(s) ${bad.join(', ')}; use ${SCOPES.join(', ')}`);
   return scopes as Scope[];
 }
 
@@ -94,7 +95,10 @@ program
     const deps = await buildDeps(loadConfig());
     const started = Date.now();
     const result = await seedDemo(deps, opts);
-    console.log(`stored ${result.stored} events in ${((Date.now() - started) / 1000).toFixed(1)}s`, result.bySource);
+    console.log(
+      `stored ${result.stored} events in ${((Date.now() - started) / 1000).toFixed(1)}s`,
+      result.bySource,
+    );
     await deps.storage.close();
   });
 

@@ -23,9 +23,12 @@ export interface DemoOptions {
  * Seeds believable activity through the real ingest path: each plugin's demo generator yields native
  * payloads, the plugin maps them, and deps.ingest validates and stores them exactly as the HTTP routes do.
  */
-export async function seedDemo(deps: AppDeps, options: DemoOptions): Promise<{ stored: number; bySource: Record<string, number> }> {
-  const sources = [...deps.plugins.sources.values()].filter((p): p is SourcePlugin & Required<Pick<SourcePlugin, 'demo' | 'map'>> =>
-    Boolean(p.demo && p.map),
+export async function seedDemo(
+  deps: AppDeps,
+  options: DemoOptions,
+): Promise<{ stored: number; bySource: Record<string, number> }> {
+  const sources = [...deps.plugins.sources.values()].filter(
+    (p): p is SourcePlugin & Required<Pick<SourcePlugin, 'demo' | 'map'>> => Boolean(p.demo && p.map),
   );
   const totalWeight = sources.reduce((n, s) => n + (WEIGHTS[s.id] ?? 0.1), 0);
   const bySource: Record<string, number> = {};

@@ -4,9 +4,9 @@ import {
   type IngestScope,
   type MappedEvent,
   type PluginSet,
+  prepareEvents,
   type StoragePort,
   TrailmarkError,
-  prepareEvents,
 } from '@trailmark/core';
 import type { Logger } from 'pino';
 import type { Metrics } from './metrics.ts';
@@ -69,7 +69,11 @@ export function createDeps(options: CreateDepsOptions): AppDeps {
         .then(() => stream.afterIngest(stored))
         .catch((err: unknown) => logger.warn({ err, plugin: stream.id }, 'stream plugin failed'));
     }
-    return { accepted: result.inserted.length, duplicates: result.duplicates.length, ids: events.map((e) => e.id) };
+    return {
+      accepted: result.inserted.length,
+      duplicates: result.duplicates.length,
+      ids: events.map((e) => e.id),
+    };
   }
 
   return {

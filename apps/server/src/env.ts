@@ -10,7 +10,11 @@ const envSchema = z.object({
   TRAILMARK_DEMO: z.enum(['on', 'off']).default('on'),
   TRAILMARK_DEMO_EVENTS: z.coerce.number().int().min(0).default(200_000),
   TRAILMARK_STORAGE: z.enum(['sqlite', 'opensearch']).default('sqlite'),
-  TRAILMARK_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
+  TRAILMARK_BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(10 * 1024 * 1024),
   TRAILMARK_RETENTION_INTERVAL_MINUTES: z.coerce.number().int().min(0).default(60),
   TRAILMARK_EXPORT_TTL_HOURS: z.coerce.number().int().min(1).default(24),
   OPENSEARCH_URL: z.string().url().optional(),

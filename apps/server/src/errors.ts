@@ -20,6 +20,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   RANGE_NOT_SATISFIABLE: 416,
+  EXPIRED: 410,
   RATE_LIMITED: 429,
   STORAGE_UNAVAILABLE: 503,
   STORAGE_REJECTED: 502,
@@ -34,7 +35,12 @@ export interface ErrorBody {
   error: { code: ErrorCode; message: string; request_id: string; details?: ErrorDetail[] };
 }
 
-export function errorBody(c: Context<AppEnv>, code: ErrorCode, message: string, details?: ErrorDetail[]): ErrorBody {
+export function errorBody(
+  c: Context<AppEnv>,
+  code: ErrorCode,
+  message: string,
+  details?: ErrorDetail[],
+): ErrorBody {
   return { error: { code, message, request_id: c.get('requestId'), ...(details ? { details } : {}) } };
 }
 
@@ -47,7 +53,10 @@ export function handleError(error: Error, c: Context<AppEnv>): Response {
     return c.json(errorBody(c, error.code, error.message, error.details), status);
   }
   c.get('logger')?.error({ err: error }, 'unhandled error');
-  return c.json(errorBody(c, ErrorCode.INTERNAL, 'internal error; see the server log for this request id'), 500);
+  return c.json(
+    errorBody(c, ErrorCode.INTERNAL, 'internal error; see the server log for this request id'),
+    500,
+  );
 }
 
 export function fail(code: ErrorCode, message: string, details?: ErrorDetail[]): never {

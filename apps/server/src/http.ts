@@ -5,11 +5,15 @@ import type { AppEnv } from './context.ts';
 /** Parses a JSON body; malformed JSON is a 400 with a code, never a 500. */
 export async function readJson(c: Context<AppEnv>): Promise<unknown> {
   const text = await c.req.text();
-  if (text.trim() === '') throw new TrailmarkError(ErrorCode.MALFORMED_JSON, 'request body is empty; send JSON');
+  if (text.trim() === '')
+    throw new TrailmarkError(ErrorCode.MALFORMED_JSON, 'request body is empty; send JSON');
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new TrailmarkError(ErrorCode.MALFORMED_JSON, `request body is not valid JSON: ${(error as Error).message}`);
+    throw new TrailmarkError(
+      ErrorCode.MALFORMED_JSON,
+      `request body is not valid JSON: ${(error as Error).message}`,
+    );
   }
 }
 
@@ -17,7 +21,11 @@ export async function readJson(c: Context<AppEnv>): Promise<unknown> {
 export function asBatch(body: unknown, key = 'events'): unknown[] {
   let items: unknown[];
   if (Array.isArray(body)) items = body;
-  else if (body !== null && typeof body === 'object' && Array.isArray((body as Record<string, unknown>)[key])) {
+  else if (
+    body !== null &&
+    typeof body === 'object' &&
+    Array.isArray((body as Record<string, unknown>)[key])
+  ) {
     const { [key]: list, ...rest } = body as Record<string, unknown>;
     if (Object.keys(rest).length > 0) {
       throw new TrailmarkError(ErrorCode.VALIDATION_FAILED, 'unexpected fields next to the events list', [
@@ -32,9 +40,11 @@ export function asBatch(body: unknown, key = 'events'): unknown[] {
     ]);
   }
   if (items.length > LIMITS.batchEvents) {
-    throw new TrailmarkError(ErrorCode.PAYLOAD_TOO_LARGE, `at most ${LIMITS.batchEvents} events per request`, [
-      { path: key, message: `${items.length} events; split the batch` },
-    ]);
+    throw new TrailmarkError(
+      ErrorCode.PAYLOAD_TOO_LARGE,
+      `at most ${LIMITS.batchEvents} events per request`,
+      [{ path: key, message: `${items.length} events; split the batch` }],
+    );
   }
   return items;
 }

@@ -4,12 +4,12 @@ import {
   type ControlStore,
   ErrorCode,
   IdPrefix,
+  newId,
   SCOPES,
-  SOURCE_PATTERN,
   type Scope,
+  SOURCE_PATTERN,
   TENANT_PATTERN,
   ValidationError,
-  newId,
 } from '@trailmark/core';
 import { z } from 'zod';
 

@@ -1,4 +1,4 @@
-import { IdPrefix, type RetentionRunRecord, newId, planPurge } from '@trailmark/core';
+import { IdPrefix, newId, planPurge, type RetentionRunRecord } from '@trailmark/core';
 import type { AppDeps } from './deps.ts';
 
 /** Applies the retention policy to every tenant/source partition and records what was purged. */

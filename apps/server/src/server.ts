@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
-import { type TrailmarkPlugin, createPluginSet } from '@trailmark/core';
+import { createPluginSet, type TrailmarkPlugin } from '@trailmark/core';
 import pino, { type Logger } from 'pino';
 import { createApp } from './app.ts';
-import { createDeps, type AppDeps } from './deps.ts';
 import { seedDemo } from './demo.ts';
+import { type AppDeps, createDeps } from './deps.ts';
 import type { Config } from './env.ts';
 import { createMetrics } from './metrics.ts';
 import { defaultPlugins } from './plugins.ts';
@@ -17,7 +17,10 @@ export function createLogger(level: Config['logLevel']): Logger {
   // Tokens never reach the log, whatever a developer later decides to log.
   return pino({
     level,
-    redact: { paths: ['req.headers.authorization', '*.authorization', '*.key', '*.token', '*.password'], censor: '[REDACTED]' },
+    redact: {
+      paths: ['req.headers.authorization', '*.authorization', '*.key', '*.token', '*.password'],
+      censor: '[REDACTED]',
+    },
   });
 }
 
@@ -32,9 +35,16 @@ export function resolveAdminToken(config: Config): { token: string; file?: strin
   return { token, file, generated: true };
 }
 
-export async function buildDeps(config: Config, plugins: readonly TrailmarkPlugin[] = defaultPlugins, logger = createLogger(config.logLevel)): Promise<AppDeps> {
+export async function buildDeps(
+  config: Config,
+  plugins: readonly TrailmarkPlugin[] = defaultPlugins,
+  logger = createLogger(config.logLevel),
+): Promise<AppDeps> {
   const pluginSet = createPluginSet(plugins);
-  const { storage, control } = openStores(config, (source, action) => pluginSet.registry.action(source, action)?.label);
+  const { storage, control } = openStores(
+    config,
+    (source, action) => pluginSet.registry.action(source, action)?.label,
+  );
   await storage.init();
   const admin = resolveAdminToken(config);
   return createDeps({
@@ -57,7 +67,10 @@ export interface RunningServer {
 }
 
 /** Starts Trailmark: stores, HTTP, the retention schedule, and demo data on a new data directory. */
-export async function startServer(config: Config, log: (line: string) => void = console.log): Promise<RunningServer> {
+export async function startServer(
+  config: Config,
+  log: (line: string) => void = console.log,
+): Promise<RunningServer> {
   const logger = createLogger(config.logLevel);
   const admin = resolveAdminToken(config);
   const deps = await buildDeps(config, defaultPlugins, logger);
@@ -70,14 +83,23 @@ export async function startServer(config: Config, log: (line: string) => void = 
   const tokenHint = admin.file ? `$(cat ${admin.file})` : '$TRAILMARK_ADMIN_TOKEN';
   log(`Trailmark is listening on ${url} (storage: ${deps.storage.name}, data: ${config.dataDir})`);
   log(`  API reference: ${url}/v1/openapi.json`);
-  log(`  Operator token: ${admin.file ? `generated and kept in ${admin.file}` : 'from TRAILMARK_ADMIN_TOKEN'}`);
+  log(
+    `  Operator token: ${admin.file ? `generated and kept in ${admin.file}` : 'from TRAILMARK_ADMIN_TOKEN'}`,
+  );
   log(`  Try: curl -s -H "Authorization: Bearer ${tokenHint}" "${url}/v1/events?limit=5"`);
 
   const timers: NodeJS.Timeout[] = [];
   const markerFile = join(config.dataDir, 'demo-seeded');
   let seeding: Promise<unknown> = Promise.resolve();
-  if (config.demo && config.demoEvents > 0 && !existsSync(markerFile) && (await deps.storage.count({})) === 0) {
-    log(`Seeding about ${config.demoEvents.toLocaleString('en-US')} demo events over the last 180 days through the ingest path (TRAILMARK_DEMO=off disables this)...`);
+  if (
+    config.demo &&
+    config.demoEvents > 0 &&
+    !existsSync(markerFile) &&
+    (await deps.storage.count({})) === 0
+  ) {
+    log(
+      `Seeding about ${config.demoEvents.toLocaleString('en-US')} demo events over the last 180 days through the ingest path (TRAILMARK_DEMO=off disables this)...`,
+    );
     const started = Date.now();
     let reported = 0;
     seeding = seedDemo(deps, {
@@ -92,7 +114,11 @@ export async function startServer(config: Config, log: (line: string) => void = 
       .then(({ stored, bySource }) => {
         writeFileSync(markerFile, `${new Date().toISOString()} ${stored}\n`);
         const secs = ((Date.now() - started) / 1000).toFixed(1);
-        log(`Demo data ready: ${stored.toLocaleString('en-US')} events in ${secs}s (${Object.entries(bySource).map(([s, n]) => `${s} ${n}`).join(', ')}); tenants acme, globex, initech.`);
+        log(
+          `Demo data ready: ${stored.toLocaleString('en-US')} events in ${secs}s (${Object.entries(bySource)
+            .map(([s, n]) => `${s} ${n}`)
+            .join(', ')}); tenants acme, globex, initech.`,
+        );
       })
       .catch((err: unknown) => logger.error({ err }, 'demo seeding failed'));
   }

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Scope, type TrailmarkPlugin, createPluginSet } from '@trailmark/core';
+import { createPluginSet, type Scope, type TrailmarkPlugin } from '@trailmark/core';
 import { createSqliteControlStore, createSqliteStorage } from '@trailmark/storage-sqlite';
 import pino from 'pino';
 import { createApp } from './app.ts';
@@ -40,7 +40,8 @@ export async function createTestApp(options: { plugins?: readonly TrailmarkPlugi
   });
   const app = createApp(deps);
   const key = (tenant: string, scopes: Scope[], source?: string) =>
-    createApiKey(control, { tenant, name: `test ${scopes.join('+')}`, scopes, ...(source ? { source } : {}) }).key;
+    createApiKey(control, { tenant, name: `test ${scopes.join('+')}`, scopes, ...(source ? { source } : {}) })
+      .key;
   const request = (path: string, opts: RequestOptions = {}) => {
     const headers: Record<string, string> = { ...opts.headers };
     const token = opts.token === undefined ? TEST_ADMIN_TOKEN : opts.token;

@@ -25,6 +25,8 @@ export const ErrorCode = {
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
   RANGE_NOT_SATISFIABLE: 'RANGE_NOT_SATISFIABLE',
+  /** The resource existed but is gone for good (an export file past its expiry). */
+  EXPIRED: 'EXPIRED',
   RATE_LIMITED: 'RATE_LIMITED',
   STORAGE_UNAVAILABLE: 'STORAGE_UNAVAILABLE',
   STORAGE_REJECTED: 'STORAGE_REJECTED',

@@ -65,6 +65,8 @@ export interface ExportEncoderOptions {
   bom?: boolean;
   /** Resolves an action's human label (from the registry). */
   label?: (source: string, action: string) => string;
+  /** Resolves an action's registry entry; formats that need its OCSF class or category read it here. */
+  action?: (source: string, action: string) => ActionDefinition | undefined;
 }
 
 export interface ExportFormat {

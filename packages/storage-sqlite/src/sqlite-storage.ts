@@ -165,7 +165,7 @@ export class SqliteStorage implements StoragePort {
       for (const p of batch) p.reject(failure);
       return;
     }
-    batch.forEach((p, i) => p.resolve(results[i]));
+    for (const [i, p] of batch.entries()) p.resolve(results[i]);
   }
 
   private writeAll(events: readonly AuditEvent[]): AppendResult {

@@ -71,7 +71,8 @@ export function adminRoutes(deps: AppDeps) {
   app.put('/admin/tenants/:tenant/settings', async (c) => {
     const principal = requireScope(c, 'admin');
     const tenant = c.req.param('tenant');
-    if (!TENANT_PATTERN.test(tenant)) throw new ValidationError('invalid tenant', [{ path: 'tenant', message: 'invalid id' }]);
+    if (!TENANT_PATTERN.test(tenant))
+      throw new ValidationError('invalid tenant', [{ path: 'tenant', message: 'invalid id' }]);
     assertTenantAdmin(principal, tenant);
     const parsed = settingsSchema.safeParse(await readJson(c));
     if (!parsed.success) {

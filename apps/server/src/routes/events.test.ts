@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestApp, createTestApp } from '../testing.ts';
+import { createTestApp, type TestApp } from '../testing.ts';
 
 const event = (over: Record<string, unknown> = {}) => ({
   source: 'billing-app',
@@ -34,7 +34,10 @@ describe('POST /v1/events: happy paths', () => {
 
   it('assigns evt_ ULID ids and takes the tenant from an API key', async () => {
     const key = t.key('acme', ['ingest', 'read']);
-    const res = await t.request('/v1/events', { token: key, body: { events: [event(), event({ action: 'invoice.voided' })] } });
+    const res = await t.request('/v1/events', {
+      token: key,
+      body: { events: [event(), event({ action: 'invoice.voided' })] },
+    });
     expect(res.status).toBe(201);
     const body = await res.json();
     expect(body.accepted).toBe(2);
@@ -73,7 +76,10 @@ describe('POST /v1/events: happy paths', () => {
       if (!page.next_cursor) break;
       url = `/v1/events?tenant=paging&actor=odd@x.test&limit=5&cursor=${page.next_cursor}`;
     }
-    const odd = batch.filter((_, i) => i % 2).map((e) => e.id as string).reverse();
+    const odd = batch
+      .filter((_, i) => i % 2)
+      .map((e) => e.id as string)
+      .reverse();
     expect(seen).toEqual(odd);
   });
 
@@ -85,13 +91,18 @@ describe('POST /v1/events: happy paths', () => {
     const window = await (
       await t.request('/v1/events?tenant=paging&from=2026-05-01T00:10:00Z&to=2026-05-01T00:15:00Z')
     ).json();
-    expect(window.data.map((e: { id: string }) => e.id)).toEqual([14, 13, 12, 11, 10].map((i) => `evt_page_${i}`));
+    expect(window.data.map((e: { id: string }) => e.id)).toEqual(
+      [14, 13, 12, 11, 10].map((i) => `evt_page_${i}`),
+    );
   });
 });
 
 describe('POST /v1/events: errors are 4xx with a code and a path, and store nothing', () => {
   it('malformed JSON', async () => {
-    const res = await t.request('/v1/events', { rawBody: '{"source": ', headers: { 'content-type': 'application/json' } });
+    const res = await t.request('/v1/events', {
+      rawBody: '{"source": ',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(res.status).toBe(400);
     const body = await res.json();
     expect(body.error.code).toBe('MALFORMED_JSON');
@@ -100,7 +111,9 @@ describe('POST /v1/events: errors are 4xx with a code and a path, and store noth
 
   it('wrong types name the field path and the batch index', async () => {
     const res = await t.request('/v1/events', {
-      body: { events: [event({ tenant: 'acme' }), event({ tenant: 'acme', actor: { type: 'user', id: 5 } })] },
+      body: {
+        events: [event({ tenant: 'acme' }), event({ tenant: 'acme', actor: { type: 'user', id: 5 } })],
+      },
     });
     expect(res.status).toBe(400);
     const body = await res.json();
@@ -110,7 +123,12 @@ describe('POST /v1/events: errors are 4xx with a code and a path, and store noth
 
   it('a bad event anywhere rejects the whole batch (no partial write)', async () => {
     const res = await t.request('/v1/events', {
-      body: { events: [event({ tenant: 'partial', id: 'evt_partial_ok' }), event({ tenant: 'partial', occurred_at: 'yesterday' })] },
+      body: {
+        events: [
+          event({ tenant: 'partial', id: 'evt_partial_ok' }),
+          event({ tenant: 'partial', occurred_at: 'yesterday' }),
+        ],
+      },
     });
     expect(res.status).toBe(400);
     expect((await t.request('/v1/events/evt_partial_ok')).status).toBe(404);
@@ -131,20 +149,30 @@ describe('POST /v1/events: errors are 4xx with a code and a path, and store noth
       const res = await t.request('/v1/events', { body: event({ tenant: 'acme', ...over }) });
       expect(res.status, path).toBe(400);
       const body = await res.json();
-      expect(body.error.details.map((d: { path: string }) => d.path), path).toContain(path);
+      expect(
+        body.error.details.map((d: { path: string }) => d.path),
+        path,
+      ).toContain(path);
     }
   });
 
   it('more than 1000 events per request, or a body over the limit, is 413', async () => {
-    const many = await t.request('/v1/events', { body: { events: Array.from({ length: 1001 }, () => event({ tenant: 'acme' })) } });
+    const many = await t.request('/v1/events', {
+      body: { events: Array.from({ length: 1001 }, () => event({ tenant: 'acme' })) },
+    });
     expect(many.status).toBe(413);
     expect((await many.json()).error.code).toBe('PAYLOAD_TOO_LARGE');
-    const huge = await t.request('/v1/events', { rawBody: `{"x":"${'y'.repeat(11 * 1024 * 1024)}"}`, headers: { 'content-type': 'application/json' } });
+    const huge = await t.request('/v1/events', {
+      rawBody: `{"x":"${'y'.repeat(11 * 1024 * 1024)}"}`,
+      headers: { 'content-type': 'application/json' },
+    });
     expect(huge.status).toBe(413);
   });
 
   it('an action a registered source does not declare is UNKNOWN_ACTION', async () => {
-    const res = await t.request('/v1/events', { body: event({ tenant: 'acme', source: 'file-transfer', action: 'file.exploded' }) });
+    const res = await t.request('/v1/events', {
+      body: event({ tenant: 'acme', source: 'file-transfer', action: 'file.exploded' }),
+    });
     expect(res.status).toBe(422);
     const body = await res.json();
     expect(body.error.code).toBe('UNKNOWN_ACTION');
@@ -211,17 +239,26 @@ describe('security: tokens, scopes and tenant isolation', () => {
 
   it("another tenant's key sees 0 of this tenant's events", async () => {
     const acmeWriter = t.key('acme', ['ingest']);
-    const secret = await (await t.request('/v1/events', { token: acmeWriter, body: event({ id: 'evt_acme_secret', action: 'invoice.secret_paid' }) })).json();
+    const secret = await (
+      await t.request('/v1/events', {
+        token: acmeWriter,
+        body: event({ id: 'evt_acme_secret', action: 'invoice.secret_paid' }),
+      })
+    ).json();
     expect(secret.accepted).toBe(1);
     const globex = t.key('globex', ['read', 'export']);
     expect((await t.request('/v1/events/evt_acme_secret', { token: globex })).status).toBe(404);
     const list = await (await t.request('/v1/events?limit=1000', { token: globex })).json();
     expect(list.data.filter((e: { tenant: string }) => e.tenant !== 'globex')).toHaveLength(0);
-    const searched = await (await t.request('/v1/events?action=invoice.secret_paid', { token: globex })).json();
+    const searched = await (
+      await t.request('/v1/events?action=invoice.secret_paid', { token: globex })
+    ).json();
     expect(searched.data).toHaveLength(0);
     const facets = await (await t.request('/v1/facets?field=action', { token: globex })).json();
     expect(facets.buckets.find((b: { value: string }) => b.value === 'invoice.secret_paid')).toBeUndefined();
-    const history = await (await t.request('/v1/history?target_type=invoice&target_id=inv-1', { token: globex })).json();
+    const history = await (
+      await t.request('/v1/history?target_type=invoice&target_id=inv-1', { token: globex })
+    ).json();
     expect(history.data).toHaveLength(0);
     const asking = await t.request('/v1/events?tenant=acme', { token: globex });
     expect(asking.status).toBe(403);
@@ -229,9 +266,15 @@ describe('security: tokens, scopes and tenant isolation', () => {
 
   it('a tenant key cannot write into another tenant or another source', async () => {
     const key = t.key('acme', ['ingest'], 'billing-app');
-    const crossTenant = await t.request('/v1/events', { token: key, body: event({ tenant: 'globex', id: 'evt_cross' }) });
+    const crossTenant = await t.request('/v1/events', {
+      token: key,
+      body: event({ tenant: 'globex', id: 'evt_cross' }),
+    });
     expect(crossTenant.status).toBe(403);
-    const crossSource = await t.request('/v1/events', { token: key, body: event({ source: 'other-app', id: 'evt_cross2' }) });
+    const crossSource = await t.request('/v1/events', {
+      token: key,
+      body: event({ source: 'other-app', id: 'evt_cross2' }),
+    });
     expect(crossSource.status).toBe(403);
     expect((await t.request('/v1/events/evt_cross')).status).toBe(404);
     expect((await t.request('/v1/events/evt_cross2')).status).toBe(404);
@@ -252,7 +295,10 @@ describe('security: tokens, scopes and tenant isolation', () => {
 describe('operational endpoints', () => {
   it('healthz, readyz and metrics answer without a token', async () => {
     expect((await t.request('/healthz', { token: null })).status).toBe(200);
-    expect(await (await t.request('/readyz', { token: null })).json()).toEqual({ status: 'ready', storage: 'sqlite' });
+    expect(await (await t.request('/readyz', { token: null })).json()).toEqual({
+      status: 'ready',
+      storage: 'sqlite',
+    });
     const metrics = await (await t.request('/metrics', { token: null })).text();
     expect(metrics).toContain('trailmark_events_ingested_total');
     expect(metrics).toContain('trailmark_http_requests_total');

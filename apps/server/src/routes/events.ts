@@ -1,4 +1,4 @@
-import { ErrorCode, TrailmarkError, parseEventFilter, parseLimit } from '@trailmark/core';
+import { ErrorCode, parseEventFilter, parseLimit, TrailmarkError } from '@trailmark/core';
 import { Hono } from 'hono';
 import { requireScope, tenantScope } from '../auth.ts';
 import type { AppEnv } from '../context.ts';

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestApp, createTestApp } from '../testing.ts';
+import { createTestApp, type TestApp } from '../testing.ts';
 
 let t: TestApp;
 const DAY = 86_400_000;
@@ -13,12 +13,50 @@ const base = {
 beforeAll(async () => {
   t = await createTestApp();
   const events = [
-    { ...base, id: 'h1', action: 'file.uploaded', occurred_at: ago(10), targets: [{ type: 'file', id: 'f1', path: '/forest/tree.png' }] },
-    { ...base, id: 'h2', action: 'file.renamed', occurred_at: ago(9), targets: [{ type: 'file', id: 'f1', path: '/forest/oak.png', previous_path: '/forest/tree.png' }] },
-    { ...base, id: 'h3', action: 'file.moved', occurred_at: ago(8), targets: [{ type: 'file', id: 'f1', path: '/archive/oak.png', previous_path: '/forest/oak.png' }] },
-    { ...base, id: 'h4', action: 'file.deleted', occurred_at: ago(7), targets: [{ type: 'file', id: 'f1', path: '/archive/oak.png' }], actor: { type: 'user', id: 'u-bo', name: 'Bo Chen' }, outcome: { result: 'denied', reason: 'permission_denied' } },
-    { ...base, id: 'h5', action: 'file.uploaded', occurred_at: ago(6), targets: [{ type: 'file', id: 'f2', path: '/forest/pine.png' }] },
-    { ...base, id: 'old1', action: 'file.uploaded', occurred_at: ago(400), targets: [{ type: 'file', id: 'f9', path: '/old.png' }] },
+    {
+      ...base,
+      id: 'h1',
+      action: 'file.uploaded',
+      occurred_at: ago(10),
+      targets: [{ type: 'file', id: 'f1', path: '/forest/tree.png' }],
+    },
+    {
+      ...base,
+      id: 'h2',
+      action: 'file.renamed',
+      occurred_at: ago(9),
+      targets: [{ type: 'file', id: 'f1', path: '/forest/oak.png', previous_path: '/forest/tree.png' }],
+    },
+    {
+      ...base,
+      id: 'h3',
+      action: 'file.moved',
+      occurred_at: ago(8),
+      targets: [{ type: 'file', id: 'f1', path: '/archive/oak.png', previous_path: '/forest/oak.png' }],
+    },
+    {
+      ...base,
+      id: 'h4',
+      action: 'file.deleted',
+      occurred_at: ago(7),
+      targets: [{ type: 'file', id: 'f1', path: '/archive/oak.png' }],
+      actor: { type: 'user', id: 'u-bo', name: 'Bo Chen' },
+      outcome: { result: 'denied', reason: 'permission_denied' },
+    },
+    {
+      ...base,
+      id: 'h5',
+      action: 'file.uploaded',
+      occurred_at: ago(6),
+      targets: [{ type: 'file', id: 'f2', path: '/forest/pine.png' }],
+    },
+    {
+      ...base,
+      id: 'old1',
+      action: 'file.uploaded',
+      occurred_at: ago(400),
+      targets: [{ type: 'file', id: 'f9', path: '/old.png' }],
+    },
   ].map((e) => ({ ...e, tenant: 'acme' }));
   const res = await t.request('/v1/events', { body: { events } });
   expect(res.status).toBe(201);
@@ -42,7 +80,9 @@ describe('GET /v1/history', () => {
   });
 
   it('combines with filters: who deleted this file', async () => {
-    const body = await (await t.request('/v1/history?target_path=/forest/tree.png&action=file.deleted')).json();
+    const body = await (
+      await t.request('/v1/history?target_path=/forest/tree.png&action=file.deleted')
+    ).json();
     expect(body.data).toHaveLength(1);
     expect(body.data[0].actor.id).toBe('u-bo');
   });
@@ -56,7 +96,7 @@ describe('GET /v1/history', () => {
 
 describe('GET /v1/facets', () => {
   it('counts by action with labels, honouring filters', async () => {
-    const body = await (await t.request('/v1/facets?field=action&tenant=acme&from=' + ago(30))).json();
+    const body = await (await t.request(`/v1/facets?field=action&tenant=acme&from=${ago(30)}`)).json();
     expect(body.field).toBe('action');
     expect(body.buckets[0]).toMatchObject({ value: 'file.uploaded', count: 2 });
     expect(body.buckets.reduce((n: number, b: { count: number }) => n + b.count, 0)).toBe(5);
@@ -90,12 +130,16 @@ describe('retention', () => {
     expect((await t.request('/v1/admin/retention/run', { method: 'POST', token: reader })).status).toBe(403);
     const run = await (await t.request('/v1/admin/retention/run', { method: 'POST' })).json();
     expect(run.deleted).toBe(1);
-    expect(run.tasks).toContainEqual(expect.objectContaining({ tenant: 'acme', source: 'dam-app', deleted: 1, retention: '12 months' }));
+    expect(run.tasks).toContainEqual(
+      expect.objectContaining({ tenant: 'acme', source: 'dam-app', deleted: 1, retention: '12 months' }),
+    );
     expect((await t.request('/v1/events/old1')).status).toBe(404);
     expect((await t.request('/v1/events/h1')).status).toBe(200);
     const runs = await (await t.request('/v1/admin/retention/runs')).json();
     expect(runs.data[0].id).toBe(run.id);
-    const audit = await (await t.request('/v1/events?tenant=acme&source=trailmark&action=retention.purged')).json();
+    const audit = await (
+      await t.request('/v1/events?tenant=acme&source=trailmark&action=retention.purged')
+    ).json();
     expect(audit.data[0].metadata.deleted).toBe(1);
   });
 });
@@ -103,21 +147,39 @@ describe('retention', () => {
 describe('admin: tenant settings', () => {
   it('an admin key manages its own tenant only', async () => {
     const admin = t.key('acme', ['admin']);
-    const ok = await t.request('/v1/admin/tenants/acme/settings', { method: 'PUT', token: admin, body: { max_export_rows: 5000 } });
+    const ok = await t.request('/v1/admin/tenants/acme/settings', {
+      method: 'PUT',
+      token: admin,
+      body: { max_export_rows: 5000 },
+    });
     expect(ok.status).toBe(200);
     expect((await ok.json()).settings).toEqual({ max_export_rows: 5000 });
-    const other = await t.request('/v1/admin/tenants/globex/settings', { method: 'PUT', token: admin, body: { max_export_rows: 1 } });
+    const other = await t.request('/v1/admin/tenants/globex/settings', {
+      method: 'PUT',
+      token: admin,
+      body: { max_export_rows: 1 },
+    });
     expect(other.status).toBe(403);
-    const bad = await t.request('/v1/admin/tenants/acme/settings', { method: 'PUT', token: admin, body: { max_export_rows: -3 } });
+    const bad = await t.request('/v1/admin/tenants/acme/settings', {
+      method: 'PUT',
+      token: admin,
+      body: { max_export_rows: -3 },
+    });
     expect(bad.status).toBe(400);
     expect((await bad.json()).error.details[0].path).toBe('max_export_rows');
   });
 
   it('an admin key cannot mint keys for another tenant', async () => {
     const admin = t.key('acme', ['admin']);
-    const res = await t.request('/v1/admin/api-keys', { token: admin, body: { tenant: 'globex', name: 'x', scopes: ['read'] } });
+    const res = await t.request('/v1/admin/api-keys', {
+      token: admin,
+      body: { tenant: 'globex', name: 'x', scopes: ['read'] },
+    });
     expect(res.status).toBe(403);
-    const bad = await t.request('/v1/admin/api-keys', { token: admin, body: { tenant: 'acme', name: 'x', scopes: ['root'] } });
+    const bad = await t.request('/v1/admin/api-keys', {
+      token: admin,
+      body: { tenant: 'acme', name: 'x', scopes: ['root'] },
+    });
     expect(bad.status).toBe(400);
   });
 });

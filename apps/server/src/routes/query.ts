@@ -1,13 +1,13 @@
 import {
   type AssetRef,
+  assetHistoryFilter,
   ErrorCode,
   FACET_FIELDS,
   type FacetField,
-  TrailmarkError,
-  ValidationError,
-  assetHistoryFilter,
   parseEventFilter,
   parseLimit,
+  TrailmarkError,
+  ValidationError,
 } from '@trailmark/core';
 import { Hono } from 'hono';
 import { requireScope, tenantScope } from '../auth.ts';
@@ -65,8 +65,15 @@ export function queryRoutes(deps: AppDeps) {
     }
     const filter = parseEventFilter(params);
     const tenant = tenantScope(c, filter.tenant);
-    const scoped = await assetHistoryFilter(deps.storage, { ...filter, ...(tenant ? { tenant } : {}) }, asset);
-    const page = await deps.storage.search(scoped, { limit: parseLimit(limit), ...(cursor ? { cursor } : {}) });
+    const scoped = await assetHistoryFilter(
+      deps.storage,
+      { ...filter, ...(tenant ? { tenant } : {}) },
+      asset,
+    );
+    const page = await deps.storage.search(scoped, {
+      limit: parseLimit(limit),
+      ...(cursor ? { cursor } : {}),
+    });
     return c.json({ asset, ...page });
   });
 

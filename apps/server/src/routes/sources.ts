@@ -1,4 +1,10 @@
-import { ErrorCode, type ErrorDetail, type MappedEvent, TrailmarkError, ValidationError } from '@trailmark/core';
+import {
+  ErrorCode,
+  type ErrorDetail,
+  type MappedEvent,
+  TrailmarkError,
+  ValidationError,
+} from '@trailmark/core';
 import { Hono } from 'hono';
 import { requireScope } from '../auth.ts';
 import type { AppEnv } from '../context.ts';
@@ -14,7 +20,10 @@ export function sourceRoutes(deps: AppDeps) {
     const sourceId = c.req.param('source');
     const plugin = deps.plugins.sources.get(sourceId);
     if (!plugin?.map) {
-      throw new TrailmarkError(ErrorCode.UNKNOWN_SOURCE, `no source plugin "${sourceId}" accepts native payloads`);
+      throw new TrailmarkError(
+        ErrorCode.UNKNOWN_SOURCE,
+        `no source plugin "${sourceId}" accepts native payloads`,
+      );
     }
     let tenant: string | undefined;
     if (principal.kind === 'operator') {
@@ -27,17 +36,26 @@ export function sourceRoutes(deps: AppDeps) {
     } else {
       tenant = principal.key.tenant;
       if (principal.key.source && principal.key.source !== sourceId) {
-        throw new TrailmarkError(ErrorCode.FORBIDDEN, `this API key may only send source "${principal.key.source}"`);
+        throw new TrailmarkError(
+          ErrorCode.FORBIDDEN,
+          `this API key may only send source "${principal.key.source}"`,
+        );
       }
     }
     const natives = asBatch(await readJson(c));
     const details: ErrorDetail[] = [];
     const mapped: MappedEvent[] = [];
     for (const [index, native] of natives.entries()) {
-      const parsed = plugin.nativeSchema ? plugin.nativeSchema.safeParse(native) : { success: true as const, data: native };
+      const parsed = plugin.nativeSchema
+        ? plugin.nativeSchema.safeParse(native)
+        : { success: true as const, data: native };
       if (!parsed.success) {
         for (const issue of parsed.error.issues.slice(0, 20)) {
-          details.push({ index, path: issue.path.map(String).join('.') || '(payload)', message: issue.message });
+          details.push({
+            index,
+            path: issue.path.map(String).join('.') || '(payload)',
+            message: issue.message,
+          });
         }
         continue;
       }
@@ -45,7 +63,10 @@ export function sourceRoutes(deps: AppDeps) {
       mapped.push(...(Array.isArray(out) ? out : [out]));
     }
     if (details.length > 0) {
-      throw new ValidationError(`payload does not match the "${sourceId}" schema; nothing was stored`, details);
+      throw new ValidationError(
+        `payload does not match the "${sourceId}" schema; nothing was stored`,
+        details,
+      );
     }
     const result = await deps.ingest(
       mapped.map((e) => ({ ...e, tenant })),
