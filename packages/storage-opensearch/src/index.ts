@@ -1,0 +1,3 @@
+export * from './layout.ts';
+export * from './opensearch-storage.ts';
+export * from './requests.ts';
