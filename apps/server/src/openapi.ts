@@ -1,6 +1,1794 @@
+import {
+  ErrorCode,
+  eventInputSchema,
+  FACET_FIELDS,
+  LIMITS,
+  OUTCOME_RESULTS,
+  PAGE_LIMIT,
+  SCOPES,
+  SOURCE_PATTERN,
+  TENANT_PATTERN,
+} from '@trailmark/core';
+import { z } from 'zod';
 import type { AppDeps } from './deps.ts';
+import { statusOf } from './errors.ts';
+
+/** A node of the OpenAPI document. The document is plain JSON, so an open record is the honest type. */
+type Json = Record<string, unknown>;
+
+const API_VERSION = '1.0.0';
+const JSON_TYPE = 'application/json';
+
+function ref(kind: 'schemas' | 'parameters' | 'responses' | 'headers', name: string): Json {
+  return { $ref: `#/components/${kind}/${name}` };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Examples. Taken from the products Trailmark ships sources for, so the reference reads like real traffic.
+// The test feeds these through the real validators, so they cannot drift from the schema unnoticed.
+// ---------------------------------------------------------------------------------------------
+
+/** A file-transfer UPLOAD as the product's own backend would send it, already normalized. */
+export const uploadEventExample = {
+  id: 'ft_01JRW6B9G1UPLOAD0001',
+  source: 'file-transfer',
+  action: 'file.uploaded',
+  source_action: 'UPLOAD',
+  occurred_at: '2026-04-14T10:32:15Z',
+  actor: { type: 'user', id: 'usr_john', email: 'john@dosya.dev', name: 'John Okafor' },
+  targets: [
+    {
+      type: 'file',
+      id: 'fil_8Kq2RenderFinal',
+      name: 'render-final.mp4',
+      path: '/deliverables/render-final.mp4',
+      size_bytes: 13_314_398_618,
+      mime_type: 'video/mp4',
+      region: 'eu-central-2',
+      role: 'primary',
+    },
+  ],
+  outcome: { result: 'success' },
+  workspace: { id: 'ws_brand2026', name: 'Brand Campaign 2026' },
+  client: {
+    ip: '185.23.94.17',
+    user_agent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/605.1.15 Safari/605.1.15',
+    geo: { country_code: 'DE', country: 'Germany' },
+    device: { kind: 'browser' },
+  },
+  request: { region: 'eu-central-2' },
+} as const;
+
+/** A media-library rename: `previous_path` is what lets asset history follow /forest/tree.png to its new name. */
+export const renameEventExample = {
+  id: 'ml_01JRW5Z8K4RENAME0042',
+  source: 'media-library',
+  action: 'file.renamed',
+  source_action: 'FILE_RENAME',
+  occurred_at: '2026-04-14T09:12:40Z',
+  actor: { type: 'user', id: 'usr_4821', name: 'Maya Chen', email: 'maya@acme.com' },
+  targets: [
+    {
+      type: 'file',
+      id: 'ast_9d2f61c0',
+      name: 'oak.png',
+      path: '/forest/oak.png',
+      previous_path: '/forest/tree.png',
+      mime_type: 'image/png',
+      role: 'primary',
+    },
+  ],
+  outcome: { result: 'success' },
+  workspace: { id: 'lib_acme_brand', name: 'Acme brand library' },
+  client: { ip: '203.0.113.7', device: { kind: 'browser' } },
+  changes: [{ field: 'name', before: 'tree.png', after: 'oak.png' }],
+} as const;
+
+/** A denied share-link access: the attempted action is kept, the outcome says it was refused. */
+export const deniedEventExample = {
+  id: 'ft_01JRW6B9G1BLOCKED008',
+  source: 'file-transfer',
+  action: 'share_link.accessed',
+  source_action: 'BLOCKED',
+  occurred_at: '2026-04-14T10:50:17Z',
+  actor: { type: 'user', id: 'guest@gmail.com', email: 'guest@gmail.com' },
+  targets: [
+    {
+      type: 'share_link',
+      id: 'lnk_Zr7xQ2aB',
+      name: 'https://dosya.dev/s/Zr7xQ2aB',
+      role: 'primary',
+      attributes: { password_protected: true, allowed_domains: 'acme.com' },
+    },
+    {
+      type: 'file',
+      id: 'fil_8Kq2RenderFinal',
+      name: 'render-final.mp4',
+      path: '/deliverables/render-final.mp4',
+      role: 'affected',
+    },
+  ],
+  outcome: {
+    result: 'denied',
+    reason: 'domain_not_allowed',
+    message: 'share link is restricted to @acme.com',
+  },
+  workspace: { id: 'ws_brand2026', name: 'Brand Campaign 2026' },
+  client: {
+    ip: '172.58.10.4',
+    geo: { country_code: 'US', country: 'United States' },
+    device: { kind: 'browser' },
+  },
+  request: { region: 'us-west-1' },
+  metadata: { attempted_action: 'ACCESS' },
+} as const;
+
+/** The same UPLOAD as the file-transfer service delivers it natively (REST page or webhook body). */
+export const fileTransferNativeExample = {
+  event_id: '01JRW6B9G1UPLOAD0001',
+  timestamp: '2026-04-14T10:32:15Z',
+  action: 'UPLOAD',
+  user: { id: 'usr_john', email: 'john@dosya.dev', name: 'John Okafor' },
+  file: {
+    id: 'fil_8Kq2RenderFinal',
+    name: 'render-final.mp4',
+    size: 13_314_398_618,
+    path: '/deliverables/render-final.mp4',
+    mime_type: 'video/mp4',
+    storage_region: 'eu-central-2',
+  },
+  ip: '185.23.94.17',
+  country_code: 'DE',
+  country: 'Germany',
+  region: 'eu-central-2',
+  device: 'browser',
+  result: 'success',
+  workspace: { id: 'ws_brand2026', name: 'Brand Campaign 2026' },
+} as const;
+
+/** What the store returns for the UPLOAD: tenant and received_at added, category filled from the catalog. */
+export const storedEventExample = {
+  ...uploadEventExample,
+  tenant: 'acme',
+  category: 'content',
+  occurred_at: '2026-04-14T10:32:15.000Z',
+  received_at: '2026-04-14T10:32:15.412Z',
+} as const;
+
+const ingestResultExample = { accepted: 1, duplicates: 0, ids: ['ft_01JRW6B9G1UPLOAD0001'] };
+
+const apiKeyExample = {
+  id: 'key_01JRWA0K5T8M2Q4ZC7XN3B6V9D',
+  tenant: 'acme',
+  name: 'file-transfer ingest',
+  scopes: ['ingest'],
+  source: 'file-transfer',
+  prefix: 'tmk_Q2x8vLr0',
+  created_at: '2026-04-14T09:00:00.000Z',
+  last_used_at: '2026-04-14T10:32:15.000Z',
+};
+
+const exportJobExample = {
+  id: 'exp_01JRWB3M0E4S5K7Y1P9H2C6T8R',
+  status: 'completed',
+  format: 'csv',
+  filters: {
+    tenant: ['acme'],
+    source: ['file-transfer'],
+    action: ['file.uploaded', 'file.deleted'],
+    from: ['2026-04-01T00:00:00.000Z'],
+  },
+  rows_written: 18_204,
+  rows_estimate: 18_204,
+  progress: 1,
+  bytes: 6_120_448,
+  file_name: 'trailmark-acme-20260414-103215.csv',
+  created_by: 'key_01JRWA0K5T8M2Q4ZC7XN3B6V9D',
+  created_at: '2026-04-14T10:32:15.000Z',
+  updated_at: '2026-04-14T10:32:19.000Z',
+  completed_at: '2026-04-14T10:32:19.000Z',
+  expires_at: '2026-04-15T10:32:19.000Z',
+  download_url: '/v1/exports/exp_01JRWB3M0E4S5K7Y1P9H2C6T8R/download',
+};
+
+/** A job right after POST /v1/exports: nothing written yet. */
+const { completed_at: _completedAt, ...finishedFields } = exportJobExample;
+const queuedExportJobExample = {
+  ...finishedFields,
+  status: 'queued',
+  rows_written: 0,
+  progress: 0,
+  bytes: 0,
+};
+
+const { last_used_at: _lastUsed, ...unusedKey } = apiKeyExample;
+const createdApiKeyExample = { ...unusedKey, key: 'tmk_Q2x8vLr0kZ3m9YwPz1eT4bHn7sJd5fGa6cXqRuVi0oM' };
+
+// ---------------------------------------------------------------------------------------------
+// Errors. Statuses come from errors.ts (the one place codes become statuses), so docs cannot disagree.
+// ---------------------------------------------------------------------------------------------
+
+/** When each code is raised; also the source of the errors table in docs/api.md. */
+export const ERROR_WHEN: Record<ErrorCode, string> = {
+  VALIDATION_FAILED:
+    'A body or parameter failed validation (event schema, limit, API key request, settings, missing tenant for the operator). `details` lists every problem with `index` (batch position) and `path`.',
+  MALFORMED_JSON: 'The request body is empty or is not valid JSON.',
+  PAYLOAD_TOO_LARGE: `The body exceeds TRAILMARK_BODY_LIMIT_BYTES (default 10 MiB) or holds more than ${LIMITS.batchEvents} events.`,
+  UNKNOWN_ACTION:
+    'Every rejected event names an action its registered source does not declare (and the source does not allow custom actions).',
+  UNKNOWN_SOURCE: 'No source plugin with a native mapper has this id (`POST /v1/sources/{source}/events`).',
+  UNKNOWN_FILTER: 'A query parameter is not a known filter; typos never silently widen a query.',
+  INVALID_FILTER:
+    'A filter value is invalid: unknown `result`, unparseable `from`/`to`, `from` not before `to`, `target_path_prefix` not starting with `/`, more than 100 values, `q` over 512 characters.',
+  INVALID_CURSOR: 'The cursor was not issued by this server.',
+  UNSUPPORTED_FORMAT: 'The export format is not registered (see `export_formats` in `GET /v1/catalog`).',
+  UNAUTHENTICATED: 'No bearer token, or the token is unknown or revoked.',
+  FORBIDDEN:
+    'The key lacks the scope, names another tenant, sends another source than the one it is bound to, or calls an operator-only endpoint.',
+  CSRF_REJECTED:
+    'Reserved for cookie-authenticated browser sessions; bearer-token requests never receive it.',
+  NOT_FOUND: 'No such route, event, API key or export job (or it belongs to another tenant).',
+  CONFLICT:
+    'The resource is not in a state that allows the request (an export job that is not completed yet).',
+  RANGE_NOT_SATISFIABLE: 'The Range header lies outside the export file.',
+  EXPIRED: 'The resource existed but is gone for good: an export file past its `expires_at`.',
+  RATE_LIMITED: 'Reserved: too many requests. Retry after the delay in Retry-After.',
+  STORAGE_UNAVAILABLE:
+    'The event store is unreachable. Nothing was acknowledged; retry the same events with the same ids.',
+  STORAGE_REJECTED: 'The event store refused the write. Nothing was acknowledged.',
+  INTERNAL: 'Unexpected server error; the server log has the details under the request id.',
+};
+
+const ERROR_EXAMPLE: Record<ErrorCode, { message: string; details?: Json[] }> = {
+  VALIDATION_FAILED: {
+    message: '1 of 2 event(s) rejected; nothing was stored',
+    details: [{ index: 1, path: 'targets.0.path', message: 'must be an absolute path starting with /' }],
+  },
+  MALFORMED_JSON: { message: 'request body is not valid JSON: Unexpected end of JSON input' },
+  PAYLOAD_TOO_LARGE: {
+    message: `at most ${LIMITS.batchEvents} events per request`,
+    details: [{ path: 'events', message: '1500 events; split the batch' }],
+  },
+  UNKNOWN_ACTION: {
+    message: '1 of 1 event(s) rejected; nothing was stored',
+    details: [{ index: 0, path: 'action', message: 'unknown action for source "file-transfer"' }],
+  },
+  UNKNOWN_SOURCE: { message: 'no source plugin "dropbox" accepts native payloads' },
+  UNKNOWN_FILTER: {
+    message: 'unknown filter: actions',
+    details: [{ path: 'actions', message: 'unknown parameter; filters are tenant, source, action, ...' }],
+  },
+  INVALID_FILTER: {
+    message: 'invalid filter',
+    details: [{ path: 'from', message: 'must be an ISO 8601 date or date-time, e.g. 2026-04-14T10:32:15Z' }],
+  },
+  INVALID_CURSOR: {
+    message: 'invalid cursor',
+    details: [{ path: 'cursor', message: 'not a cursor issued by this server' }],
+  },
+  UNSUPPORTED_FORMAT: { message: 'unsupported export format "xlsx"' },
+  UNAUTHENTICATED: { message: 'missing bearer token (Authorization: Bearer <token>)' },
+  FORBIDDEN: { message: 'this API key lacks the "read" scope' },
+  CSRF_REJECTED: { message: 'CSRF token missing or invalid' },
+  NOT_FOUND: { message: 'no event with id "ft_01JRW6B9G1UPLOAD0001"' },
+  CONFLICT: { message: 'export exp_01JRWB3M0E4S5K7Y1P9H2C6T8R is still running' },
+  RANGE_NOT_SATISFIABLE: { message: 'range bytes=9000000- is outside the 6120448-byte file' },
+  EXPIRED: { message: 'export exp_01JRWB3M0E4S5K7Y1P9H2C6T8R expired at 2026-04-15T10:32:19.000Z' },
+  RATE_LIMITED: { message: 'too many requests' },
+  STORAGE_UNAVAILABLE: { message: 'storage is not reachable' },
+  STORAGE_REJECTED: { message: 'the event store rejected the write' },
+  INTERNAL: { message: 'internal error; see the server log for this request id' },
+};
+
+/** Codes any authenticated /v1 route can answer with. */
+const AUTH_ERRORS = [ErrorCode.UNAUTHENTICATED, ErrorCode.FORBIDDEN, ErrorCode.INTERNAL] as const;
+
+/** One response per HTTP status, listing every code that maps to it, with an example per code. */
+function errorResponses(codes: readonly ErrorCode[]): Record<string, Json> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of new Set(codes)) {
+    const status = statusOf(code);
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  const out: Record<string, Json> = {};
+  for (const [status, list] of [...byStatus.entries()].sort((a, b) => a[0] - b[0])) {
+    out[String(status)] = {
+      description: list.map((c) => `\`${c}\`: ${ERROR_WHEN[c]}`).join('\n\n'),
+      headers: {
+        'X-Request-Id': ref('headers', 'RequestId'),
+        ...(list.includes(ErrorCode.UNAUTHENTICATED)
+          ? { 'WWW-Authenticate': ref('headers', 'WwwAuthenticate') }
+          : {}),
+      },
+      content: {
+        [JSON_TYPE]: {
+          schema: ref('schemas', 'ErrorEnvelope'),
+          examples: Object.fromEntries(
+            list.map((code) => [
+              code,
+              {
+                summary: code,
+                value: {
+                  error: {
+                    code,
+                    message: ERROR_EXAMPLE[code].message,
+                    request_id: 'req_01JRW6B9G2K7M3Q8ZC4XN5B1VD',
+                    ...(ERROR_EXAMPLE[code].details ? { details: ERROR_EXAMPLE[code].details } : {}),
+                  },
+                },
+              },
+            ]),
+          ),
+        },
+      },
+    };
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Event schema: generated from core's zod schema, then given back what JSON Schema cannot infer
+// from refinements (the "one of id/path/name" rule, key counts, byte limits) plus descriptions.
+// ---------------------------------------------------------------------------------------------
+
+const MAX_SAFE = Number.MAX_SAFE_INTEGER;
+
+/** Drops generator noise: `$schema`, regex copies of `format`, and safe-integer bounds nobody needs to read. */
+function tidy(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(tidy);
+  if (node === null || typeof node !== 'object') return node;
+  const out: Json = {};
+  const src = node as Json;
+  for (const [key, value] of Object.entries(src)) {
+    if (key === '$schema') continue;
+    if (key === 'pattern' && typeof src.format === 'string') continue;
+    if ((key === 'maximum' && value === MAX_SAFE) || (key === 'minimum' && value === -MAX_SAFE)) continue;
+    out[key] = tidy(value);
+  }
+  return out;
+}
+
+function at(root: Json, path: string): Json {
+  let node: Json = root;
+  for (const part of path.split('.')) {
+    const next = part === '[]' ? node.items : (node.properties as Json | undefined)?.[part];
+    if (next === null || typeof next !== 'object') throw new Error(`openapi: no schema at ${path}`);
+    node = next as Json;
+  }
+  return node;
+}
+
+const FIELD_DOCS: Record<string, string> = {
+  id: 'Your id for the event (idempotency key). Resending an id already stored for the tenant is reported as a duplicate and writes nothing. Generated (`evt_` + ULID) when absent.',
+  tenant:
+    'The customer the event belongs to. Implied by an API key (may be repeated if equal); required with the operator token.',
+  source: 'The product that emitted the event; a registered source id (see `GET /v1/catalog`) or a new one.',
+  action:
+    '`noun.verb_past` in lower snake case, e.g. `file.uploaded`. Registered sources accept only their declared actions.',
+  source_action: "The product's own name for the operation, kept verbatim (e.g. `UPLOAD`).",
+  category: 'Group of the action; filled from the catalog when absent.',
+  occurred_at: 'When it happened, ISO 8601 with offset. After 2000-01-01 and at most 24 h in the future.',
+  actor: 'Who did it.',
+  'actor.id': 'Stable id of the actor (user id, key id, service name; `anonymous` for share-link visitors).',
+  'actor.email': 'Stored lower-cased; the `actor` filter matches id or email.',
+  'actor.credential': 'How the actor authenticated, e.g. `{ "type": "api_key", "id": "key_live_4f9a" }`.',
+  targets: `What it was done to, at most ${LIMITS.targets}. Use an empty array for account-level actions.`,
+  'targets.[]': 'A target needs at least one of `id`, `path` or `name`.',
+  'targets.[].path': 'Absolute path; asset history follows renames through `path` and `previous_path`.',
+  'targets.[].previous_path': 'Path before a rename or move.',
+  'targets.[].attributes': `Up to ${LIMITS.attributesKeys} scalar attributes.`,
+  outcome: 'Whether it worked.',
+  'outcome.reason': 'Machine-readable snake_case reason, e.g. `permission_denied`.',
+  workspace: 'The workspace, project or account inside the tenant.',
+  client: 'Where the request came from.',
+  request: 'The HTTP request that caused the event.',
+  'request.request_body': `Any JSON, at most ${LIMITS.bodyBytes} bytes serialized. Secrets are masked on ingest.`,
+  'request.response_body': `Any JSON, at most ${LIMITS.bodyBytes} bytes serialized. Secrets are masked on ingest.`,
+  'request.redacted_paths': 'JSON pointers of masked values; the server adds the ones it masks itself.',
+  changes: `Field-level before/after values, at most ${LIMITS.changes}.`,
+  'changes.[].before': `Any JSON, at most ${LIMITS.changeValueBytes} bytes serialized.`,
+  'changes.[].after': `Any JSON, at most ${LIMITS.changeValueBytes} bytes serialized.`,
+  'changes.[].redacted': 'Set by the server when the field name looks secret; before/after are then dropped.',
+  metadata: `Up to ${LIMITS.metadataKeys} scalar values (strings up to ${LIMITS.metadataValueChars} characters), searchable by key.`,
+};
+
+function buildEventInputSchema(): Json {
+  const schema = tidy(z.toJSONSchema(eventInputSchema, { unrepresentable: 'any' })) as Json;
+  // Refinements are invisible to the generator; restate them so clients can validate before sending.
+  at(schema, 'targets.[]').anyOf = [{ required: ['id'] }, { required: ['path'] }, { required: ['name'] }];
+  at(schema, 'metadata').maxProperties = LIMITS.metadataKeys;
+  at(schema, 'targets.[].attributes').maxProperties = LIMITS.attributesKeys;
+  for (const [path, description] of Object.entries(FIELD_DOCS)) at(schema, path).description = description;
+  schema.description = `One audit event (schema v1). At most ${LIMITS.eventBytes} bytes serialized; unknown fields are rejected.`;
+  return schema;
+}
+
+function buildStoredEventSchema(input: Json): Json {
+  const properties = { ...(input.properties as Json) };
+  properties.id = { ...(properties.id as Json), description: 'Event id: yours, or `evt_` + ULID.' };
+  properties.tenant = { ...(properties.tenant as Json), description: 'Tenant the event belongs to.' };
+  properties.occurred_at = {
+    type: 'string',
+    format: 'date-time',
+    description: 'When it happened, normalized to UTC with milliseconds.',
+  };
+  properties.received_at = {
+    type: 'string',
+    format: 'date-time',
+    description: 'When Trailmark accepted the event.',
+  };
+  return {
+    type: 'object',
+    description: 'A stored event: what the sender gave, plus what only the platform decides.',
+    properties,
+    required: [...((input.required as string[] | undefined) ?? []), 'id', 'tenant', 'received_at'],
+    additionalProperties: false,
+  };
+}
+
+let eventSchemas: { input: Json; stored: Json } | undefined;
+
+/** The zod conversion is pure, so it runs once per process rather than per request. */
+function eventSchemaPair(): { input: Json; stored: Json } {
+  if (!eventSchemas) {
+    const input = buildEventInputSchema();
+    eventSchemas = { input, stored: buildStoredEventSchema(input) };
+  }
+  return eventSchemas;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parameters.
+// ---------------------------------------------------------------------------------------------
+
+function listParam(
+  name: string,
+  description: string,
+  items: Json = { type: 'string', maxLength: 2048 },
+): Json {
+  return {
+    name,
+    in: 'query',
+    required: false,
+    description: `${description} Repeat the parameter or separate values with commas; any value matches (OR). At most 100 values.`,
+    style: 'form',
+    explode: true,
+    schema: { type: 'array', items, maxItems: 100 },
+  };
+}
+
+function filterParameters(sourceIds: readonly string[]): Record<string, Json> {
+  const known =
+    sourceIds.length > 0 ? ` Registered sources: ${sourceIds.map((s) => `\`${s}\``).join(', ')}.` : '';
+  return {
+    tenant: listParam(
+      'tenant',
+      'Tenant ids. The operator token sees all tenants unless narrowed; an API key sees only its own and may repeat it (naming another tenant is 403 FORBIDDEN).',
+      { type: 'string', pattern: TENANT_PATTERN.source },
+    ),
+    source: listParam('source', `Source ids.${known}`, { type: 'string', pattern: SOURCE_PATTERN.source }),
+    action: listParam('action', 'Normalized actions, e.g. `file.uploaded`. See `GET /v1/catalog`.'),
+    actor: listParam(
+      'actor',
+      "Actor id or email (emails match case-insensitively, they're stored lower-cased).",
+    ),
+    workspace: listParam('workspace', 'Workspace ids.'),
+    target_type: listParam('target_type', 'Target types, e.g. `file`, `share_link`.'),
+    target_id: listParam('target_id', 'Target ids, matched on any target of the event.'),
+    target_path: listParam('target_path', 'Exact target paths (current or previous path of any target).'),
+    target_path_prefix: {
+      name: 'target_path_prefix',
+      in: 'query',
+      required: false,
+      description: 'Targets under a folder, e.g. `/deliverables/`. Must start with `/`. Given once.',
+      schema: { type: 'string', pattern: '^/', maxLength: 2048 },
+    },
+    request_id: listParam('request_id', 'The `request.id` of the HTTP request that caused the event.'),
+    result: listParam('result', 'Outcome results.', { type: 'string', enum: [...OUTCOME_RESULTS] }),
+    ip: listParam('ip', 'Client IP addresses (exact).'),
+    q: {
+      name: 'q',
+      in: 'query',
+      required: false,
+      description:
+        'Free text over names, paths, emails and action labels. Every word must match, as a prefix; punctuation separates words. Given once.',
+      schema: { type: 'string', maxLength: 512 },
+      example: 'render final',
+    },
+    from: {
+      name: 'from',
+      in: 'query',
+      required: false,
+      description:
+        'Inclusive lower bound on `occurred_at`: ISO 8601 date-time with offset, or a date (midnight UTC).',
+      schema: { type: 'string' },
+      example: '2026-04-01',
+    },
+    to: {
+      name: 'to',
+      in: 'query',
+      required: false,
+      description: 'Exclusive upper bound on `occurred_at`, same formats as `from`; must be after `from`.',
+      schema: { type: 'string' },
+      example: '2026-04-15T00:00:00Z',
+    },
+  };
+}
+
+/** Filter parameters PascalCased for component names: `target_path_prefix` -> `FilterTargetPathPrefix`. */
+function filterComponentName(name: string): string {
+  return `Filter${name
+    .split('_')
+    .map((p) => p[0].toUpperCase() + p.slice(1))
+    .join('')}`;
+}
+
+const FILTER_NAMES = [
+  'tenant',
+  'source',
+  'action',
+  'actor',
+  'workspace',
+  'target_type',
+  'target_id',
+  'target_path',
+  'target_path_prefix',
+  'request_id',
+  'result',
+  'ip',
+  'q',
+  'from',
+  'to',
+] as const;
+
+function filterRefs(except: readonly string[] = []): Json[] {
+  return FILTER_NAMES.filter((n) => !except.includes(n)).map((n) =>
+    ref('parameters', filterComponentName(n)),
+  );
+}
+
+function pathParam(name: string, description: string, schema: Json = { type: 'string' }): Json {
+  return { name, in: 'path', required: true, description, schema };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Component schemas other than the event.
+// ---------------------------------------------------------------------------------------------
+
+function componentSchemas(exportFormats: readonly string[]): Record<string, Json> {
+  const { input, stored } = eventSchemaPair();
+  const timestamp = { type: 'string', format: 'date-time' };
+  const retentionPeriod = {
+    oneOf: [
+      {
+        type: 'object',
+        properties: { days: { type: 'integer', minimum: 1 } },
+        required: ['days'],
+        additionalProperties: false,
+      },
+      {
+        type: 'object',
+        properties: { months: { type: 'integer', minimum: 1 } },
+        required: ['months'],
+        additionalProperties: false,
+      },
+    ],
+  };
+  return {
+    EventInput: input,
+    Event: stored,
+    IngestRequest: {
+      description: `One event, a bare array, or \`{ "events": [...] }\`; at most ${LIMITS.batchEvents} events. All or nothing: one invalid event rejects the batch.`,
+      oneOf: [
+        ref('schemas', 'EventInput'),
+        { type: 'array', items: ref('schemas', 'EventInput'), minItems: 1, maxItems: LIMITS.batchEvents },
+        {
+          type: 'object',
+          properties: {
+            events: {
+              type: 'array',
+              items: ref('schemas', 'EventInput'),
+              minItems: 1,
+              maxItems: LIMITS.batchEvents,
+            },
+          },
+          required: ['events'],
+          additionalProperties: false,
+        },
+      ],
+    },
+    NativeIngestRequest: {
+      description: `One native payload of the source, a bare array, or \`{ "events": [...] }\`; at most ${LIMITS.batchEvents} payloads. The shape is the product's own; see the source plugin.`,
+      oneOf: [
+        { type: 'object' },
+        { type: 'array', items: { type: 'object' }, minItems: 1, maxItems: LIMITS.batchEvents },
+      ],
+    },
+    IngestResult: {
+      type: 'object',
+      description:
+        'Returned only after the events are durable (SQLite: committed with fsync; OpenSearch: acknowledged by the cluster).',
+      properties: {
+        accepted: { type: 'integer', minimum: 0, description: 'Events written by this request.' },
+        duplicates: {
+          type: 'integer',
+          minimum: 0,
+          description: 'Events whose id was already stored for the tenant; nothing was rewritten.',
+        },
+        ids: {
+          type: 'array',
+          items: { type: 'string' },
+          description: 'The id of every event in request order, including duplicates and generated ids.',
+        },
+      },
+      required: ['accepted', 'duplicates', 'ids'],
+      additionalProperties: false,
+    },
+    EventPage: {
+      type: 'object',
+      properties: {
+        data: {
+          type: 'array',
+          items: ref('schemas', 'Event'),
+          description: 'Newest first by `occurred_at`.',
+        },
+        next_cursor: {
+          type: ['string', 'null'],
+          description: 'Pass as `cursor` with the same filters for the next page; `null` on the last page.',
+        },
+      },
+      required: ['data', 'next_cursor'],
+      additionalProperties: false,
+    },
+    FacetResponse: {
+      type: 'object',
+      properties: {
+        field: { type: 'string', enum: [...FACET_FIELDS] },
+        buckets: {
+          type: 'array',
+          description: 'Most frequent values first.',
+          items: {
+            type: 'object',
+            properties: {
+              value: { type: 'string' },
+              label: { type: 'string', description: 'Human label (actions: from the catalog).' },
+              count: { type: 'integer', minimum: 0 },
+            },
+            required: ['value', 'count'],
+            additionalProperties: false,
+          },
+        },
+      },
+      required: ['field', 'buckets'],
+      additionalProperties: false,
+    },
+    AssetRef: {
+      oneOf: [
+        {
+          type: 'object',
+          properties: { target_type: { type: 'string' }, target_id: { type: 'string' } },
+          required: ['target_type', 'target_id'],
+          additionalProperties: false,
+        },
+        {
+          type: 'object',
+          properties: { target_path: { type: 'string' } },
+          required: ['target_path'],
+          additionalProperties: false,
+        },
+      ],
+    },
+    HistoryPage: {
+      type: 'object',
+      properties: {
+        asset: ref('schemas', 'AssetRef'),
+        data: { type: 'array', items: ref('schemas', 'Event') },
+        next_cursor: { type: ['string', 'null'] },
+      },
+      required: ['asset', 'data', 'next_cursor'],
+      additionalProperties: false,
+    },
+    RetentionPeriod: retentionPeriod,
+    ActionDefinition: {
+      type: 'object',
+      properties: {
+        action: { type: 'string' },
+        source_action: { type: 'string' },
+        label: { type: 'string' },
+        description: { type: 'string' },
+        category: { type: 'string' },
+        ocsf_class_uid: { type: 'integer', description: 'OCSF 1.8 event class, used by the `ocsf` export.' },
+        ocsf_activity_id: { type: 'integer' },
+      },
+      required: ['action', 'label', 'category', 'ocsf_class_uid'],
+      additionalProperties: false,
+    },
+    Catalog: {
+      type: 'object',
+      properties: {
+        sources: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              id: { type: 'string' },
+              name: { type: 'string' },
+              description: { type: 'string' },
+              allow_custom_actions: { type: 'boolean' },
+              retention: ref('schemas', 'RetentionPeriod'),
+              actions: { type: 'array', items: ref('schemas', 'ActionDefinition') },
+            },
+            required: ['id', 'name', 'allow_custom_actions', 'retention', 'actions'],
+            additionalProperties: false,
+          },
+        },
+        export_formats: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              id: { type: 'string' },
+              name: { type: 'string' },
+              content_type: { type: 'string' },
+            },
+            required: ['id', 'name', 'content_type'],
+            additionalProperties: false,
+          },
+        },
+      },
+      required: ['sources', 'export_formats'],
+      additionalProperties: false,
+    },
+    Scope: {
+      type: 'string',
+      enum: [...SCOPES],
+      description:
+        '`ingest`: write events. `read`: list, get, facets, history. `export`: exports. `admin`: everything above plus key and settings management for its tenant.',
+    },
+    CreateApiKeyRequest: {
+      type: 'object',
+      properties: {
+        tenant: { type: 'string', pattern: TENANT_PATTERN.source },
+        name: { type: 'string', minLength: 1, maxLength: 128 },
+        scopes: {
+          type: 'array',
+          items: ref('schemas', 'Scope'),
+          minItems: 1,
+          maxItems: SCOPES.length,
+        },
+        source: {
+          type: 'string',
+          pattern: SOURCE_PATTERN.source,
+          description: 'Bind the key to one source: it may then ingest only events of that source.',
+        },
+      },
+      required: ['tenant', 'name', 'scopes'],
+      additionalProperties: false,
+    },
+    ApiKey: {
+      type: 'object',
+      description: 'An API key as listings show it: never the key itself nor its hash.',
+      properties: {
+        id: { type: 'string' },
+        tenant: { type: 'string' },
+        name: { type: 'string' },
+        scopes: { type: 'array', items: ref('schemas', 'Scope') },
+        source: { type: 'string' },
+        prefix: { type: 'string', description: 'First 12 characters of the key, to tell keys apart.' },
+        created_at: timestamp,
+        revoked_at: timestamp,
+        last_used_at: { ...timestamp, description: 'Updated at most once a minute.' },
+      },
+      required: ['id', 'tenant', 'name', 'scopes', 'prefix', 'created_at'],
+      additionalProperties: false,
+    },
+    CreatedApiKey: {
+      type: 'object',
+      properties: {
+        id: { type: 'string' },
+        key: {
+          type: 'string',
+          pattern: '^tmk_',
+          description: 'The secret. Shown once: only its SHA-256 is stored.',
+        },
+        prefix: { type: 'string' },
+        tenant: { type: 'string' },
+        name: { type: 'string' },
+        scopes: { type: 'array', items: ref('schemas', 'Scope') },
+        source: { type: 'string' },
+        created_at: timestamp,
+      },
+      required: ['id', 'key', 'prefix', 'tenant', 'name', 'scopes', 'created_at'],
+      additionalProperties: false,
+    },
+    TenantSettings: {
+      type: 'object',
+      properties: {
+        max_export_rows: {
+          type: 'integer',
+          minimum: 1,
+          description: 'Most rows one export may contain; absent means unlimited.',
+        },
+      },
+      additionalProperties: false,
+    },
+    TenantSettingsUpdate: {
+      type: 'object',
+      description: 'Replaces the settings: an absent or `null` value clears the setting.',
+      properties: { max_export_rows: { type: ['integer', 'null'], minimum: 1 } },
+      additionalProperties: false,
+    },
+    TenantSettingsResponse: {
+      type: 'object',
+      properties: { tenant: { type: 'string' }, settings: ref('schemas', 'TenantSettings') },
+      required: ['tenant', 'settings'],
+      additionalProperties: false,
+    },
+    RetentionRun: {
+      type: 'object',
+      properties: {
+        id: { type: 'string' },
+        started_at: timestamp,
+        finished_at: timestamp,
+        deleted: { type: 'integer', minimum: 0 },
+        tasks: {
+          type: 'array',
+          items: {
+            type: 'object',
+            properties: {
+              tenant: { type: 'string' },
+              source: { type: 'string' },
+              before: { ...timestamp, description: 'Events that occurred before this instant were purged.' },
+              retention: { type: 'string', description: 'The period applied, e.g. `120 days`.' },
+              deleted: { type: 'integer', minimum: 0 },
+            },
+            required: ['tenant', 'source', 'before', 'retention', 'deleted'],
+            additionalProperties: false,
+          },
+        },
+      },
+      required: ['id', 'started_at', 'finished_at', 'deleted', 'tasks'],
+      additionalProperties: false,
+    },
+    RetentionPolicy: {
+      type: 'object',
+      properties: {
+        default: ref('schemas', 'RetentionPeriod'),
+        sources: { type: 'object', additionalProperties: ref('schemas', 'RetentionPeriod') },
+        tenants: {
+          type: 'object',
+          additionalProperties: {
+            type: 'object',
+            properties: {
+              default: ref('schemas', 'RetentionPeriod'),
+              sources: { type: 'object', additionalProperties: ref('schemas', 'RetentionPeriod') },
+            },
+          },
+        },
+      },
+      required: ['default', 'sources', 'tenants'],
+    },
+    ExportFormat: {
+      type: 'string',
+      enum: [...exportFormats],
+      description:
+        'Registered export formats. Built in: `csv` (one row per event, spreadsheet-friendly) and `ndjson` (one stored event per line); the OCSF plugin adds `ocsf` (OCSF 1.8 events, one per line).',
+    },
+    ExportFilters: {
+      type: 'object',
+      description:
+        'The same filters as `GET /v1/events`, as a map of filter name to a value or a list of values.',
+      propertyNames: { enum: [...FILTER_NAMES] },
+      additionalProperties: {
+        oneOf: [
+          { type: 'string', maxLength: 2048 },
+          { type: 'array', items: { type: 'string', maxLength: 2048 }, maxItems: 100 },
+        ],
+      },
+    },
+    CreateExportRequest: {
+      type: 'object',
+      properties: {
+        format: ref('schemas', 'ExportFormat'),
+        filters: ref('schemas', 'ExportFilters'),
+        bom: { type: 'boolean', description: 'Prefix a UTF-8 byte order mark (CSV in Excel).' },
+      },
+      required: ['format'],
+      additionalProperties: false,
+    },
+    ExportJob: {
+      type: 'object',
+      properties: {
+        id: { type: 'string' },
+        status: {
+          type: 'string',
+          enum: ['queued', 'running', 'completed', 'failed', 'expired'],
+          description: '`expired`: the file is gone; the record stays listed for a week.',
+        },
+        format: { type: 'string' },
+        filters: {
+          type: 'object',
+          description: 'The effective filters, tenant scope included, as query parameters.',
+          additionalProperties: { type: 'array', items: { type: 'string' } },
+        },
+        rows_written: { type: 'integer', minimum: 0 },
+        rows_estimate: { type: 'integer', minimum: 0, description: 'Rows matching when the job started.' },
+        progress: { type: 'number', minimum: 0, maximum: 1 },
+        row_limit: { type: 'integer', description: "The tenant's `max_export_rows` when it applied." },
+        truncated: { type: 'boolean', description: 'True when the export stopped at `row_limit`.' },
+        bytes: { type: 'integer', minimum: 0 },
+        file_name: { type: 'string' },
+        created_by: { type: 'string', description: 'API key id, or `operator`.' },
+        error: { type: 'string' },
+        created_at: timestamp,
+        updated_at: timestamp,
+        completed_at: timestamp,
+        expires_at: {
+          ...timestamp,
+          description: 'The file is deleted after this (TRAILMARK_EXPORT_TTL_HOURS).',
+        },
+        download_url: { type: 'string', description: 'Relative URL of the file once `completed`.' },
+      },
+      required: [
+        'id',
+        'status',
+        'format',
+        'filters',
+        'rows_written',
+        'rows_estimate',
+        'progress',
+        'bytes',
+        'file_name',
+        'created_by',
+        'created_at',
+        'updated_at',
+        'expires_at',
+        'download_url',
+      ],
+      additionalProperties: false,
+    },
+    ErrorCode: {
+      type: 'string',
+      enum: Object.values(ErrorCode),
+      description: Object.values(ErrorCode)
+        .map((c) => `- \`${c}\` (${statusOf(c)}): ${ERROR_WHEN[c]}`)
+        .join('\n'),
+    },
+    ErrorDetail: {
+      type: 'object',
+      properties: {
+        index: { type: 'integer', minimum: 0, description: 'Position in the batch, for ingest errors.' },
+        path: { type: 'string', description: 'Dotted path of the field or the query parameter name.' },
+        message: { type: 'string' },
+      },
+      required: ['path', 'message'],
+      additionalProperties: false,
+    },
+    ErrorEnvelope: {
+      type: 'object',
+      properties: {
+        error: {
+          type: 'object',
+          properties: {
+            code: ref('schemas', 'ErrorCode'),
+            message: { type: 'string' },
+            request_id: {
+              type: 'string',
+              description: 'Same as the X-Request-Id header; quote it in bug reports.',
+            },
+            details: { type: 'array', items: ref('schemas', 'ErrorDetail') },
+          },
+          required: ['code', 'message', 'request_id'],
+          additionalProperties: false,
+        },
+      },
+      required: ['error'],
+      additionalProperties: false,
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Operations.
+// ---------------------------------------------------------------------------------------------
+
+interface Operation {
+  operationId: string;
+  summary: string;
+  description?: string;
+  tags: string[];
+  /** Scope an API key needs; `admin` keys pass every scope check. Omitted for public routes. */
+  scope?: (typeof SCOPES)[number] | 'operator' | 'any';
+  parameters?: Json[];
+  requestBody?: Json;
+  responses: Record<string, Json>;
+  errors?: readonly ErrorCode[];
+  public?: boolean;
+}
+
+const SCOPE_NOTE: Record<NonNullable<Operation['scope']>, string> = {
+  ingest: 'Requires the `ingest` scope (or `admin`), or the operator token.',
+  read: 'Requires the `read` scope (or `admin`), or the operator token.',
+  export: 'Requires the `export` scope (or `admin`), or the operator token.',
+  admin: 'Requires the `admin` scope or the operator token. Admin keys manage their own tenant only.',
+  operator: 'Operator token only (TRAILMARK_ADMIN_TOKEN).',
+  any: 'Any valid token.',
+};
+
+function operation(op: Operation): Json {
+  const description = [op.description, op.scope ? `**Auth:** ${SCOPE_NOTE[op.scope]}` : undefined]
+    .filter(Boolean)
+    .join('\n\n');
+  const errors = op.public ? (op.errors ?? []) : [...AUTH_ERRORS, ...(op.errors ?? [])];
+  return {
+    operationId: op.operationId,
+    summary: op.summary,
+    ...(description ? { description } : {}),
+    tags: op.tags,
+    ...(op.public ? { security: [] } : {}),
+    ...(op.scope && op.scope !== 'any' && op.scope !== 'operator' ? { 'x-trailmark-scope': op.scope } : {}),
+    ...(op.parameters?.length ? { parameters: op.parameters } : {}),
+    ...(op.requestBody ? { requestBody: op.requestBody } : {}),
+    responses: { ...withRequestId(op.responses), ...errorResponses(errors) },
+  };
+}
+
+/** Every response carries X-Request-Id (set by middleware before any route runs). */
+function withRequestId(responses: Record<string, Json>): Record<string, Json> {
+  return Object.fromEntries(
+    Object.entries(responses).map(([status, r]) => [
+      status,
+      {
+        ...r,
+        headers: { 'X-Request-Id': ref('headers', 'RequestId'), ...((r.headers as Json | undefined) ?? {}) },
+      },
+    ]),
+  );
+}
+
+function jsonBody(schema: Json, examples?: Record<string, Json>, description?: string): Json {
+  return {
+    required: true,
+    ...(description ? { description } : {}),
+    content: { [JSON_TYPE]: { schema, ...(examples ? { examples } : {}) } },
+  };
+}
+
+function jsonResponse(description: string, schema: Json, example?: unknown): Json {
+  return {
+    description,
+    content: { [JSON_TYPE]: { schema, ...(example === undefined ? {} : { example }) } },
+  };
+}
+
+const INGEST_ERRORS = [
+  ErrorCode.MALFORMED_JSON,
+  ErrorCode.VALIDATION_FAILED,
+  ErrorCode.PAYLOAD_TOO_LARGE,
+  ErrorCode.UNKNOWN_ACTION,
+  ErrorCode.STORAGE_UNAVAILABLE,
+  ErrorCode.STORAGE_REJECTED,
+] as const;
+
+const READ_ERRORS = [
+  ErrorCode.UNKNOWN_FILTER,
+  ErrorCode.INVALID_FILTER,
+  ErrorCode.INVALID_CURSOR,
+  ErrorCode.VALIDATION_FAILED,
+  ErrorCode.STORAGE_UNAVAILABLE,
+] as const;
+
+const EXPORT_HEADERS: Json = {
+  'X-Trailmark-Total-Rows': {
+    description: 'Rows matching the filters when the export started (for a download: rows in the file).',
+    schema: { type: 'integer', minimum: 0 },
+  },
+  'X-Trailmark-Row-Limit': {
+    description: "The tenant's `max_export_rows`, present only when one applies.",
+    schema: { type: 'integer', minimum: 1 },
+  },
+  'X-Trailmark-Truncated': {
+    description: '`true` when the matching rows exceed the row limit and the file stops at it. Always sent.',
+    schema: { type: 'string', enum: ['true', 'false'] },
+  },
+};
+
+/** Content types of the built-in formats; a format plugin may add its own. */
+const EXPORT_CONTENT: Json = {
+  'text/csv': { schema: { type: 'string' } },
+  'application/x-ndjson': { schema: { type: 'string' } },
+  'application/octet-stream': { schema: { type: 'string' } },
+};
+
+function ingestResponses(): Record<string, Json> {
+  return {
+    '201': jsonResponse(
+      'At least one event was written. The events are durable before this response is sent.',
+      ref('schemas', 'IngestResult'),
+      ingestResultExample,
+    ),
+    '200': jsonResponse(
+      'Every event was a duplicate of one already stored (an idempotent retry); nothing was written.',
+      ref('schemas', 'IngestResult'),
+      { accepted: 0, duplicates: 1, ids: ['ft_01JRW6B9G1UPLOAD0001'] },
+    ),
+  };
+}
+
+function paths(): Record<string, Json> {
+  const pageParams = [ref('parameters', 'Limit'), ref('parameters', 'Cursor')];
+  const exportId = pathParam('id', 'Export job id (`exp_...`).', { type: 'string', pattern: '^exp_' });
+  return {
+    '/healthz': {
+      get: operation({
+        operationId: 'healthz',
+        summary: 'Liveness',
+        description: 'Answers as long as the process runs; does not touch storage.',
+        tags: ['System'],
+        public: true,
+        responses: {
+          '200': jsonResponse(
+            'Alive',
+            {
+              type: 'object',
+              properties: { status: { const: 'ok' } },
+              required: ['status'],
+            },
+            { status: 'ok' },
+          ),
+        },
+      }),
+    },
+    '/readyz': {
+      get: operation({
+        operationId: 'readyz',
+        summary: 'Readiness',
+        description: 'Pings the event store; use it as the load balancer health check.',
+        tags: ['System'],
+        public: true,
+        responses: {
+          '200': jsonResponse(
+            'Storage reachable',
+            {
+              type: 'object',
+              properties: { status: { const: 'ready' }, storage: { type: 'string' } },
+              required: ['status', 'storage'],
+            },
+            { status: 'ready', storage: 'sqlite' },
+          ),
+        },
+        errors: [ErrorCode.STORAGE_UNAVAILABLE],
+      }),
+    },
+    '/metrics': {
+      get: operation({
+        operationId: 'metrics',
+        summary: 'Prometheus metrics',
+        description:
+          'HTTP, ingest, duplicate, rejection and retention counters in the Prometheus text format. Not authenticated: restrict it at the network level.',
+        tags: ['System'],
+        public: true,
+        responses: {
+          '200': {
+            description: 'Prometheus exposition format',
+            content: { 'text/plain': { schema: { type: 'string' } } },
+          },
+        },
+      }),
+    },
+    '/v1/openapi.json': {
+      get: operation({
+        operationId: 'openapi',
+        summary: 'This document',
+        tags: ['System'],
+        public: true,
+        responses: { '200': jsonResponse('OpenAPI 3.1 document', { type: 'object' }) },
+      }),
+    },
+    '/v1/events': {
+      post: operation({
+        operationId: 'ingestEvents',
+        summary: 'Ingest events',
+        description: [
+          `Send one event, an array, or \`{ "events": [...] }\` with at most ${LIMITS.batchEvents} events.`,
+          'The batch is validated as a whole: if any event is invalid nothing is stored and the error lists every problem by `index` and `path`.',
+          'Ingest is idempotent by `id`: resending an id already stored for the tenant counts as a duplicate and writes nothing, so retry freely after a timeout or a 5xx.',
+          'A 2xx response is sent only after the events are durable.',
+          'With an API key the tenant comes from the key (and the source too, if the key is bound to one); with the operator token each event must carry `tenant`.',
+        ].join('\n\n'),
+        tags: ['Ingest'],
+        scope: 'ingest',
+        requestBody: jsonBody(ref('schemas', 'IngestRequest'), {
+          single: { summary: 'One file-transfer upload', value: uploadEventExample },
+          batch: {
+            summary: 'A batch',
+            value: { events: [uploadEventExample, renameEventExample, deniedEventExample] },
+          },
+        }),
+        responses: ingestResponses(),
+        errors: INGEST_ERRORS,
+      }),
+      get: operation({
+        operationId: 'listEvents',
+        summary: 'Search events',
+        description:
+          'Newest first by `occurred_at`. Filters combine with AND; the values of one list filter combine with OR. Page with `next_cursor` until it is `null`, keeping the same filters.',
+        tags: ['Query'],
+        scope: 'read',
+        parameters: [...filterRefs(), ...pageParams],
+        responses: {
+          '200': jsonResponse('A page of events', ref('schemas', 'EventPage'), {
+            data: [storedEventExample],
+            next_cursor: 'eyJ2IjoxLCJwIjpbMTc3NjE2MjczNTAwMCwxMjM0NV19',
+          }),
+        },
+        errors: READ_ERRORS,
+      }),
+    },
+    '/v1/events/{id}': {
+      get: operation({
+        operationId: 'getEvent',
+        summary: 'Get one event',
+        tags: ['Query'],
+        scope: 'read',
+        parameters: [
+          pathParam('id', 'Event id.', { type: 'string', maxLength: 64 }),
+          {
+            name: 'tenant',
+            in: 'query',
+            required: false,
+            description:
+              'Operator token: narrow the lookup to these tenants (ids are unique per tenant, so the same id may exist in several). API keys always read their own tenant.',
+            style: 'form',
+            explode: true,
+            schema: { type: 'array', items: { type: 'string' } },
+          },
+        ],
+        responses: { '200': jsonResponse('The event', ref('schemas', 'Event'), storedEventExample) },
+        errors: [ErrorCode.NOT_FOUND, ErrorCode.STORAGE_UNAVAILABLE],
+      }),
+    },
+    '/v1/sources/{source}/events': {
+      post: operation({
+        operationId: 'ingestNative',
+        summary: 'Ingest native payloads of a source',
+        description: [
+          "Send the product's own audit entries (webhook bodies, API pages) unchanged: the source plugin validates them against its native schema, maps them to events and ingests them like `POST /v1/events` (same batch forms, limits, idempotency and durability).",
+          "With the operator token add `?tenant=<id>`; with an API key the tenant is the key's, and a key bound to another source is refused.",
+        ].join('\n\n'),
+        tags: ['Ingest'],
+        scope: 'ingest',
+        parameters: [
+          pathParam('source', 'Source id with a native mapper (see `GET /v1/catalog`).', {
+            type: 'string',
+            pattern: SOURCE_PATTERN.source,
+          }),
+          {
+            name: 'tenant',
+            in: 'query',
+            required: false,
+            description: 'Required with the operator token, ignored for API keys.',
+            schema: { type: 'string', pattern: TENANT_PATTERN.source },
+          },
+        ],
+        requestBody: jsonBody(ref('schemas', 'NativeIngestRequest'), {
+          fileTransferUpload: {
+            summary: 'file-transfer UPLOAD as delivered',
+            value: fileTransferNativeExample,
+          },
+        }),
+        responses: ingestResponses(),
+        errors: [...INGEST_ERRORS, ErrorCode.UNKNOWN_SOURCE],
+      }),
+    },
+    '/v1/facets': {
+      get: operation({
+        operationId: 'facets',
+        summary: 'Count events by a field',
+        description: 'The most frequent values of one field among the events that match the filters.',
+        tags: ['Query'],
+        scope: 'read',
+        parameters: [
+          {
+            name: 'field',
+            in: 'query',
+            required: true,
+            schema: { type: 'string', enum: [...FACET_FIELDS] },
+          },
+          {
+            name: 'limit',
+            in: 'query',
+            required: false,
+            description: 'Number of buckets.',
+            schema: { type: 'integer', minimum: 1, maximum: PAGE_LIMIT.max, default: 50 },
+          },
+          ...filterRefs(),
+        ],
+        responses: {
+          '200': jsonResponse('Buckets', ref('schemas', 'FacetResponse'), {
+            field: 'action',
+            buckets: [
+              { value: 'file.downloaded', label: 'File downloaded', count: 5120 },
+              { value: 'file.uploaded', label: 'File uploaded', count: 1873 },
+              { value: 'share_link.created', label: 'Share link created', count: 402 },
+            ],
+          }),
+        },
+        errors: READ_ERRORS,
+      }),
+    },
+    '/v1/history': {
+      get: operation({
+        operationId: 'assetHistory',
+        summary: 'History of one asset across renames and moves',
+        description:
+          'Name the asset by `target_path`, or by `target_type` with `target_id`. Trailmark follows every id and path the asset had (rename and move events carry both) and returns all of its events, newest first. Other filters narrow the result.',
+        tags: ['Query'],
+        scope: 'read',
+        parameters: [
+          {
+            name: 'target_path',
+            in: 'query',
+            required: false,
+            description: 'Current or former path of the asset, e.g. `/forest/tree.png`.',
+            schema: { type: 'string' },
+          },
+          {
+            name: 'target_type',
+            in: 'query',
+            required: false,
+            description: 'Type of the asset; with `target_id`.',
+            schema: { type: 'string' },
+          },
+          {
+            name: 'target_id',
+            in: 'query',
+            required: false,
+            description: 'Stable id of the asset; with `target_type`.',
+            schema: { type: 'string' },
+          },
+          ...filterRefs(['target_type', 'target_id', 'target_path']),
+          ...pageParams,
+        ],
+        responses: {
+          '200': jsonResponse('A page of the asset history', ref('schemas', 'HistoryPage'), {
+            asset: { target_type: 'file', target_id: 'fil_8Kq2RenderFinal' },
+            data: [storedEventExample],
+            next_cursor: null,
+          }),
+        },
+        errors: READ_ERRORS,
+      }),
+    },
+    '/v1/catalog': {
+      get: operation({
+        operationId: 'catalog',
+        summary: 'Sources, actions and export formats',
+        description:
+          'The registered sources with every action they declare (label, category, OCSF class), their default retention, and the export formats. Use it to build filter menus.',
+        tags: ['Query'],
+        scope: 'any',
+        responses: { '200': jsonResponse('The catalog', ref('schemas', 'Catalog')) },
+      }),
+    },
+    '/v1/export': {
+      get: operation({
+        operationId: 'streamExport',
+        summary: 'Stream an export',
+        description: [
+          'Streams every event matching the filters as a file, in constant memory, newest first. `limit` and `cursor` do not apply: the whole view is exported.',
+          'The row count is decided before the first byte and sent in headers. When a tenant in scope has `max_export_rows`, the file stops at that many rows and `X-Trailmark-Truncated: true` says so; a capped export is never silent.',
+          'Each export is recorded as `export.created` in the `trailmark` source when the stream ends. For very large exports prefer `POST /v1/exports`, which survives a dropped connection and can be resumed.',
+        ].join('\n\n'),
+        tags: ['Export'],
+        scope: 'export',
+        parameters: [
+          {
+            name: 'format',
+            in: 'query',
+            required: false,
+            description:
+              'File format (default `csv`); see `export_formats` in `GET /v1/catalog`. Given once.',
+            schema: ref('schemas', 'ExportFormat'),
+          },
+          {
+            name: 'bom',
+            in: 'query',
+            required: false,
+            description: 'Prefix a UTF-8 byte order mark (for CSV opened in Excel). Given once.',
+            schema: { type: 'string', enum: ['true', '1', 'false', '0'] },
+          },
+          ...filterRefs(),
+        ],
+        responses: {
+          '200': {
+            description: 'The file, streamed; `Content-Disposition: attachment` names it.',
+            headers: {
+              ...EXPORT_HEADERS,
+              'X-Trailmark-Export-Id': {
+                description: 'Id of this export in the audit trail (`exp_...`).',
+                schema: { type: 'string' },
+              },
+              'Content-Disposition': { schema: { type: 'string' } },
+            },
+            content: EXPORT_CONTENT,
+          },
+        },
+        errors: [ErrorCode.UNSUPPORTED_FORMAT, ...READ_ERRORS],
+      }),
+    },
+    '/v1/exports': {
+      post: operation({
+        operationId: 'createExport',
+        summary: 'Start an export job',
+        description:
+          'Writes the file in the background (two jobs run at a time, the rest queue). Poll `GET /v1/exports/{id}` until `status` is `completed`, then download it before `expires_at`.',
+        tags: ['Export'],
+        scope: 'export',
+        requestBody: jsonBody(ref('schemas', 'CreateExportRequest'), {
+          uploadsCsv: {
+            summary: 'April uploads and deletions as CSV',
+            value: {
+              format: 'csv',
+              filters: {
+                source: 'file-transfer',
+                action: ['file.uploaded', 'file.deleted'],
+                from: '2026-04-01',
+              },
+              bom: true,
+            },
+          },
+        }),
+        responses: {
+          '202': {
+            ...jsonResponse('Job accepted', ref('schemas', 'ExportJob'), queuedExportJobExample),
+            headers: {
+              Location: { description: 'URL of the job.', schema: { type: 'string' } },
+              'X-Trailmark-Total-Rows': EXPORT_HEADERS['X-Trailmark-Total-Rows'],
+            },
+          },
+        },
+        errors: [
+          ErrorCode.MALFORMED_JSON,
+          ErrorCode.VALIDATION_FAILED,
+          ErrorCode.UNSUPPORTED_FORMAT,
+          ErrorCode.UNKNOWN_FILTER,
+          ErrorCode.INVALID_FILTER,
+          ErrorCode.STORAGE_UNAVAILABLE,
+        ],
+      }),
+      get: operation({
+        operationId: 'listExports',
+        summary: 'List export jobs',
+        description:
+          "An API key sees its tenant's jobs; the operator sees all, or one tenant's with `?tenant=`. Expired jobs stay listed for a week.",
+        tags: ['Export'],
+        scope: 'export',
+        parameters: [
+          {
+            name: 'tenant',
+            in: 'query',
+            required: false,
+            description: 'Operator token: only this tenant. Ignored for API keys.',
+            schema: { type: 'string' },
+          },
+        ],
+        responses: {
+          '200': jsonResponse(
+            'Jobs',
+            {
+              type: 'object',
+              properties: { data: { type: 'array', items: ref('schemas', 'ExportJob') } },
+              required: ['data'],
+              additionalProperties: false,
+            },
+            { data: [exportJobExample] },
+          ),
+        },
+      }),
+    },
+    '/v1/exports/{id}': {
+      get: operation({
+        operationId: 'getExport',
+        summary: 'Get an export job',
+        tags: ['Export'],
+        scope: 'export',
+        parameters: [exportId],
+        responses: { '200': jsonResponse('The job', ref('schemas', 'ExportJob'), exportJobExample) },
+        errors: [ErrorCode.NOT_FOUND],
+      }),
+      delete: operation({
+        operationId: 'deleteExport',
+        summary: 'Delete an export job and its file',
+        description: 'A running job is stopped first.',
+        tags: ['Export'],
+        scope: 'export',
+        parameters: [exportId],
+        responses: { '204': { description: 'Deleted' } },
+        errors: [ErrorCode.NOT_FOUND],
+      }),
+    },
+    '/v1/exports/{id}/download': {
+      get: operation({
+        operationId: 'downloadExport',
+        summary: 'Download the file of a completed export',
+        description:
+          'Supports a single `Range: bytes=...` (with `If-Range` on the ETag) so an interrupted download of a large file resumes where it stopped. Only a download from byte 0 is recorded as `export.downloaded`.',
+        tags: ['Export'],
+        scope: 'export',
+        parameters: [
+          exportId,
+          {
+            name: 'Range',
+            in: 'header',
+            required: false,
+            description: 'One byte range: `bytes=1048576-`, `bytes=0-999` or the suffix `bytes=-500`.',
+            schema: { type: 'string' },
+          },
+          {
+            name: 'If-Range',
+            in: 'header',
+            required: false,
+            description: 'The ETag of an earlier response; if it no longer matches, the whole file is sent.',
+            schema: { type: 'string' },
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The whole file',
+            headers: {
+              ...EXPORT_HEADERS,
+              'Accept-Ranges': { schema: { type: 'string', const: 'bytes' } },
+              ETag: { schema: { type: 'string' } },
+              'Content-Disposition': { schema: { type: 'string' } },
+            },
+            content: EXPORT_CONTENT,
+          },
+          '206': {
+            description: 'The requested range',
+            headers: {
+              'Content-Range': { description: '`bytes start-end/size`', schema: { type: 'string' } },
+              ETag: { schema: { type: 'string' } },
+            },
+            content: EXPORT_CONTENT,
+          },
+        },
+        errors: [ErrorCode.NOT_FOUND, ErrorCode.CONFLICT, ErrorCode.EXPIRED, ErrorCode.RANGE_NOT_SATISFIABLE],
+      }),
+    },
+    '/v1/admin/api-keys': {
+      post: operation({
+        operationId: 'createApiKey',
+        summary: 'Create an API key',
+        description:
+          'The response holds the key itself, the only time it is shown. Creating a key is recorded as `api_key.created` in the `trailmark` source.',
+        tags: ['Admin'],
+        scope: 'admin',
+        requestBody: jsonBody(ref('schemas', 'CreateApiKeyRequest'), {
+          ingestOnly: {
+            summary: 'Ingest-only key bound to the file-transfer source',
+            value: {
+              tenant: 'acme',
+              name: 'file-transfer ingest',
+              scopes: ['ingest'],
+              source: 'file-transfer',
+            },
+          },
+          readExport: {
+            summary: 'Read and export key for a SIEM job',
+            value: { tenant: 'acme', name: 'siem-pull', scopes: ['read', 'export'] },
+          },
+        }),
+        responses: {
+          '201': jsonResponse('Created', ref('schemas', 'CreatedApiKey'), createdApiKeyExample),
+        },
+        errors: [ErrorCode.MALFORMED_JSON, ErrorCode.VALIDATION_FAILED],
+      }),
+      get: operation({
+        operationId: 'listApiKeys',
+        summary: 'List API keys',
+        description: "Revoked keys included. Admin keys see their own tenant's keys.",
+        tags: ['Admin'],
+        scope: 'admin',
+        parameters: [
+          {
+            name: 'tenant',
+            in: 'query',
+            required: false,
+            description: 'Operator token: only this tenant. Ignored for admin keys.',
+            schema: { type: 'string' },
+          },
+        ],
+        responses: {
+          '200': jsonResponse(
+            'Keys',
+            {
+              type: 'object',
+              properties: { data: { type: 'array', items: ref('schemas', 'ApiKey') } },
+              required: ['data'],
+            },
+            { data: [apiKeyExample] },
+          ),
+        },
+      }),
+    },
+    '/v1/admin/api-keys/{id}': {
+      delete: operation({
+        operationId: 'revokeApiKey',
+        summary: 'Revoke an API key',
+        description:
+          'Takes effect on the next request. Revoking twice is harmless. Recorded as `api_key.revoked`.',
+        tags: ['Admin'],
+        scope: 'admin',
+        parameters: [pathParam('id', 'API key id (`key_...`).')],
+        responses: {
+          '200': jsonResponse('The revoked key', ref('schemas', 'ApiKey'), {
+            ...apiKeyExample,
+            revoked_at: '2026-04-20T08:00:00.000Z',
+          }),
+        },
+        errors: [ErrorCode.NOT_FOUND],
+      }),
+    },
+    '/v1/admin/tenants/{tenant}/settings': {
+      get: operation({
+        operationId: 'getTenantSettings',
+        summary: 'Get tenant settings',
+        tags: ['Admin'],
+        scope: 'admin',
+        parameters: [pathParam('tenant', 'Tenant id.', { type: 'string', pattern: TENANT_PATTERN.source })],
+        responses: {
+          '200': jsonResponse('Settings', ref('schemas', 'TenantSettingsResponse'), {
+            tenant: 'acme',
+            settings: { max_export_rows: 500_000 },
+          }),
+        },
+      }),
+      put: operation({
+        operationId: 'putTenantSettings',
+        summary: 'Replace tenant settings',
+        description: 'Recorded as `tenant_settings.updated`.',
+        tags: ['Admin'],
+        scope: 'admin',
+        parameters: [pathParam('tenant', 'Tenant id.', { type: 'string', pattern: TENANT_PATTERN.source })],
+        requestBody: jsonBody(ref('schemas', 'TenantSettingsUpdate'), {
+          cap: { summary: 'Cap exports at 500,000 rows', value: { max_export_rows: 500_000 } },
+          clear: { summary: 'Remove the cap', value: { max_export_rows: null } },
+        }),
+        responses: {
+          '200': jsonResponse('Settings after the update', ref('schemas', 'TenantSettingsResponse'), {
+            tenant: 'acme',
+            settings: { max_export_rows: 500_000 },
+          }),
+        },
+        errors: [ErrorCode.MALFORMED_JSON, ErrorCode.VALIDATION_FAILED],
+      }),
+    },
+    '/v1/admin/retention/runs': {
+      get: operation({
+        operationId: 'listRetentionRuns',
+        summary: 'Recent retention runs and the policy',
+        description: 'The last 50 runs, newest first, and the effective retention policy.',
+        tags: ['Admin'],
+        scope: 'operator',
+        responses: {
+          '200': jsonResponse('Runs and policy', {
+            type: 'object',
+            properties: {
+              data: { type: 'array', items: ref('schemas', 'RetentionRun') },
+              policy: ref('schemas', 'RetentionPolicy'),
+            },
+            required: ['data', 'policy'],
+          }),
+        },
+      }),
+    },
+    '/v1/admin/retention/run': {
+      post: operation({
+        operationId: 'runRetention',
+        summary: 'Run retention now',
+        description:
+          'Purges, per tenant and source, the events older than their retention period (the scheduler does this every TRAILMARK_RETENTION_INTERVAL_MINUTES). Each purge is recorded as `retention.purged`.',
+        tags: ['Admin'],
+        scope: 'operator',
+        responses: {
+          '200': jsonResponse('The run', ref('schemas', 'RetentionRun'), {
+            id: 'ret_01JRWC9P2A6D8F0H3K5M7Q9S1U',
+            started_at: '2026-04-14T11:00:00.000Z',
+            finished_at: '2026-04-14T11:00:01.250Z',
+            deleted: 3120,
+            tasks: [
+              {
+                tenant: 'acme',
+                source: 'file-transfer',
+                before: '2025-12-15T11:00:00.000Z',
+                retention: '120 days',
+                deleted: 3120,
+              },
+            ],
+          }),
+        },
+        errors: [ErrorCode.STORAGE_UNAVAILABLE],
+      }),
+    },
+  };
+}
+
+const DESCRIPTION = `Trailmark stores audit events from many products in one normalized schema and lets you search, follow and export them.
+
+## Authentication
+
+Every \`/v1\` route except \`/v1/openapi.json\` takes \`Authorization: Bearer <token>\`. Two kinds of token exist:
+
+- **Operator token**: the value of \`TRAILMARK_ADMIN_TOKEN\`. Every scope, every tenant. It must name the tenant when it writes (\`tenant\` in each event, \`?tenant=\` on native ingest) and may narrow reads with the \`tenant\` filter.
+- **API keys** (\`tmk_...\`): created with \`POST /v1/admin/api-keys\` or \`npm run trailmark -- keys create\`. A key belongs to one tenant and may be bound to one source. Scopes: \`ingest\`, \`read\`, \`export\`, \`admin\` (admin implies the other three, for its own tenant). Reads are always limited to the key's tenant.
+
+## Errors
+
+Every error is \`{"error": {"code", "message", "request_id", "details"?}}\` with a stable code (see the \`ErrorCode\` schema). Every response carries \`X-Request-Id\`.`;
 
 /** The OpenAPI 3.1 document served at /v1/openapi.json. */
-export function openApiDocument(_deps: AppDeps): Record<string, unknown> {
-  return { openapi: '3.1.0', info: { title: 'Trailmark API', version: '1.0.0' }, paths: {} };
+export function openApiDocument(deps: AppDeps): Record<string, unknown> {
+  const sourceIds = deps.plugins.registry.list().map((s) => s.id);
+  const formats = [...deps.plugins.exportFormats.keys()];
+  const filters = filterParameters(sourceIds);
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Trailmark API',
+      version: API_VERSION,
+      summary: 'Self-hosted audit log: ingest, search, history and export.',
+      description: DESCRIPTION,
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
+    },
+    servers: [{ url: '/' }],
+    security: [{ bearer: [] }],
+    tags: [
+      {
+        name: 'Ingest',
+        description: 'Write events: normalized, or native payloads mapped by a source plugin.',
+      },
+      { name: 'Query', description: 'Search, facets, asset history and the action catalog.' },
+      { name: 'Export', description: 'CSV, NDJSON and OCSF files, streamed or as background jobs.' },
+      { name: 'Admin', description: 'API keys, tenant settings and retention.' },
+      { name: 'System', description: 'Health, readiness, metrics and this document. Not authenticated.' },
+    ],
+    paths: paths(),
+    components: {
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'tmk_ API key or operator token',
+          description:
+            'Operator token (TRAILMARK_ADMIN_TOKEN): all tenants and scopes. API key (`tmk_...`): scopes ingest/read/export/admin, bound to one tenant and optionally one source.',
+        },
+      },
+      parameters: {
+        ...Object.fromEntries(Object.entries(filters).map(([name, p]) => [filterComponentName(name), p])),
+        Limit: {
+          name: 'limit',
+          in: 'query',
+          required: false,
+          description: 'Page size.',
+          schema: { type: 'integer', minimum: 1, maximum: PAGE_LIMIT.max, default: PAGE_LIMIT.default },
+        },
+        Cursor: {
+          name: 'cursor',
+          in: 'query',
+          required: false,
+          description: '`next_cursor` of the previous page. Opaque; valid only with the same filters.',
+          schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,512}$' },
+        },
+      },
+      headers: {
+        RequestId: {
+          description: 'Request id (`req_` + ULID); also in error bodies and the server log.',
+          schema: { type: 'string' },
+        },
+        WwwAuthenticate: { description: '`Bearer realm="trailmark"`', schema: { type: 'string' } },
+      },
+      schemas: componentSchemas(formats.length > 0 ? formats : ['csv', 'ndjson', 'ocsf']),
+    },
+  };
 }
