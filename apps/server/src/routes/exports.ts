@@ -1,8 +1,223 @@
-import { Hono } from 'hono';
+import {
+  ErrorCode,
+  type ExportJobRecord,
+  parseEventFilter,
+  type QueryParams,
+  TrailmarkError,
+  ValidationError,
+} from '@trailmark/core';
+import { type Context, Hono } from 'hono';
+import { z } from 'zod';
+import { principalLabel, requireScope, tenantScope } from '../auth.ts';
 import type { AppEnv } from '../context.ts';
 import type { AppDeps } from '../deps.ts';
+import { auditExport } from '../exports/audit.ts';
+import { createExportJob, deleteExportJob, exportFileSize, isExpired, jobView } from '../exports/jobs.ts';
+import {
+  bodyFiltersToParams,
+  type ExportPlan,
+  parseBom,
+  planExport,
+  resolveFormat,
+} from '../exports/plan.ts';
+import { fileRangeStream, parseRange } from '../exports/range.ts';
+import { exportStream } from '../exports/stream.ts';
+import { readJson } from '../http.ts';
 
-/** Export routes (GET /v1/export, /v1/exports jobs). Owned by the export work; placeholder until then. */
-export function exportRoutes(_deps: AppDeps) {
-  return new Hono<AppEnv>();
+const EXPORT_OPTIONS = ['format', 'bom'] as const;
+
+const jobBodySchema = z.strictObject({
+  format: z.string().min(1).max(32),
+  filters: z
+    .record(z.string().max(64), z.union([z.string().max(2048), z.array(z.string().max(2048)).max(100)]))
+    .optional(),
+  bom: z.boolean().optional(),
+});
+
+/** `attachment` always, so a browser never renders an export inline; the name is [a-z0-9._-] only. */
+function attachment(fileName: string): string {
+  return `attachment; filename="${fileName}"`;
+}
+
+/** Builds a plan from filters the way GET /v1/events reads them, with the caller's tenant scope applied. */
+function planFor(
+  c: Context<AppEnv>,
+  deps: AppDeps,
+  params: QueryParams,
+  format: string | undefined,
+  bom: boolean,
+) {
+  const exportFormat = resolveFormat(deps, format);
+  const filter = parseEventFilter(params, EXPORT_OPTIONS);
+  const tenant = tenantScope(c, filter.tenant);
+  return planExport(deps, {
+    format: exportFormat,
+    bom,
+    filter: { ...filter, ...(tenant ? { tenant } : {}) },
+  });
+}
+
+function rowHeaders(c: Context<AppEnv>, plan: ExportPlan, total: number): void {
+  c.header('X-Trailmark-Export-Id', plan.id);
+  c.header('X-Trailmark-Total-Rows', String(total));
+  if (plan.rowLimit !== undefined) {
+    c.header('X-Trailmark-Row-Limit', String(plan.rowLimit));
+    c.header('X-Trailmark-Truncated', String(total > plan.rowLimit));
+  } else {
+    c.header('X-Trailmark-Truncated', 'false');
+  }
+}
+
+export function exportRoutes(deps: AppDeps) {
+  const app = new Hono<AppEnv>();
+
+  /**
+   * Streams the whole filtered view. Headers go out before the rows, so the row count and any truncation
+   * are decided up front from storage.count and stated in headers: a capped export is never silent.
+   */
+  app.get('/export', async (c) => {
+    const principal = requireScope(c, 'export');
+    const params = { ...c.req.queries() } as QueryParams;
+    if ((params.format?.length ?? 0) > 1 || (params.bom?.length ?? 0) > 1) {
+      throw new ValidationError('format and bom may be given once', [
+        { path: 'format', message: 'given twice' },
+      ]);
+    }
+    const plan = planFor(c, deps, params, params.format?.[0], parseBom(params.bom?.[0]));
+    const total = await deps.storage.count(plan.filter);
+    const body = exportStream(deps, plan, async ({ summary, reason }) => {
+      // Audited when the stream ends, with the rows that really went out; the export never contains its
+      // own audit entry, and a client that hangs up midway is recorded as such.
+      await auditExport(deps, {
+        action: 'export.created',
+        principal,
+        id: plan.id,
+        fileName: plan.fileName,
+        format: plan.format.id,
+        params: plan.params,
+        scope: plan.filter.tenant ?? [],
+        rowsByTenant: summary.rows === 0 ? new Map() : summary.tenants,
+        outcome:
+          reason === 'completed'
+            ? { result: 'success' }
+            : { result: 'failure', reason: reason === 'cancelled' ? 'client_closed' : 'export_failed' },
+        extra: { mode: 'stream', truncated: summary.truncated, total_rows: total },
+      });
+    });
+    c.header('Content-Type', plan.format.contentType);
+    c.header('Content-Disposition', attachment(plan.fileName));
+    c.header('Cache-Control', 'no-store');
+    rowHeaders(c, plan, total);
+    return c.body(body, 200);
+  });
+
+  app.post('/exports', async (c) => {
+    const principal = requireScope(c, 'export');
+    const parsed = jobBodySchema.safeParse(await readJson(c));
+    if (!parsed.success) {
+      throw new ValidationError(
+        'invalid export request',
+        parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message })),
+      );
+    }
+    const { format, filters, bom } = parsed.data;
+    const plan = planFor(c, deps, bodyFiltersToParams(filters ?? {}), format, bom ?? false);
+    const total = await deps.storage.count(plan.filter);
+    const job = createExportJob(deps, {
+      plan,
+      principal,
+      createdBy: principalLabel(principal).id,
+      total,
+    });
+    c.header('Location', `/v1/exports/${job.id}`);
+    c.header('X-Trailmark-Total-Rows', String(total));
+    return c.json(jobView(job), 202);
+  });
+
+  app.get('/exports', (c) => {
+    const principal = requireScope(c, 'export');
+    const tenant = principal.kind === 'api_key' ? principal.key.tenant : c.req.query('tenant');
+    return c.json({ data: deps.control.listExportJobs(tenant).map((job) => jobView(job)) });
+  });
+
+  /** Another tenant's job is indistinguishable from a missing one. */
+  function jobFor(c: Context<AppEnv>): ExportJobRecord {
+    const principal = requireScope(c, 'export');
+    const id = c.req.param('id') ?? '';
+    const job = deps.control.getExportJob(id);
+    if (!job || (principal.kind === 'api_key' && job.tenant !== principal.key.tenant)) {
+      throw new TrailmarkError(ErrorCode.NOT_FOUND, `no export "${id}"`);
+    }
+    return job;
+  }
+
+  app.get('/exports/:id', (c) => c.json(jobView(jobFor(c))));
+
+  app.delete('/exports/:id', async (c) => {
+    await deleteExportJob(deps, jobFor(c));
+    return c.body(null, 204);
+  });
+
+  app.get('/exports/:id/download', async (c) => {
+    const job = jobFor(c);
+    const principal = c.get('principal');
+    if (isExpired(job))
+      throw new TrailmarkError(ErrorCode.EXPIRED, `export "${job.id}" has expired; create it again`);
+    if (job.status !== 'completed') {
+      throw new TrailmarkError(
+        ErrorCode.CONFLICT,
+        `export "${job.id}" is ${job.status}; download it once completed`,
+      );
+    }
+    const size = await exportFileSize(job);
+    if (size === undefined || !job.file_path) {
+      throw new TrailmarkError(ErrorCode.EXPIRED, `the file of export "${job.id}" is gone; create it again`);
+    }
+    // The file never changes once completed, so id and size identify its bytes.
+    const etag = `"${job.id}-${size}"`;
+    const format = deps.plugins.exportFormats.get(job.format);
+    c.header('Content-Type', format?.contentType ?? 'application/octet-stream');
+    c.header('Content-Disposition', attachment(job.file_name));
+    c.header('Accept-Ranges', 'bytes');
+    c.header('ETag', etag);
+    c.header('Cache-Control', 'private, no-cache');
+    c.header('X-Trailmark-Total-Rows', String(job.rows_written));
+    if (job.row_limit !== undefined) c.header('X-Trailmark-Row-Limit', String(job.row_limit));
+    c.header('X-Trailmark-Truncated', String(job.truncated ?? false));
+    const ifRange = c.req.header('if-range');
+    // A resumed download of a file that changed must start over: If-Range with a stale validator means full.
+    const range =
+      ifRange && ifRange !== etag ? { kind: 'full' as const } : parseRange(c.req.header('range'), size);
+    if (range.kind === 'unsatisfiable') {
+      c.header('Content-Range', `bytes */${size}`);
+      throw new TrailmarkError(ErrorCode.RANGE_NOT_SATISFIABLE, `range not satisfiable for ${size} bytes`, [
+        { path: 'Range', message: `the file has ${size} bytes` },
+      ]);
+    }
+    const start = range.kind === 'partial' ? range.start : 0;
+    const end = range.kind === 'partial' ? range.end : size - 1;
+    // Resumed parts of one download are not separate downloads: only a read from byte 0 is audited.
+    if (start === 0) {
+      await auditExport(deps, {
+        action: 'export.downloaded',
+        principal,
+        id: job.id,
+        fileName: job.file_name,
+        format: job.format,
+        params: job.filters,
+        scope: job.tenant ? [job.tenant] : (job.filters.tenant ?? []),
+        rowsByTenant: new Map(job.tenant ? [[job.tenant, job.rows_written]] : []),
+        outcome: { result: 'success' },
+      });
+    }
+    c.header('Content-Length', String(Math.max(0, end - start + 1)));
+    if (range.kind === 'partial') {
+      c.header('Content-Range', `bytes ${start}-${end}/${size}`);
+      return c.body(fileRangeStream(job.file_path, start, end), 206);
+    }
+    if (size === 0) return c.body(null, 200);
+    return c.body(fileRangeStream(job.file_path, start, end), 200);
+  });
+
+  return app;
 }

@@ -1,0 +1,147 @@
+import type { AuditEvent } from '@trailmark/core';
+import { parse } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import { BOM, CSV_HEADER, createCsvEncoder, csvCells, neutralizeCell, restoreCell } from './csv.ts';
+
+const base: AuditEvent = {
+  id: 'evt_1',
+  tenant: 'acme',
+  source: 'file-transfer',
+  action: 'file.uploaded',
+  occurred_at: '2026-04-14T10:32:15.000Z',
+  received_at: '2026-04-14T10:32:16.000Z',
+  actor: { type: 'user', id: 'u-1', name: 'John', email: 'john@dosya.dev' },
+  targets: [
+    { type: 'file', id: 'f-1', name: 'render-final.mp4', path: '/brand/render-final.mp4', size_bytes: 12 },
+  ],
+  outcome: { result: 'success' },
+};
+
+const NASTY = [
+  'plain',
+  'comma, inside',
+  'quote " inside',
+  '"starts with quote',
+  'line\nbreak',
+  'crlf\r\nbreak',
+  'unicode ünïcødé 日本語',
+  'emoji 🎬🔥👩‍💻',
+  '=HYPERLINK("http://evil","x")',
+  '+1+2',
+  '-2+3',
+  '@SUM(A1)',
+  '\tleading tab',
+  '\rleading cr',
+  '\0nul',
+  '＝fullwidth',
+  "'=already quoted",
+  "''=twice",
+  "'plain quote",
+  "'",
+  ' =space first',
+  '',
+  '\u2028line separator',
+];
+
+function eventWith(value: string, i: number): AuditEvent {
+  return {
+    ...base,
+    id: `evt_${i}`,
+    actor: { type: 'user', id: value || 'x', name: value || undefined },
+    targets: [{ type: 'file', id: `f-${i}`, name: value || 'n', path: `/p/${value}` }],
+    outcome: { result: 'failure', message: value || undefined },
+    workspace: { id: 'ws', name: value || undefined },
+    metadata: { note: value },
+  };
+}
+
+function exportCsv(events: AuditEvent[], bom = false): string {
+  const encoder = createCsvEncoder({ bom, label: (_s, a) => `Label of ${a}` });
+  return (
+    encoder.header() +
+    encoder.encode(events.slice(0, 10)) +
+    encoder.encode(events.slice(10)) +
+    encoder.footer()
+  );
+}
+
+describe('csv format', () => {
+  it('writes a header row with the documented columns and CRLF records', () => {
+    const text = exportCsv([base]);
+    expect(text.split('\r\n')[0]).toBe(CSV_HEADER.join(','));
+    expect(text.endsWith('\r\n')).toBe(true);
+    const [header, row] = parse(text) as string[][];
+    expect(header).toEqual([...CSV_HEADER]);
+    expect(row[CSV_HEADER.indexOf('action_label')]).toBe('Label of file.uploaded');
+    expect(row[CSV_HEADER.indexOf('target_size_bytes')]).toBe('12');
+    expect(JSON.parse(row[CSV_HEADER.indexOf('targets_json')])).toEqual(base.targets);
+    expect(row[CSV_HEADER.indexOf('metadata_json')]).toBe('');
+  });
+
+  it('prefixes a BOM only when asked', () => {
+    expect(exportCsv([base], true).startsWith(`${BOM}occurred_at,`)).toBe(true);
+    expect(exportCsv([base]).startsWith('occurred_at,')).toBe(true);
+  });
+
+  it('neutralizes every formula trigger and nothing else', () => {
+    for (const v of ['=1', '+1', '-1', '@a', '\tx', '\rx', '\0x', '＝x', '＋x', '－x', '＠x', "'=x"]) {
+      expect(neutralizeCell(v)).toBe(`'${v}`);
+    }
+    for (const v of ['a=1', ' =1', "'x", '', '1-2', '{"a":1}']) expect(neutralizeCell(v)).toBe(v);
+  });
+
+  it('round-trips nasty values exactly through csv-parse once the quote prefix is removed', () => {
+    const events = NASTY.map(eventWith);
+    const text = exportCsv(events, true);
+    const rows = parse(text, { bom: true, relax_quotes: false }) as string[][];
+    expect(rows[0]).toEqual([...CSV_HEADER]);
+    expect(rows).toHaveLength(events.length + 1);
+    rows.slice(1).forEach((row, i) => {
+      expect(row.map(restoreCell)).toEqual(csvCells(events[i], `Label of ${events[i].action}`));
+      // No cell reaches a spreadsheet starting with a formula trigger.
+      for (const cell of row) expect(cell).not.toMatch(/^[=+\-@\t\r\0＝＋－＠]/);
+      const meta = JSON.parse(restoreCell(row[CSV_HEADER.indexOf('metadata_json')])) as { note: string };
+      expect(meta.note).toBe(NASTY[i]);
+    });
+  });
+
+  it('round-trips generated strings (property check over 5,000 values)', () => {
+    let seed = 7;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
+    const alphabet = [
+      '=',
+      '+',
+      '-',
+      '@',
+      '\t',
+      '\r',
+      '\n',
+      '\0',
+      '"',
+      ',',
+      "'",
+      ' ',
+      'a',
+      'é',
+      '😀',
+      '＝',
+      '\u2028',
+    ];
+    const values = Array.from({ length: 5000 }, () =>
+      Array.from(
+        { length: 1 + Math.floor(rand() * 6) },
+        () => alphabet[Math.floor(rand() * alphabet.length)],
+      ).join(''),
+    );
+    const encoder = createCsvEncoder();
+    const text = encoder.header() + encoder.encode(values.map((v, i) => eventWith(v, i)));
+    const rows = parse(text) as string[][];
+    const nameColumn = CSV_HEADER.indexOf('actor_name');
+    rows.slice(1).forEach((row, i) => {
+      expect(restoreCell(row[nameColumn])).toBe(values[i]);
+    });
+  });
+});
