@@ -1,4 +1,4 @@
-import type { MappedEvent, SourcePlugin } from '@trailmark/core';
+import type { AnySourcePlugin, MappedEvent } from '@trailmark/core';
 import type { AppDeps } from './deps.ts';
 
 export const DEMO_TENANTS = ['acme', 'globex', 'initech'] as const;
@@ -28,7 +28,7 @@ export async function seedDemo(
   options: DemoOptions,
 ): Promise<{ stored: number; bySource: Record<string, number> }> {
   const sources = [...deps.plugins.sources.values()].filter(
-    (p): p is SourcePlugin & Required<Pick<SourcePlugin, 'demo' | 'map'>> => Boolean(p.demo && p.map),
+    (p): p is AnySourcePlugin & Required<Pick<AnySourcePlugin, 'demo' | 'map'>> => Boolean(p.demo && p.map),
   );
   const totalWeight = sources.reduce((n, s) => n + (WEIGHTS[s.id] ?? 0.1), 0);
   const bySource: Record<string, number> = {};
@@ -63,7 +63,7 @@ export async function seedDemo(
       days: options.days ?? 180,
       tenants: DEMO_TENANTS,
     })) {
-      const mapped = source.map(record.native);
+      const mapped = source.map(record.native as never);
       const list = Array.isArray(mapped) ? mapped : [mapped];
       produced += list.length;
       const batch = batches.get(record.tenant) ?? [];

@@ -101,4 +101,14 @@ export function defineStreamPlugin(definition: Omit<StreamPlugin, 'kind'>): Stre
   return { kind: 'stream', ...definition };
 }
 
-export type TrailmarkPlugin = SourcePlugin<never> | SourcePlugin | ExportPlugin | StreamPlugin;
+/**
+ * A source plugin with its native type erased, so plugins of different products fit one list.
+ * `map` takes `never`: callers pass a payload their `nativeSchema` has already validated.
+ */
+export interface AnySourcePlugin extends Omit<SourcePlugin, 'nativeSchema' | 'map' | 'demo'> {
+  nativeSchema?: z.ZodType<unknown>;
+  map?: (native: never) => MappedEvent | MappedEvent[];
+  demo?: (options: DemoOptions) => Iterable<DemoRecord<unknown>>;
+}
+
+export type TrailmarkPlugin = AnySourcePlugin | ExportPlugin | StreamPlugin;

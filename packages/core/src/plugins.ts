@@ -1,11 +1,11 @@
-import type { ExportFormat, SourcePlugin, StreamPlugin, TrailmarkPlugin } from './plugin.ts';
+import type { AnySourcePlugin, ExportFormat, StreamPlugin, TrailmarkPlugin } from './plugin.ts';
 import { ActionRegistry } from './registry.ts';
 import { DEFAULT_RETENTION, type RetentionPolicy } from './retention.ts';
 
 /** The plugins of one Trailmark instance, resolved from the ordered list in its config. */
 export interface PluginSet {
   registry: ActionRegistry;
-  sources: Map<string, SourcePlugin>;
+  sources: Map<string, AnySourcePlugin>;
   exportFormats: Map<string, ExportFormat>;
   streams: StreamPlugin[];
   /** Retention policy seeded with each source's declared default. */
@@ -17,7 +17,7 @@ export function createPluginSet(
   overrides: Partial<Pick<RetentionPolicy, 'default' | 'tenants'>> = {},
 ): PluginSet {
   const registry = new ActionRegistry();
-  const sources = new Map<string, SourcePlugin>();
+  const sources = new Map<string, AnySourcePlugin>();
   const exportFormats = new Map<string, ExportFormat>();
   const streams: StreamPlugin[] = [];
   const ids = new Set<string>();
@@ -31,7 +31,7 @@ export function createPluginSet(
     if (ids.has(key)) throw new Error(`plugin "${plugin.id}" is listed twice`);
     ids.add(key);
     if (plugin.kind === 'source') {
-      const source = plugin as SourcePlugin;
+      const source = plugin;
       registry.register({
         id: source.id,
         name: source.name,

@@ -59,7 +59,7 @@ export function sourceRoutes(deps: AppDeps) {
         }
         continue;
       }
-      const out = plugin.map(parsed.data);
+      const out = plugin.map(parsed.data as never);
       mapped.push(...(Array.isArray(out) ? out : [out]));
     }
     if (details.length > 0) {
