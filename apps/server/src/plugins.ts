@@ -1,5 +1,5 @@
 import type { TrailmarkPlugin } from '@trailmark/core';
-import { exportPlugin } from '@trailmark/plugin-export';
+import { exportPlugin, ocsfExportPlugin } from '@trailmark/plugin-export';
 import { centralConfigSource } from '@trailmark/plugin-source-central-config';
 import { fileTransferSource } from '@trailmark/plugin-source-file-transfer';
 import { generationBillingSource } from '@trailmark/plugin-source-generation-billing';
@@ -14,4 +14,5 @@ export const defaultPlugins: TrailmarkPlugin[] = [
   generationBillingSource,
   fileTransferSource,
   exportPlugin,
+  ocsfExportPlugin,
 ];

@@ -39,7 +39,9 @@ export function adminRoutes(deps: AppDeps) {
 
   app.get('/admin/api-keys', (c) => {
     const principal = requireScope(c, 'admin');
-    const tenant = principal.kind === 'api_key' ? principal.key.tenant : c.req.query('tenant');
+    const requested = c.req.query('tenant');
+    if (requested) assertTenantAdmin(principal, requested);
+    const tenant = principal.kind === 'api_key' ? principal.key.tenant : requested;
     return c.json({ data: deps.control.listApiKeys(tenant).map(publicKey) });
   });
 
@@ -64,6 +66,8 @@ export function adminRoutes(deps: AppDeps) {
   app.get('/admin/tenants/:tenant/settings', (c) => {
     const principal = requireScope(c, 'admin');
     const tenant = c.req.param('tenant');
+    if (!TENANT_PATTERN.test(tenant))
+      throw new ValidationError('invalid tenant', [{ path: 'tenant', message: 'invalid id' }]);
     assertTenantAdmin(principal, tenant);
     return c.json({ tenant, settings: deps.control.getTenantSettings(tenant) });
   });

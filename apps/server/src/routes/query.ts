@@ -21,7 +21,9 @@ export function queryRoutes(deps: AppDeps) {
 
   app.get('/facets', async (c) => {
     requireScope(c, 'read');
-    const { params, limit } = pageParams(c);
+    const { params, limit, cursor } = pageParams(c);
+    if (cursor)
+      throw new ValidationError('facets are not paged', [{ path: 'cursor', message: 'not accepted here' }]);
     const field = params.field?.[0];
     delete params.field;
     if (!field || !(FACET_FIELDS as readonly string[]).includes(field)) {
