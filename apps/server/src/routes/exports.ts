@@ -196,8 +196,9 @@ export function exportRoutes(deps: AppDeps) {
     }
     const start = range.kind === 'partial' ? range.start : 0;
     const end = range.kind === 'partial' ? range.end : size - 1;
-    // Resumed parts of one download are not separate downloads: only a read from byte 0 is audited.
-    if (start === 0) {
+    // Resumed parts of one download are not separate downloads: only a read from byte 0 is audited,
+    // and a HEAD (a download manager probing the size) reads nothing.
+    if (start === 0 && c.req.method !== 'HEAD') {
       await auditExport(deps, {
         action: 'export.downloaded',
         principal,
