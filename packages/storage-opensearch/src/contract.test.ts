@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Client } from '@opensearch-project/opensearch';
+import { runStorageContract } from '@trailmark/test-utils';
+import { afterAll, describe } from 'vitest';
+import { createOpenSearchStorage, type OpenSearchStorageOptions } from './opensearch-storage.ts';
+
+/**
+ * The shared storage contract against a REAL cluster, only when OPENSEARCH_URL is set
+ * (`OPENSEARCH_URL=https://localhost:9200 OPENSEARCH_USERNAME=admin OPENSEARCH_PASSWORD=... npm run test:opensearch`).
+ * Each store gets a unique index prefix; everything under it (indices, template, ISM policies) is deleted
+ * afterwards. Without a cluster the emulated run (emulated-contract.test.ts) still covers the logic.
+ */
+const url = process.env.OPENSEARCH_URL;
+if (!url)
+  console.info(
+    'storage-opensearch contract: skipped, OPENSEARCH_URL is not set (no cluster to test against)',
+  );
+
+function connection(): Pick<OpenSearchStorageOptions, 'node' | 'auth' | 'tls'> {
+  const username = process.env.OPENSEARCH_USERNAME;
+  const password = process.env.OPENSEARCH_PASSWORD;
+  const ca = process.env.OPENSEARCH_CA_FILE;
+  return {
+    node: url ?? '',
+    ...(username && password ? { auth: { username, password } } : {}),
+    tls: {
+      rejectUnauthorized: process.env.OPENSEARCH_TLS_REJECT_UNAUTHORIZED !== 'false',
+      ...(ca ? { ca: readFileSync(ca, 'utf8') } : {}),
+    },
+  };
+}
+
+describe.skipIf(!url)('storage-opensearch against a real cluster (OPENSEARCH_URL)', () => {
+  const run = `tm-test-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  const prefixes: string[] = [];
+
+  runStorageContract({
+    name: `opensearch ${url}`,
+    create: async () => {
+      const prefix = `${run}-${prefixes.length}`;
+      prefixes.push(prefix);
+      const storage = createOpenSearchStorage({ ...connection(), indexPrefix: prefix });
+      await storage.init();
+      return storage;
+    },
+  });
+
+  afterAll(async () => {
+    const c = connection();
+    const client = new Client({
+      node: c.node,
+      ...(c.auth ? { auth: c.auth } : {}),
+      ssl: { rejectUnauthorized: c.tls?.rejectUnauthorized ?? true, ...(c.tls?.ca ? { ca: c.tls.ca } : {}) },
+    });
+    for (const prefix of prefixes) {
+      const ignore = { ignore: [404] };
+      // By name, not wildcard: clusters may set action.destructive_requires_name.
+      const listed = await client.transport.request(
+        {
+          method: 'GET',
+          path: `/_cat/indices/${prefix}-events-*`,
+          querystring: { format: 'json', h: 'index' },
+        },
+        ignore,
+      );
+      const rows: unknown = listed.body;
+      for (const row of Array.isArray(rows) ? rows : []) {
+        const index = (row as { index?: unknown }).index;
+        if (typeof index === 'string')
+          await client.transport.request({ method: 'DELETE', path: `/${index}` }, ignore);
+      }
+      await client.transport.request({ method: 'DELETE', path: `/_index_template/${prefix}-events` }, ignore);
+      await client.transport.request(
+        { method: 'DELETE', path: `/_plugins/_ism/policies/${prefix}-events-r12m` },
+        ignore,
+      );
+    }
+    await client.close();
+  });
+});
