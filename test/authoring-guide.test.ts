@@ -37,7 +37,7 @@ beforeAll(async () => {
   // Step 1 of the guide: the scaffolder (`npm run new:source -- <name> --dir <folder>`).
   const { stdout } = await run(
     process.execPath,
-    ['--import', 'tsx', join(ROOT, 'scripts/new-source.ts'), NAME, '--dir', tmp],
+    ['--import', 'tsx', join(ROOT, 'scripts/new-source.ts'), NAME, '--title', 'Ticket desk', '--dir', tmp],
     { cwd: ROOT },
   );
   expect(stdout).toContain(`created`);
@@ -72,7 +72,7 @@ describe('authoring guide: a source plugin from scratch', () => {
       'plugin.test.ts',
       'plugin.ts',
     ]);
-    expect(plugin).toMatchObject({ kind: 'source', id: NAME, name: 'Ticket Desk' });
+    expect(plugin).toMatchObject({ kind: 'source', id: NAME, name: 'Ticket desk' });
     expect(plugin.actions.map((a) => a.action)).toEqual(['item.created']);
   });
 
@@ -113,50 +113,79 @@ describe('authoring guide: a source plugin from scratch', () => {
     expect(mapped[1]).toMatchObject({ id: `${ID_PREFIX}evt_0002`, outcome: { result: 'denied' } });
   });
 
-  it('once added to the plugin list, the server ingests its native payloads and serves them back', async () => {
+  it('step 7: once added to the plugin list, the catalog lists its actions with their labels', async () => {
     app = await createTestApp({ plugins: [...defaultPlugins, plugin] });
-    const ingest = await app.request(`/v1/sources/${NAME}/events?tenant=${TENANT}`, {
-      body: Object.values(fixtures),
-    });
-    expect(ingest.status).toBe(201);
-    expect(await ingest.json()).toEqual({
-      accepted: 2,
-      duplicates: 0,
-      ids: [`${ID_PREFIX}evt_0001`, `${ID_PREFIX}evt_0002`],
-    });
-
-    const list = await app.request(`/v1/events?source=${NAME}`);
-    expect(list.status).toBe(200);
-    const page = (await list.json()) as { data: AuditEvent[]; next_cursor: string | null };
-    expect(page.next_cursor).toBeNull();
-    expect(page.data.map((e) => [e.id, e.tenant, e.action, e.outcome.result])).toEqual([
-      [`${ID_PREFIX}evt_0002`, TENANT, 'item.created', 'denied'],
-      [`${ID_PREFIX}evt_0001`, TENANT, 'item.created', 'success'],
-    ]);
-    expect(page.data[1]).toMatchObject({
-      actor: { email: 'ada@example.com' },
-      targets: [{ type: 'item', path: '/reports/q1.pdf' }],
-      client: { ip: '203.0.113.7' },
-    });
-
-    // Re-delivery is idempotent: the native id is the event id.
-    const again = await app.request(`/v1/sources/${NAME}/events?tenant=${TENANT}`, {
-      body: Object.values(fixtures),
-    });
-    expect(again.status).toBe(200);
-    expect(await again.json()).toMatchObject({ accepted: 0, duplicates: 2 });
-
-    // The catalog and the action facet know the new source and its labels.
     const catalog = (await (await app.request('/v1/catalog')).json()) as {
       sources: { id: string; name: string; actions: { action: string; label: string }[] }[];
     };
     expect(catalog.sources.find((s) => s.id === NAME)).toMatchObject({
-      name: 'Ticket Desk',
-      actions: [{ action: 'item.created', label: 'Item created' }],
+      name: 'Ticket desk',
+      actions: [{ action: 'item.created', source_action: 'ITEM_CREATED', label: 'Item created' }],
     });
-    const facet = (await (await app.request(`/v1/facets?field=action&source=${NAME}`)).json()) as {
-      buckets: { value: string; label?: string; count: number }[];
+  });
+
+  it('step 8: a source-bound key sends native payloads; re-delivery is a duplicate; the queries answer', async () => {
+    app ??= await createTestApp({ plugins: [...defaultPlugins, plugin] });
+    const key = app.key(TENANT, ['ingest', 'read'], NAME);
+    // The guide's curl payload, verbatim.
+    const payload = [
+      {
+        event_id: 'evt_0001',
+        occurred_at: '2026-04-14T10:32:15Z',
+        action: 'ITEM_CREATED',
+        actor: { id: 'usr_42', email: 'ada@example.com', name: 'Ada Lovelace' },
+        item: { id: 'itm_1', name: 'Quarterly report', path: '/reports/q1.pdf' },
+        ip: '203.0.113.7',
+        result: 'success',
+      },
+    ];
+    const first = await app.request(`/v1/sources/${NAME}/events`, { token: key, body: payload });
+    expect(first.status).toBe(201);
+    expect(await first.json()).toEqual({ accepted: 1, duplicates: 0, ids: [`${ID_PREFIX}evt_0001`] });
+    const again = await app.request(`/v1/sources/${NAME}/events`, { token: key, body: payload });
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual({ accepted: 0, duplicates: 1, ids: [`${ID_PREFIX}evt_0001`] });
+    // The key is bound to the source: another product's route refuses it.
+    const elsewhere = await app.request('/v1/sources/file-transfer/events', { token: key, body: [] });
+    expect(elsewhere.status).toBe(403);
+    // The operator names the tenant; all fixtures go in (evt_0001 again is a duplicate).
+    const operator = await app.request(`/v1/sources/${NAME}/events?tenant=${TENANT}`, {
+      body: Object.values(fixtures),
+    });
+    expect(operator.status).toBe(201);
+    expect(await operator.json()).toEqual({
+      accepted: 1,
+      duplicates: 1,
+      ids: [`${ID_PREFIX}evt_0001`, `${ID_PREFIX}evt_0002`],
+    });
+
+    const get = async <T>(path: string): Promise<T> => {
+      const res = await app?.request(path, { token: key });
+      expect(res?.status, path).toBe(200);
+      return (await res?.json()) as T;
     };
+    type Page = { data: AuditEvent[]; next_cursor: string | null };
+    const all = await get<Page>(`/v1/events?source=${NAME}`);
+    expect(all.next_cursor).toBeNull();
+    expect(all.data.map((e) => [e.id, e.tenant, e.action, e.outcome.result])).toEqual([
+      [`${ID_PREFIX}evt_0002`, TENANT, 'item.created', 'denied'],
+      [`${ID_PREFIX}evt_0001`, TENANT, 'item.created', 'success'],
+    ]);
+    expect(all.data[1]).toMatchObject({
+      source: NAME,
+      source_action: 'ITEM_CREATED',
+      occurred_at: '2026-04-14T10:32:15.000Z',
+      actor: { type: 'user', id: 'usr_42', email: 'ada@example.com', name: 'Ada Lovelace' },
+      targets: [{ type: 'item', id: 'itm_1', name: 'Quarterly report', path: '/reports/q1.pdf' }],
+      client: { ip: '203.0.113.7' },
+    });
+    const denied = await get<Page>(`/v1/events?source=${NAME}&action=item.created&result=denied`);
+    expect(denied.data.map((e) => e.id)).toEqual([`${ID_PREFIX}evt_0002`]);
+    const history = await get<Page>('/v1/history?target_path=/reports/q1.pdf');
+    expect(history.data.map((e) => e.id)).toEqual([`${ID_PREFIX}evt_0001`]);
+    const facet = await get<{ buckets: { value: string; label?: string; count: number }[] }>(
+      `/v1/facets?field=action&source=${NAME}`,
+    );
     expect(facet.buckets).toEqual([{ value: 'item.created', label: 'Item created', count: 2 }]);
   });
 
