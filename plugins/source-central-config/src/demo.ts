@@ -16,6 +16,7 @@ export interface DemoRandom {
   hex(length: number): string;
 }
 
+const HEX_CHARS = '0123456789abcdef';
 const ID_CHARS = 'ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789';
 
 function createRandom(seed: number): DemoRandom {
@@ -70,11 +71,14 @@ function createRandom(seed: number): DemoRandom {
     },
     hex: (length) => {
       let out = '';
-      while (out.length < length)
-        out += Math.floor(next() * 0x100000000)
-          .toString(16)
-          .padStart(8, '0');
-      return out.slice(0, length);
+      while (out.length < length) {
+        let bits = (next() * 4294967296) >>> 0;
+        for (let k = 0; k < 8 && out.length < length; k++) {
+          out += HEX_CHARS.charAt(bits & 15);
+          bits >>>= 4;
+        }
+      }
+      return out;
     },
   };
 }
