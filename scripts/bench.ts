@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createSqliteStorage } from '@trailmark/storage-sqlite';
 import { api, startServerProcess } from '../test/helpers.ts';
 import { benchEvents, toInput } from './bench-data.ts';
+import { runExportBench } from './bench-export.ts';
 
 /**
  * `npm run bench`: ingest through HTTP vs straight into SQLite, query latencies at that size,
@@ -87,7 +88,7 @@ async function queries(url: string): Promise<void> {
   const cases: [string, (i: number) => string][] = [
     ['newest 100, all tenants', () => '/v1/events'],
     ['tenant', (i) => `/v1/events?tenant=tenant-${i % 20}`],
-    ['source', () => '/v1/events?tenant=tenant-1&source=file-transfer'],
+    ['source', () => '/v1/events?tenant=tenant-1&source=bench-app'],
     ['action', (i) => `/v1/events?tenant=tenant-${i % 5}&action=member.invited`],
     ['actor (id)', (i) => `/v1/events?tenant=tenant-0&actor=user-${(i * 37) % 5000}`],
     ['actor (email)', (i) => `/v1/events?actor=user${(i * 37) % 5000}@example.com`],
@@ -225,12 +226,4 @@ if (SCALE > 0) {
   console.log(`\nScale run: ${fmt(SCALE)} events straight into SQLite, rate per million:`);
   await scaleRun(SCALE);
 }
-try {
-  const mod = (await import('./bench-export.ts')) as {
-    runExportBench?: (o: { events: number }) => Promise<void>;
-  };
-  if (mod.runExportBench)
-    await mod.runExportBench({ events: Number(process.env.BENCH_EXPORT_EVENTS ?? EVENTS) });
-} catch (error) {
-  console.log(`export benchmark not run: ${(error as Error).message}`);
-}
+await runExportBench({ events: Number(process.env.BENCH_EXPORT_EVENTS ?? EVENTS) });
