@@ -60,7 +60,11 @@ export async function seedDemo(
       seed: (options.seed ?? 7) + i,
       count,
       now: options.now ?? new Date(),
-      days: options.days ?? 180,
+      // Stay inside the source's retention, or the first purge would delete part of the demo.
+      days: Math.min(
+        options.days ?? 180,
+        source.retention && 'days' in source.retention ? source.retention.days - 1 : 180,
+      ),
       tenants: DEMO_TENANTS,
     })) {
       const mapped = source.map(record.native as never);

@@ -231,6 +231,11 @@ describe('request builders (pure)', () => {
 const spec = specAvailable() ? createSpecValidator() : undefined;
 if (!spec) console.warn(`OpenSearch API spec not found at ${defaultSpecRoot()}: spec validation skipped`);
 
+// The spec ships beside the repository (shared/); a missing copy must fail loudly, not skip silently.
+it('finds the official OpenSearch API specification', () => {
+  expect(specAvailable(), `no spec at ${defaultSpecRoot()}; set OPENSEARCH_API_SPEC`).toBe(true);
+});
+
 describe.skipIf(!spec)('request bodies against the official OpenSearch API specification', () => {
   const v = spec!;
   const expectValid = (group: string, body: unknown) => {

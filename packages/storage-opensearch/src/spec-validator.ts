@@ -55,7 +55,7 @@ export interface SpecValidator {
 }
 
 export interface SpecValidatorOptions {
-  /** Folder holding `spec/` (default: OPENSEARCH_API_SPEC or /work/shared/opensearch-api-spec). */
+  /** Folder holding `spec/` (default: OPENSEARCH_API_SPEC, else shared/ beside the repository). */
   root?: string;
   /** Reject unknown keys in object schemas (see above). Default true. */
   closed?: boolean;
@@ -67,7 +67,10 @@ type JsonObject = { [key: string]: Json };
 const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function defaultSpecRoot(): string {
-  return resolve(process.env.OPENSEARCH_API_SPEC ?? '/work/shared/opensearch-api-spec');
+  if (process.env.OPENSEARCH_API_SPEC) return resolve(process.env.OPENSEARCH_API_SPEC);
+  // shared/ sits beside the repository checkout (here and in CI); /work/shared is this workplace's copy.
+  const besideRepo = resolve(import.meta.dirname, '../../../../shared/opensearch-api-spec');
+  return existsSync(besideRepo) ? besideRepo : '/work/shared/opensearch-api-spec';
 }
 
 export function specAvailable(root = defaultSpecRoot()): boolean {

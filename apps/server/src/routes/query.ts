@@ -42,7 +42,12 @@ export function queryRoutes(deps: AppDeps) {
     return c.json({
       field,
       buckets: buckets.map((b) => {
-        const label = field === 'action' ? registry.labelAnySource(b.value) : b.label;
+        // One source filtered: its own wording ("An asset was deleted"); otherwise the first registered label.
+        const only = filter.source?.length === 1 ? filter.source[0] : undefined;
+        const label =
+          field === 'action'
+            ? ((only ? registry.action(only, b.value)?.label : undefined) ?? registry.labelAnySource(b.value))
+            : b.label;
         return { value: b.value, ...(label ? { label } : {}), count: b.count };
       }),
     });
