@@ -76,7 +76,11 @@ describe('POST /v1/events: happy paths', () => {
       if (!page.next_cursor) break;
       url = `/v1/events?tenant=paging&actor=odd@x.test&limit=5&cursor=${page.next_cursor}`;
     }
-    const odd = batch.map((_, i) => i).filter((i) => i % 2).map((i) => `evt_page_${i}`).reverse();
+    const odd = batch
+      .map((_, i) => i)
+      .filter((i) => i % 2)
+      .map((i) => `evt_page_${i}`)
+      .reverse();
     expect(seen).toEqual(odd);
   });
 
