@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ControlStore, StoragePort } from '@trailmark/core';
+import type { ControlStore, RetentionPolicy, StoragePort } from '@trailmark/core';
 import { createOpenSearchStorage } from '@trailmark/storage-opensearch';
 import { createSqliteControlStore, createSqliteStorage } from '@trailmark/storage-sqlite';
 import type { Config } from './env.ts';
@@ -9,6 +9,7 @@ import type { Config } from './env.ts';
 export function openStores(
   config: Pick<Config, 'dataDir' | 'storage' | 'opensearch'>,
   actionLabel?: (source: string, action: string) => string | undefined,
+  retention?: RetentionPolicy,
 ): { storage: StoragePort; control: ControlStore } {
   const control = createSqliteControlStore({ path: join(config.dataDir, 'control.db') });
   if (config.storage === 'opensearch' && config.opensearch) {
@@ -21,6 +22,9 @@ export function openStores(
         ...(os.caFile ? { ca: readFileSync(os.caFile, 'utf8') } : {}),
       },
       indexPrefix: os.indexPrefix,
+      ...(actionLabel ? { actionLabel } : {}),
+      // Each retention class gets its own index family and ISM backstop.
+      ...(retention ? { retention } : {}),
     });
     return { storage, control };
   }
