@@ -8,6 +8,7 @@ import { createApp } from './app.ts';
 import { seedDemo } from './demo.ts';
 import { type AppDeps, createDeps } from './deps.ts';
 import type { Config } from './env.ts';
+import { drainExportJobs, recoverExportJobs, sweepExpiredExports } from './exports/jobs.ts';
 import { createMetrics } from './metrics.ts';
 import { defaultPlugins } from './plugins.ts';
 import { runRetention } from './retention.ts';
@@ -89,6 +90,12 @@ export async function startServer(
   log(`  Try: curl -s -H "Authorization: Bearer ${tokenHint}" "${url}/v1/events?limit=5"`);
 
   const timers: NodeJS.Timeout[] = [];
+  const recovered = await recoverExportJobs(deps);
+  if (recovered > 0)
+    logger.warn({ recovered }, 'export jobs interrupted by the last shutdown were marked failed');
+  const sweep = () =>
+    sweepExpiredExports(deps).catch((err: unknown) => logger.error({ err }, 'export sweep failed'));
+  timers.push(setInterval(sweep, 15 * 60_000).unref());
   const markerFile = join(config.dataDir, 'demo-seeded');
   let seeding: Promise<unknown> = Promise.resolve();
   if (
@@ -135,6 +142,7 @@ export async function startServer(
       for (const t of timers) clearInterval(t);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await seeding;
+      await drainExportJobs(deps);
       await deps.storage.close();
       deps.control.close();
     })();
