@@ -25,7 +25,14 @@ async function directInsert(count: number): Promise<{ rate: number; path: string
   await storage.init();
   const events = [...benchEvents(count, { prefix: 'evt_direct_' })];
   const started = performance.now();
-  for (let i = 0; i < events.length; i += 10_000) await storage.append(events.slice(i, i + 10_000));
+  // Two batches in flight, like concurrent senders: the next batch is prepared while the writer commits.
+  let previous: Promise<unknown> = Promise.resolve();
+  for (let i = 0; i < events.length; i += 10_000) {
+    const current = storage.append(events.slice(i, i + 10_000));
+    await previous;
+    previous = current;
+  }
+  await previous;
   const rate = count / ((performance.now() - started) / 1000);
   await storage.close();
   return { rate, path };

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   type AppendResult,
   type AuditEvent,
@@ -97,7 +100,9 @@ describe('migrateEvents', () => {
   });
 
   it('moves the embedded SQLite store into another store unchanged', async () => {
-    const from = createSqliteStorage({ path: ':memory:' });
+    const from = createSqliteStorage({
+      path: join(mkdtempSync(join(tmpdir(), 'trailmark-migrate-')), 'events.db'),
+    });
     await from.init();
     const data = contractEvents(50);
     await from.append(data);

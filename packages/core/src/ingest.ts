@@ -4,6 +4,21 @@ import { isSecretKey, redactSecrets } from './redact.ts';
 import type { ActionRegistry } from './registry.ts';
 import { type AuditEvent, type Change, eventInputSchema, LIMITS, type RequestInfo } from './schema.ts';
 
+const serialized = new WeakMap<AuditEvent, string>();
+
+/**
+ * The stored JSON form of an event, computed once: ingest measures it for the size limit and the
+ * store writes the same string. Events are treated as immutable after prepareEvents.
+ */
+export function eventJson(event: AuditEvent): string {
+  let json = serialized.get(event);
+  if (json === undefined) {
+    json = JSON.stringify(event);
+    serialized.set(event, json);
+  }
+  return json;
+}
+
 export interface IngestScope {
   /** Tenant fixed by the credential; `undefined` for the operator, who must name it in each event. */
   tenant?: string;
@@ -86,7 +101,7 @@ export function prepareEvents(
       occurred_at: new Date(occurred).toISOString(),
       received_at: receivedAt,
     };
-    const size = Buffer.byteLength(JSON.stringify(event), 'utf8');
+    const size = Buffer.byteLength(eventJson(event), 'utf8');
     if (size > LIMITS.eventBytes) {
       details.push({
         index,

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import {
   type AppendResult,
   type AuditEvent,
@@ -7,6 +8,7 @@ import {
   type EventFilter,
   type EventPage,
   encodeCursor,
+  eventJson,
   eventMatchesFilter,
   type FacetBucket,
   type FacetField,
@@ -23,7 +25,7 @@ import { EVENT_MIGRATIONS, migrate } from './migrations.ts';
 import { indexTextOf, keyToken, matchExpression, slotOf } from './tokens.ts';
 
 export interface SqliteStorageOptions {
-  /** Database file; `:memory:` for throwaway tests. */
+  /** Database file (a real file: the writer thread opens its own connection to it). */
   path: string;
   /** Resolves an action's human label so free text finds events by it. */
   actionLabel?: (source: string, action: string) => string | undefined;
@@ -34,15 +36,38 @@ export interface SqliteStorageOptions {
 }
 
 /** 2^20 tiebreak slots per millisecond; seq needs 61 bits, so it is a BigInt in JavaScript. */
-const SLOTS = 1 << 20;
 const seqFloor = (ms: number) => BigInt(ms) << 20n;
 const MAX_SEQ = (1n << 63n) - 1n;
 
 interface Pending {
-  events: readonly AuditEvent[];
   resolve: (r: AppendResult) => void;
   reject: (e: unknown) => void;
 }
+
+/** What the writer thread receives per event: everything precomputed, so it only runs SQL. */
+type WriterRow = [
+  ms: number,
+  slot: number,
+  id: string,
+  tenant: string,
+  source: string,
+  action: string,
+  actorId: string,
+  actorLabel: string | null,
+  workspaceId: string | null,
+  workspaceName: string | null,
+  result: string,
+  targetTypes: string,
+  receivedMs: number,
+  doc: string,
+  terms: string,
+];
+
+type WriterMessage =
+  | { type: 'ready' }
+  | { type: 'closed' }
+  | { type: 'done'; id: number; result: AppendResult }
+  | { type: 'failed'; id: number; message: string; code?: string };
 
 interface Row {
   seq: bigint;
@@ -74,155 +99,112 @@ export class SqliteStorage implements StoragePort {
     pointInTime: false,
   } as const;
   readonly db: Database.Database;
-  private readonly queue: Pending[] = [];
-  private flushScheduled = false;
-  private readonly knownPartitions = new Set<string>();
+  private writer?: Worker;
+  private writerFailure?: Error;
+  private readonly pending = new Map<number, Pending>();
+  private nextRequest = 1;
+  private readonly path: string;
+  private readonly synchronous: 'FULL' | 'NORMAL';
   private readonly maxBatch: number;
   private readonly actionLabel: (source: string, action: string) => string | undefined;
   private closed = false;
 
   constructor(options: SqliteStorageOptions) {
-    if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true });
+    if (options.path === ':memory:')
+      throw new StorageError('the embedded store needs a file: the writer runs on its own thread');
+    mkdirSync(dirname(options.path), { recursive: true });
+    this.path = options.path;
     this.db = new Database(options.path);
     this.db.pragma('journal_mode = WAL');
-    this.db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('cache_size = -65536');
     this.db.pragma('temp_store = MEMORY');
+    this.synchronous = options.synchronous ?? 'FULL';
+    this.db.pragma(`synchronous = ${this.synchronous}`);
     this.maxBatch = options.maxBatch ?? 10_000;
     this.actionLabel = options.actionLabel ?? (() => undefined);
   }
 
   async init(): Promise<void> {
     migrate(this.db, EVENT_MIGRATIONS);
-    for (const row of this.db.prepare('SELECT tenant, source FROM partitions').all() as Partition[]) {
-      this.knownPartitions.add(`${row.tenant}\u0000${row.source}`);
-    }
+    if (this.writer) return;
+    const writer = new Worker(new URL('./sqlite-writer.mjs', import.meta.url), {
+      workerData: { path: this.path, synchronous: this.synchronous, maxBatch: this.maxBatch },
+    });
+    this.writer = writer;
+    await new Promise<void>((resolve, reject) => {
+      const onReady = (m: WriterMessage) => {
+        if (m.type === 'ready') {
+          writer.off('error', reject);
+          resolve();
+        }
+      };
+      writer.once('message', onReady);
+      writer.once('error', reject);
+    });
+    writer.on('message', (m: WriterMessage) => this.onWriterMessage(m));
+    writer.on('error', (error) => this.failWriter(error));
+    writer.on('exit', (code) => {
+      if (!this.closed) this.failWriter(new Error(`writer thread exited with code ${code}`));
+    });
+    // An idle writer must not keep a finished process alive; it is ref'ed while appends are in flight.
+    writer.unref();
+  }
+
+  private onWriterMessage(m: WriterMessage): void {
+    if (m.type !== 'done' && m.type !== 'failed') return;
+    const waiting = this.pending.get(m.id);
+    if (!waiting) return;
+    this.pending.delete(m.id);
+    if (this.pending.size === 0) this.writer?.unref();
+    if (m.type === 'done') waiting.resolve(m.result);
+    else waiting.reject(new StorageError(`could not write events: ${m.message}`));
+  }
+
+  private failWriter(error: Error): void {
+    this.writerFailure = error;
+    for (const waiting of this.pending.values())
+      waiting.reject(new StorageError('the writer thread failed', { cause: error }));
+    this.pending.clear();
+  }
+
+  private toRow(e: AuditEvent): WriterRow {
+    return [
+      Date.parse(e.occurred_at),
+      slotOf(e.tenant, e.id),
+      e.id,
+      e.tenant,
+      e.source,
+      e.action,
+      e.actor.id,
+      e.actor.name ?? e.actor.email ?? null,
+      e.workspace?.id ?? null,
+      e.workspace?.name ?? null,
+      e.outcome.result,
+      [...new Set(e.targets.map((t) => t.type))].join(','),
+      Date.parse(e.received_at),
+      eventJson(e),
+      indexTextOf(e, this.actionLabel(e.source, e.action)),
+    ];
   }
 
   /**
-   * Group commit: appends arriving while a commit is pending share the next transaction, so one
-   * fsync covers many requests. The promise resolves only after that transaction committed.
+   * Resolves only after the writer thread committed the transaction holding these events (group commit:
+   * appends arriving while a commit runs share the next one, so one fsync covers many requests).
    */
   append(events: readonly AuditEvent[]): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new StorageError('storage is closed'));
+    if (this.writerFailure)
+      return Promise.reject(new StorageError('the writer thread failed', { cause: this.writerFailure }));
+    if (!this.writer) return Promise.reject(new StorageError('storage is not initialized'));
     if (events.length === 0) return Promise.resolve({ inserted: [], duplicates: [] });
+    const rows = events.map((e) => this.toRow(e));
+    const id = this.nextRequest++;
     return new Promise((resolve, reject) => {
-      this.queue.push({ events, resolve, reject });
-      if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
+      if (this.pending.size === 0) this.writer!.ref();
+      this.pending.set(id, { resolve, reject });
+      this.writer!.postMessage({ type: 'append', id, rows });
     });
-  }
-
-  private readonly insertEvent = () =>
-    this.db.prepare(
-      `INSERT INTO events (seq, id, tenant, source, action, actor_id, actor_label, workspace_id, workspace_name,
-         result, target_types, occurred_at, received_at, doc)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (tenant, id) DO NOTHING`,
-    );
-
-  private statements?: {
-    insert: Database.Statement;
-    index: Database.Statement;
-    sameEvent: Database.Statement;
-    partition: Database.Statement;
-  };
-
-  private get stmts() {
-    this.statements ??= {
-      insert: this.insertEvent(),
-      index: this.db.prepare('INSERT INTO event_index (rowid, terms) VALUES (?, ?)'),
-      sameEvent: this.db.prepare('SELECT tenant, id FROM events WHERE seq = ?'),
-      partition: this.db.prepare('INSERT OR IGNORE INTO partitions (tenant, source) VALUES (?, ?)'),
-    };
-    return this.statements;
-  }
-
-  private flush(): void {
-    this.flushScheduled = false;
-    const batch: Pending[] = [];
-    let size = 0;
-    while (
-      this.queue.length > 0 &&
-      (batch.length === 0 || size + this.queue[0].events.length <= this.maxBatch)
-    ) {
-      const next = this.queue.shift()!;
-      batch.push(next);
-      size += next.events.length;
-    }
-    if (this.queue.length > 0) {
-      this.flushScheduled = true;
-      setImmediate(() => this.flush());
-    }
-    let results: AppendResult[];
-    try {
-      results = this.db.transaction(() => batch.map((p) => this.writeAll(p.events)))();
-    } catch (error) {
-      const failure = new StorageError('could not write events', { cause: error });
-      for (const p of batch) p.reject(failure);
-      return;
-    }
-    for (const [i, p] of batch.entries()) p.resolve(results[i]);
-  }
-
-  private writeAll(events: readonly AuditEvent[]): AppendResult {
-    const { insert, index, sameEvent, partition } = this.stmts;
-    const inserted: string[] = [];
-    const duplicates: string[] = [];
-    for (const e of events) {
-      const ms = Date.parse(e.occurred_at);
-      let slot = slotOf(e.tenant, e.id);
-      const actorLabel = e.actor.name ?? e.actor.email ?? null;
-      const targetTypes = [...new Set(e.targets.map((t) => t.type))].join(',');
-      const doc = JSON.stringify(e);
-      for (let attempt = 0; ; attempt++) {
-        const seq = seqFloor(ms) + BigInt(slot);
-        try {
-          const info = insert.run(
-            seq,
-            e.id,
-            e.tenant,
-            e.source,
-            e.action,
-            e.actor.id,
-            actorLabel,
-            e.workspace?.id ?? null,
-            e.workspace?.name ?? null,
-            e.outcome.result,
-            targetTypes,
-            ms,
-            Date.parse(e.received_at),
-            doc,
-          );
-          if (info.changes === 0) {
-            duplicates.push(e.id);
-          } else {
-            index.run(seq, indexTextOf(e, this.actionLabel(e.source, e.action)));
-            inserted.push(e.id);
-            const key = `${e.tenant}\u0000${e.source}`;
-            if (!this.knownPartitions.has(key)) {
-              partition.run(e.tenant, e.source);
-              this.knownPartitions.add(key);
-            }
-          }
-          break;
-        } catch (error) {
-          if ((error as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY' || attempt >= SLOTS)
-            throw error;
-          // The slot is taken: either by this very event (a retry) or by another event in the same millisecond.
-          const holder = sameEvent.get(seq) as { tenant: string; id: string } | undefined;
-          if (holder && holder.tenant === e.tenant && holder.id === e.id) {
-            duplicates.push(e.id);
-            break;
-          }
-          slot = (slot + 1) % SLOTS;
-        }
-      }
-    }
-    return { inserted, duplicates };
   }
 
   async get(id: string, tenants?: readonly string[]): Promise<AuditEvent | null> {
@@ -420,9 +402,21 @@ export class SqliteStorage implements StoragePort {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    // Let queued appends commit before the handle goes away: nothing acknowledged is lost on shutdown.
-    while (this.queue.length > 0 || this.flushScheduled) await new Promise((r) => setImmediate(r));
+    const writer = this.writer;
+    // The writer commits everything already sent before it closes: nothing acknowledged is lost on shutdown.
+    if (writer && !this.writerFailure) {
+      await new Promise<void>((resolve) => {
+        writer.on('message', (m: WriterMessage) => {
+          if (m.type === 'closed') resolve();
+        });
+        writer.once('exit', () => resolve());
+        writer.ref();
+        writer.postMessage({ type: 'close' });
+      });
+      while (this.pending.size > 0) await new Promise((r) => setImmediate(r));
+    }
     this.closed = true;
+    await writer?.terminate();
     this.db.close();
   }
 }
