@@ -30,7 +30,7 @@ export function migrate(db: Database.Database, migrations: readonly Migration[])
 }
 
 /**
- * Events: `seq` (the rowid) is occurred_at in ms * 65536 + a 16-bit slot, so rowid order IS time order.
+ * Events: `seq` (the rowid) is occurred_at in ms << 20 | a 20-bit slot, so rowid order IS time order.
  * Every FTS5 and range query then reads newest-first in rowid order without sorting, and keyset paging
  * is a rowid seek. The only B-tree index besides the rowid is (tenant, id), which makes ingest idempotent.
  */
@@ -61,6 +61,11 @@ export const EVENT_MIGRATIONS: readonly Migration[] = [
       );
       CREATE TABLE partitions (tenant TEXT NOT NULL, source TEXT NOT NULL, PRIMARY KEY (tenant, source)) WITHOUT ROWID;
     `,
+  },
+  {
+    // Lets free-text prefixes expand to the indexed words they cover (see matchExpression).
+    name: 'events-002-vocabulary',
+    sql: `CREATE VIRTUAL TABLE event_vocab USING fts5vocab(event_index, row);`,
   },
 ];
 

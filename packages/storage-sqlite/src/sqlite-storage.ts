@@ -220,6 +220,23 @@ export class SqliteStorage implements StoragePort {
     return rows.length > 0 ? (JSON.parse(rows[0].doc) as AuditEvent) : null;
   }
 
+  private expandStatement?: Database.Statement;
+
+  /** The indexed words starting with a free-text prefix, or undefined when there are too many to list. */
+  private expandPrefix(prefix: string): string[] | undefined {
+    this.expandStatement ??= this.db.prepare(
+      'SELECT term FROM event_vocab WHERE term >= ? AND term < ? LIMIT 201',
+    );
+    const words = (this.expandStatement.all(prefix, `${prefix}\u{10ffff}`) as { term: string }[]).map(
+      (r) => r.term,
+    );
+    return words.length > 200 ? undefined : words;
+  }
+
+  private match(filter: EventFilter, tooManyWords: 'prefix' | 'skip' = 'prefix'): string | undefined {
+    return matchExpression(filter, (prefix) => this.expandPrefix(prefix), tooManyWords);
+  }
+
   /** Seq bounds [low, high) from the filter's time window and the cursor. */
   private bounds(filter: EventFilter, cursor?: string): { low: bigint; high: bigint } {
     const { from, to } = filterWindowMs(filter);
@@ -250,35 +267,44 @@ export class SqliteStorage implements StoragePort {
   }
 
   async search(filter: EventFilter, page: PageRequest): Promise<EventPage> {
-    const match = matchExpression(filter);
+    const match = this.match(filter, 'skip');
     const { low, high: start } = this.bounds(filter, page.cursor);
     let high = start;
     const found: { seq: bigint; event: AuditEvent }[] = [];
     const want = page.limit + 1;
-    // Candidates come from hashed tokens and are re-checked; a rare false positive only costs another round.
-    for (let round = 0; round < 50 && found.length < want; round++) {
-      const need = want - found.length;
+    let exhausted = false;
+    // Candidates come from hashed tokens (and possibly a skipped short prefix) and are re-checked. The scan
+    // is bounded per request: a page may then come back short, but its cursor continues where the scan stopped.
+    for (let round = 0; round < 20 && found.length < want; round++) {
+      const need = round === 0 ? want : Math.max(want - found.length, 200);
       const rows = this.candidates(match, low, high, need);
       for (const row of rows) {
         const event = JSON.parse(row.doc) as AuditEvent;
         if (eventMatchesFilter(event, filter, this.actionLabel(event.source, event.action))) {
           found.push({ seq: row.seq, event });
+          if (found.length === want) break;
         }
       }
-      if (rows.length < need) break;
+      if (rows.length < need) {
+        exhausted = found.length < want;
+        break;
+      }
       high = rows[rows.length - 1].seq;
     }
     const pageRows = found.slice(0, page.limit);
     const last = pageRows[pageRows.length - 1];
+    let next: bigint | undefined;
+    if (found.length > page.limit && last) next = last.seq;
+    else if (!exhausted && found.length < want) next = high;
     return {
       data: pageRows.map((r) => r.event),
-      next_cursor: found.length > page.limit && last ? encodeCursor({ s: last.seq.toString() }) : null,
+      next_cursor: next === undefined ? null : encodeCursor({ s: next.toString() }),
     };
   }
 
   /** SQL fragment selecting the seqs a filter matches (without re-checking), with its parameters. */
   private matchingSeqs(filter: EventFilter): { sql: string; params: unknown[] } {
-    const match = matchExpression(filter);
+    const match = this.match(filter);
     const { low, high } = this.bounds(filter);
     if (match === undefined)
       return { sql: 'SELECT seq FROM events WHERE seq >= ? AND seq < ?', params: [low, high] };
