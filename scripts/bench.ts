@@ -1,8 +1,8 @@
-import { mkdtempSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AuditEvent } from '@trailmark/core';
 import { createSqliteStorage } from '@trailmark/storage-sqlite';
-import { api, startServerProcess } from '../test/helpers.ts';
+import { api, startServerProcess, tempDataDir } from '../test/helpers.ts';
 import { benchEvents, toInput } from './bench-data.ts';
 import { runExportBench } from './bench-export.ts';
 
@@ -13,6 +13,8 @@ import { runExportBench } from './bench-export.ts';
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const SCALE = Number(process.env.BENCH_SCALE_EVENTS ?? 0);
 const BATCH = 500;
+/** Which parts to run, e.g. BENCH_PARTS=scale with BENCH_SCALE_EVENTS=10000000 for the 10M run alone. */
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'ingest,scale,export').split(','));
 const CLIENTS = 8;
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -20,7 +22,7 @@ const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
 
 async function directInsert(count: number): Promise<{ rate: number; path: string }> {
-  const path = join(mkdtempSync(join(tmpdir(), 'trailmark-bench-direct-')), 'events.db');
+  const path = join(tempDataDir('trailmark-bench-direct-'), 'events.db');
   const storage = createSqliteStorage({ path });
   await storage.init();
   const events = [...benchEvents(count, { prefix: 'evt_direct_' })];
@@ -179,30 +181,38 @@ async function queries(url: string): Promise<void> {
 }
 
 async function scaleRun(count: number): Promise<void> {
-  const path = join(mkdtempSync(join(tmpdir(), 'trailmark-bench-scale-')), 'events.db');
+  const path = join(tempDataDir('trailmark-bench-scale-'), 'events.db');
   const storage = createSqliteStorage({ path });
   await storage.init();
   const million = 1_000_000;
   const rates: number[] = [];
-  let batch = [];
+  let batch: AuditEvent[] = [];
+  // One batch in flight while the next is prepared, as with the direct insert above.
+  let inFlight: Promise<unknown> = Promise.resolve();
+  const submit = async (events: AuditEvent[]) => {
+    const next = storage.append(events);
+    await inFlight;
+    inFlight = next;
+  };
   let started = performance.now();
   let n = 0;
   for (const e of benchEvents(count, { prefix: 'evt_scale_' })) {
     batch.push(e);
-    if (batch.length === 10_000) {
-      await storage.append(batch);
+    n++;
+    if (batch.length === 10_000 || n % million === 0) {
+      await submit(batch);
       batch = [];
     }
-    n++;
     if (n % million === 0) {
-      if (batch.length > 0) await storage.append(batch.splice(0));
+      await inFlight;
       const rate = million / ((performance.now() - started) / 1000);
       rates.push(rate);
       console.log(`  ${fmt(n)} events: ${fmt(rate)} events/s for this million`);
       started = performance.now();
     }
   }
-  if (batch.length > 0) await storage.append(batch);
+  if (batch.length > 0) await submit(batch);
+  await inFlight;
   await storage.close();
   const size = statSync(path).size;
   console.log(
@@ -214,23 +224,25 @@ async function scaleRun(count: number): Promise<void> {
 console.log(
   `Trailmark benchmark: ${fmt(EVENTS)} events, ${CLIENTS} HTTP clients x ${BATCH}-event batches, 127.0.0.1 only`,
 );
-const direct = await directInsert(EVENTS);
-console.log(`Direct insert into SQLite (same schema, 10k-event batches): ${fmt(direct.rate)} events/s`);
-const server = await startServerProcess({ env: { TRAILMARK_RETENTION_INTERVAL_MINUTES: '0' } });
-try {
-  const http = await httpIngest(server.url, EVENTS);
-  console.log(`HTTP ingest (POST /v1/events, durable before ack): ${fmt(http)} events/s`);
-  console.log(`Ratio HTTP / direct: ${(http / direct.rate).toFixed(2)} (goal >= 0.50)`);
-  await queries(server.url);
-  const size = statSync(join(server.dataDir, 'events.db')).size;
-  console.log(
-    `\nDatabase file after HTTP ingest: ${fmt(size / 1024 / 1024)} MiB, ${fmt(size / EVENTS)} bytes/event`,
-  );
-} finally {
-  await server.stop();
+if (PARTS.has('ingest')) {
+  const direct = await directInsert(EVENTS);
+  console.log(`Direct insert into SQLite (same schema, 10k-event batches): ${fmt(direct.rate)} events/s`);
+  const server = await startServerProcess({ env: { TRAILMARK_RETENTION_INTERVAL_MINUTES: '0' } });
+  try {
+    const http = await httpIngest(server.url, EVENTS);
+    console.log(`HTTP ingest (POST /v1/events, durable before ack): ${fmt(http)} events/s`);
+    console.log(`Ratio HTTP / direct: ${(http / direct.rate).toFixed(2)} (goal >= 0.50)`);
+    await queries(server.url);
+    const size = statSync(join(server.dataDir, 'events.db')).size;
+    console.log(
+      `\nDatabase file after HTTP ingest: ${fmt(size / 1024 / 1024)} MiB, ${fmt(size / EVENTS)} bytes/event`,
+    );
+  } finally {
+    await server.stop();
+  }
 }
-if (SCALE > 0) {
+if (PARTS.has('scale') && SCALE > 0) {
   console.log(`\nScale run: ${fmt(SCALE)} events straight into SQLite, rate per million:`);
   await scaleRun(SCALE);
 }
-await runExportBench({ events: Number(process.env.BENCH_EXPORT_EVENTS ?? EVENTS) });
+if (PARTS.has('export')) await runExportBench({ events: Number(process.env.BENCH_EXPORT_EVENTS ?? EVENTS) });

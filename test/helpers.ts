@@ -1,9 +1,21 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '..');
+
+/** Data directories this process created; removed when it exits so test runs leave nothing behind. */
+const createdDirs: string[] = [];
+process.once('exit', () => {
+  for (const dir of createdDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+export function tempDataDir(prefix = 'trailmark-e2e-'): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  createdDirs.push(dir);
+  return dir;
+}
 export const OPERATOR_TOKEN = 'e2e-operator-token-0123456789abcdef';
 
 export interface ServerProcess {
@@ -18,7 +30,7 @@ export interface ServerProcess {
 export async function startServerProcess(
   options: { dataDir?: string; env?: Record<string, string> } = {},
 ): Promise<ServerProcess> {
-  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'trailmark-e2e-'));
+  const dataDir = options.dataDir ?? tempDataDir();
   const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'apps/server/src/cli.ts'), 'serve'], {
     cwd: ROOT,
     env: {
