@@ -1,5 +1,6 @@
 export * from './control.ts';
 export * from './cursor.ts';
+export * from './demo.ts';
 export * from './errors.ts';
 export * from './history.ts';
 export * from './ids.ts';

@@ -1,15 +1,8 @@
-import type { AuditEvent } from '@trailmark/core';
+import { type AuditEvent, createDemoRandom } from '@trailmark/core';
 
-/** Deterministic PRNG (mulberry32) so the contract data set is the same on every adapter and every run. */
+/** Deterministic PRNG so the contract data set is the same on every adapter and every run. */
 export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return createDemoRandom(seed).next;
 }
 
 export const CONTRACT_TENANTS = ['acme', 'globex'] as const;
