@@ -16,7 +16,7 @@ const ACTIONS = [
   'url_endpoint.updated',
 ];
 const REGIONS = ['eu-central-2', 'us-east-1', 'us-west-1', 'ap-south-1'];
-const WORDS = [
+export const WORDS = [
   'render',
   'final',
   'draft',

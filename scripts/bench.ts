@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { AuditEvent } from '@trailmark/core';
 import { createSqliteStorage } from '@trailmark/storage-sqlite';
 import { api, startServerProcess, tempDataDir } from '../test/helpers.ts';
-import { benchEvents, toInput } from './bench-data.ts';
+import { benchEvents, toInput, WORDS } from './bench-data.ts';
 import { runExportBench } from './bench-export.ts';
 
 /**
@@ -108,21 +108,7 @@ async function queries(url: string): Promise<void> {
       'target_path',
       (i) => {
         const f = (i * 7919) % 200000;
-        const w = [
-          'render',
-          'final',
-          'draft',
-          'invoice',
-          'contract',
-          'campaign',
-          'tree',
-          'forest',
-          'ocean',
-          'report',
-          'budget',
-          'logo',
-        ];
-        return `/v1/events?target_path=/${w[(f >> 4) % 12]}/${(f >> 8) % 64}/${w[f % 12]}-${f}.pdf`;
+        return `/v1/events?target_path=/${WORDS[(f >> 4) % 12]}/${(f >> 8) % 64}/${WORDS[f % 12]}-${f}.pdf`;
       },
     ],
     ['target_path_prefix', (i) => `/v1/events?tenant=tenant-0&target_path_prefix=/forest/${i % 64}`],

@@ -34,17 +34,11 @@ export interface AppDeps {
   touchKey(id: string): void;
 }
 
-export interface CreateDepsOptions {
-  storage: StoragePort;
-  control: ControlStore;
-  plugins: PluginSet;
-  logger: Logger;
-  metrics: Metrics;
-  adminToken?: string;
-  bodyLimitBytes?: number;
-  dataDir: string;
-  exportTtlHours?: number;
-}
+export type CreateDepsOptions = Pick<
+  AppDeps,
+  'storage' | 'control' | 'plugins' | 'logger' | 'metrics' | 'dataDir'
+> &
+  Partial<Pick<AppDeps, 'adminToken' | 'bodyLimitBytes' | 'exportTtlHours'>>;
 
 export function createDeps(options: CreateDepsOptions): AppDeps {
   const { storage, plugins, logger, metrics, control } = options;
