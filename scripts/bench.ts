@@ -1,5 +1,5 @@
 import { statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { AuditEvent } from '@trailmark/core';
 import { createSqliteStorage } from '@trailmark/storage-sqlite';
 import { api, startServerProcess, tempDataDir } from '../test/helpers.ts';
@@ -205,6 +205,17 @@ async function scaleRun(count: number): Promise<void> {
     `  first million ${fmt(rates[0])}/s, last million ${fmt(rates[rates.length - 1])}/s, ratio ${(rates[rates.length - 1] / rates[0]).toFixed(2)}`,
   );
   console.log(`  file size ${fmt(size / 1024 / 1024)} MiB, ${fmt(size / count)} bytes/event`);
+  // The same queries at this size, through a server on the scale database.
+  const server = await startServerProcess({
+    dataDir: dirname(path),
+    env: { TRAILMARK_RETENTION_INTERVAL_MINUTES: '0' },
+  });
+  try {
+    console.log(`\nQueries at ${fmt(count)} events:`);
+    await queries(server.url);
+  } finally {
+    await server.stop();
+  }
 }
 
 console.log(
