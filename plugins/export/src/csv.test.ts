@@ -1,7 +1,7 @@
 import type { AuditEvent } from '@trailmark/core';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { BOM, CSV_HEADER, createCsvEncoder, csvCells, neutralizeCell, restoreCell } from './csv.ts';
+import { BOM, CSV_HEADER, createCsvEncoder, csvCells, csvRow, neutralizeCell, restoreCell } from './csv.ts';
 
 const base: AuditEvent = {
   id: 'evt_1',
@@ -90,6 +90,36 @@ describe('csv format', () => {
     for (const v of ['a=1', ' =1', "'x", '', '1-2', '{"a":1}']) expect(neutralizeCell(v)).toBe(v);
   });
 
+  it('neutralizes text that looks like a number or a phone number, and gives it back', () => {
+    // Text fields are text: `-5` and `+49 ...` are prefixed like any other trigger (documented in README).
+    for (const v of ['-5', '+5', '-0.5', '+49 30 1234567', '+4930123456', '-', '--flag']) {
+      expect(neutralizeCell(v)).toBe(`'${v}`);
+      expect(restoreCell(neutralizeCell(v))).toBe(v);
+    }
+    const event: AuditEvent = {
+      ...base,
+      actor: { type: 'user', id: '-5', name: '+49 30 1234567' },
+      targets: [{ type: 'file', id: 'f-1', size_bytes: 0 }],
+      request: { status: 404 },
+    };
+    const [, row] = parse(exportCsv([event])) as string[][];
+    const cell = (name: string) => row[CSV_HEADER.indexOf(name)];
+    expect(cell('actor_id')).toBe("'-5");
+    expect(cell('actor_name')).toBe("'+49 30 1234567");
+    expect(restoreCell(cell('actor_name'))).toBe('+49 30 1234567');
+    expect(cell('target_size_bytes')).toBe('0');
+    expect(cell('request_status')).toBe('404');
+  });
+
+  it('writes values typed as numbers as plain decimals, never prefixed', () => {
+    // The schema keeps these non-negative; the rule is by type, so a number can never gain a quote.
+    const event: AuditEvent = { ...base, targets: [{ type: 'file', id: 'f', size_bytes: -5 }] };
+    expect(csvRow(event)[CSV_HEADER.indexOf('target_size_bytes')]).toBe('-5');
+    expect(csvRow({ ...base, actor: { type: 'user', id: '-5' } })[CSV_HEADER.indexOf('actor_id')]).toBe(
+      "'-5",
+    );
+  });
+
   it('round-trips nasty values exactly through csv-parse once the quote prefix is removed', () => {
     const events = NASTY.map(eventWith);
     const text = exportCsv(events, true);
@@ -97,7 +127,12 @@ describe('csv format', () => {
     expect(rows[0]).toEqual([...CSV_HEADER]);
     expect(rows).toHaveLength(events.length + 1);
     rows.slice(1).forEach((row, i) => {
-      expect(row.map(restoreCell)).toEqual(csvCells(events[i], `Label of ${events[i].action}`));
+      const original = csvCells(events[i], `Label of ${events[i].action}`);
+      expect(row.map(restoreCell)).toEqual(original);
+      // Cells that start with no trigger come back from the parser as they were, with no restore step.
+      row.forEach((cell, c) => {
+        if (!/^'*[=+\-@\t\r\0＝＋－＠]/.test(original[c])) expect(cell).toBe(original[c]);
+      });
       // No cell reaches a spreadsheet starting with a formula trigger.
       for (const cell of row) expect(cell).not.toMatch(/^[=+\-@\t\r\0＝＋－＠]/);
       const meta = JSON.parse(restoreCell(row[CSV_HEADER.indexOf('metadata_json')])) as { note: string };

@@ -114,6 +114,20 @@ export function csvCells(event: AuditEvent, label: string = event.action): strin
   });
 }
 
+/**
+ * One event as the cells that are written. Text is neutralized whatever it looks like: `-5` or
+ * `+49 30 1234567` in a text field is text, and the prefix also stops a spreadsheet from turning it into a
+ * number. Values typed as numbers in the event are written as plain decimals: a JS number never renders as
+ * a formula, and they stay numbers in a spreadsheet.
+ */
+export function csvRow(event: AuditEvent, label: string = event.action): string[] {
+  return CSV_COLUMNS.map((column) => {
+    const value = column.value(event, label);
+    if (value === undefined) return '';
+    return typeof value === 'number' ? String(value) : neutralizeCell(value);
+  });
+}
+
 export const BOM = '\uFEFF';
 
 export function createCsvEncoder(options: ExportEncoderOptions = {}): ExportEncoder {
@@ -123,7 +137,7 @@ export function createCsvEncoder(options: ExportEncoderOptions = {}): ExportEnco
     header: () => (options.bom ? BOM : '') + render([[...CSV_HEADER]]),
     encode(events) {
       if (events.length === 0) return '';
-      return render(events.map((e) => csvCells(e, label(e.source, e.action)).map(neutralizeCell)));
+      return render(events.map((e) => csvRow(e, label(e.source, e.action))));
     },
     footer: () => '',
   };

@@ -17,6 +17,7 @@ export {
   createCsvEncoder,
   csvCells,
   csvFormat,
+  csvRow,
   neutralizeCell,
   restoreCell,
 } from './csv.ts';
