@@ -42,10 +42,7 @@ export async function buildDeps(
   logger = createLogger(config.logLevel),
 ): Promise<AppDeps> {
   const pluginSet = createPluginSet(plugins);
-  const { storage, control } = openStores(
-    config,
-    (source, action) => pluginSet.registry.action(source, action)?.label,
-  );
+  const { storage, control } = openStores(config, pluginSet);
   await storage.init();
   const admin = resolveAdminToken(config);
   return createDeps({

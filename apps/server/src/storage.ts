@@ -1,36 +1,52 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ControlStore, RetentionPolicy, StoragePort } from '@trailmark/core';
-import { createOpenSearchStorage } from '@trailmark/storage-opensearch';
+import type { ControlStore, PluginSet, StoragePort } from '@trailmark/core';
+import { createOpenSearchStorage, type OpenSearchStorageOptions } from '@trailmark/storage-opensearch';
 import { createSqliteControlStore, createSqliteStorage } from '@trailmark/storage-sqlite';
 import type { Config } from './env.ts';
+
+/** What the event stores take from the plugins: action labels (free text) and the retention policy. */
+export type StorePlugins = Pick<PluginSet, 'registry' | 'retention'>;
+
+const labelsOf = (plugins: StorePlugins) => (source: string, action: string) =>
+  plugins.registry.action(source, action)?.label;
+
+/**
+ * Adapter options for the configured cluster. The retention policy must be the one the server purges
+ * with: it picks each event's index family (and so its ISM backstop), so the server and
+ * `trailmark migrate` both come through here and cannot file the same event under different classes.
+ */
+export function openSearchOptions(
+  opensearch: NonNullable<Config['opensearch']>,
+  plugins: StorePlugins,
+): OpenSearchStorageOptions {
+  return {
+    node: opensearch.url,
+    ...(opensearch.username && opensearch.password
+      ? { auth: { username: opensearch.username, password: opensearch.password } }
+      : {}),
+    tls: {
+      rejectUnauthorized: opensearch.rejectUnauthorized,
+      ...(opensearch.caFile ? { ca: readFileSync(opensearch.caFile, 'utf8') } : {}),
+    },
+    indexPrefix: opensearch.indexPrefix,
+    actionLabel: labelsOf(plugins),
+    retention: plugins.retention,
+  };
+}
 
 /** Chooses the event store from the config; control data always lives in SQLite next to it. */
 export function openStores(
   config: Pick<Config, 'dataDir' | 'storage' | 'opensearch'>,
-  actionLabel?: (source: string, action: string) => string | undefined,
-  retention?: RetentionPolicy,
+  plugins: StorePlugins,
 ): { storage: StoragePort; control: ControlStore } {
   const control = createSqliteControlStore({ path: join(config.dataDir, 'control.db') });
   if (config.storage === 'opensearch' && config.opensearch) {
-    const os = config.opensearch;
-    const storage = createOpenSearchStorage({
-      node: os.url,
-      ...(os.username && os.password ? { auth: { username: os.username, password: os.password } } : {}),
-      tls: {
-        rejectUnauthorized: os.rejectUnauthorized,
-        ...(os.caFile ? { ca: readFileSync(os.caFile, 'utf8') } : {}),
-      },
-      indexPrefix: os.indexPrefix,
-      ...(actionLabel ? { actionLabel } : {}),
-      // Each retention class gets its own index family and ISM backstop.
-      ...(retention ? { retention } : {}),
-    });
-    return { storage, control };
+    return { storage: createOpenSearchStorage(openSearchOptions(config.opensearch, plugins)), control };
   }
   const storage = createSqliteStorage({
     path: join(config.dataDir, 'events.db'),
-    ...(actionLabel ? { actionLabel } : {}),
+    actionLabel: labelsOf(plugins),
   });
   return { storage, control };
 }
