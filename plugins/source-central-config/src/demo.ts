@@ -51,7 +51,21 @@ const WEIGHTS: { value: CentralConfigOperation; weight: number }[] = [
   { value: 'USER_ROLE_UPDATE', weight: 10 },
   { value: 'USER_REMOVE', weight: 6 },
   { value: 'BILLING_DETAILS_UPDATE', weight: 4 },
+  { value: 'PERFORMANCE_CENTER_CREATE', weight: 4 },
+  { value: 'PERFORMANCE_CENTER_DELETE', weight: 2 },
+  { value: 'API_KEY_UPDATE', weight: 4 },
+  { value: 'BILLING_DETAILS_CREATE', weight: 2 },
+  { value: 'BILLING_DETAILS_DELETE', weight: 1 },
+  { value: 'SETTINGS_CREATE', weight: 6 },
+  { value: 'SETTINGS_DELETE', weight: 3 },
 ];
+/** Settings that are objects of their own: custom metadata fields, created and deleted. */
+const METADATA_FIELDS = ['sku', 'campaign', 'photographer', 'license', 'expiry_date', 'alt_text'] as const;
+const CARDS = [
+  ['visa', '4242424242424242'],
+  ['mastercard', '5555555555554444'],
+  ['amex', '378282246310005'],
+] as const;
 const ROLES = ['admin', 'developer', 'media_manager', 'billing', 'viewer'] as const;
 type SettingRow = readonly [id: string, name: string, payload: Record<string, unknown>];
 const PERFORMANCE: readonly SettingRow[] = [
@@ -242,6 +256,82 @@ export function* centralConfigDemo(options: DemoOptions): Generator<DemoRecord<C
         requestPayload = payload;
         break;
       }
+      case 'PERFORMANCE_CENTER_CREATE':
+      case 'PERFORMANCE_CENTER_DELETE': {
+        const created = op === 'PERFORMANCE_CENTER_CREATE';
+        const site = `https://${rng.pick(['www', 'shop', 'blog', 'docs', 'm'])}.${pool.host.split('/')[1]}.com`;
+        const id = `pcw_${rng.hex(6)}`;
+        api = created
+          ? { name: 'addMonitoredWebsite', method: 'POST', path: '/api/v1/performance-center/websites' }
+          : {
+              name: 'removeMonitoredWebsite',
+              method: 'DELETE',
+              path: `/api/v1/performance-center/websites/${id}`,
+            };
+        resource = { id, name: site };
+        if (created) {
+          requestPayload = {
+            url: site,
+            schedule: rng.pick(['daily', 'weekly']),
+            device: rng.pick(['mobile', 'desktop']),
+          };
+          responseData = { id, url: site };
+        }
+        responseStatus = created ? 201 : 204;
+        break;
+      }
+      case 'SETTINGS_CREATE':
+      case 'SETTINGS_DELETE': {
+        const created = op === 'SETTINGS_CREATE';
+        const field = rng.pick(METADATA_FIELDS);
+        const id = `cmf_${rng.hex(6)}`;
+        api = created
+          ? { name: 'createCustomMetadataField', method: 'POST', path: '/api/v1/customMetadataFields' }
+          : {
+              name: 'deleteCustomMetadataField',
+              method: 'DELETE',
+              path: `/api/v1/customMetadataFields/${id}`,
+            };
+        resource = { id, name: field };
+        if (created) {
+          requestPayload = { name: field, label: field.replace(/_/g, ' '), schema: { type: 'Text' } };
+          responseData = { id, name: field };
+        }
+        responseStatus = created ? 201 : 204;
+        break;
+      }
+      case 'BILLING_DETAILS_CREATE':
+      case 'BILLING_DETAILS_DELETE': {
+        const created = op === 'BILLING_DETAILS_CREATE';
+        const [brand, number] = rng.pick(CARDS);
+        const id = `pm_${brand}_${number.slice(-4)}`;
+        api = created
+          ? { name: 'addPaymentMethod', method: 'POST', path: '/api/v1/billing/payment-methods' }
+          : { name: 'removePaymentMethod', method: 'DELETE', path: `/api/v1/billing/payment-methods/${id}` };
+        resource = { id, name: `${brand} ending ${number.slice(-4)}` };
+        if (created) {
+          // The card number and CVC reach the mapper, which masks them before the event leaves the plugin.
+          requestPayload = {
+            type: 'card',
+            cardNumber: number,
+            expMonth: rng.between(1, 12),
+            expYear: 2027 + rng.int(4),
+            cvc: String(rng.between(100, 999)),
+          };
+          responseData = { id, brand, last4: number.slice(-4) };
+        }
+        responseStatus = created ? 201 : 204;
+        break;
+      }
+      case 'API_KEY_UPDATE':
+        api = { name: 'updateApiKey', method: 'PATCH', path: `/api/v1/developer/api-keys/${key.id}` };
+        resource = { id: key.id, name: key.name };
+        requestPayload = {
+          name: key.name,
+          permissions: rng.pick([['files:read'], ['files:read', 'files:write']]),
+        };
+        responseData = { publicKey: key.id, name: key.name };
+        break;
       case 'API_KEY_CREATE':
       case 'API_KEY_DELETE': {
         const created = op === 'API_KEY_CREATE';
@@ -291,7 +381,7 @@ export function* centralConfigDemo(options: DemoOptions): Generator<DemoRecord<C
         responseStatus = op === 'USER_ADD' ? 201 : op === 'USER_REMOVE' ? 204 : 200;
         break;
       }
-      default:
+      case 'BILLING_DETAILS_UPDATE':
         api = { name: 'updateBillingDetails', method: 'PUT', path: '/api/v1/billing/details' };
         resource = { id: `acct_${pool.tenant.replace(/[^A-Za-z0-9]/g, '').slice(0, 20) || 'x'}` };
         requestPayload = {

@@ -94,6 +94,22 @@ export const centralConfigFixtures = {
     resource: { id: 'performance_center.image_quality', name: 'Default image quality' },
     requestPayload: { defaultQuality: 75, autoFormat: { webp: true, avif: true } },
   }),
+  performance_center_created: row('PERFORMANCE_CENTER_CREATE', '2026-04-03T08:30:00Z', {
+    api: { name: 'addMonitoredWebsite', method: 'POST', path: '/api/v1/performance-center/websites' },
+    resource: { id: 'pcw_shop', name: 'https://shop.northwind.com' },
+    requestPayload: { url: 'https://shop.northwind.com', schedule: 'weekly', device: 'mobile' },
+    responseData: { id: 'pcw_shop', url: 'https://shop.northwind.com' },
+    responseStatus: 201,
+  }),
+  performance_center_deleted: row('PERFORMANCE_CENTER_DELETE', '2026-04-03T10:00:00Z', {
+    api: {
+      name: 'removeMonitoredWebsite',
+      method: 'DELETE',
+      path: '/api/v1/performance-center/websites/pcw_blog',
+    },
+    resource: { id: 'pcw_blog', name: 'https://blog.northwind.com' },
+    responseStatus: 204,
+  }),
   api_key_created: row('API_KEY_CREATE', '2026-04-04T09:00:00Z', {
     api: { name: 'createApiKey', method: 'POST', path: '/api/v1/developer/api-keys' },
     resource: { id: 'public_k3Yb9Q', name: 'CMS sync' },
@@ -109,6 +125,12 @@ export const centralConfigFixtures = {
     requestPayload: { name: 'my-script' },
     responseData: { message: 'Only account owners and admins can manage API keys' },
     responseStatus: 403,
+  }),
+  api_key_updated: row('API_KEY_UPDATE', '2026-04-04T09:30:00Z', {
+    api: { name: 'updateApiKey', method: 'PATCH', path: '/api/v1/developer/api-keys/public_k3Yb9Q' },
+    resource: { id: 'public_k3Yb9Q', name: 'CMS sync (read only)' },
+    requestPayload: { name: 'CMS sync (read only)', permissions: ['files:read'] },
+    responseData: { publicKey: 'public_k3Yb9Q', name: 'CMS sync (read only)' },
   }),
   api_key_revoked: row('API_KEY_DELETE', '2026-04-04T10:00:00Z', {
     api: { name: 'deleteApiKey', method: 'DELETE', path: '/api/v1/developer/api-keys/public_old77' },
@@ -158,6 +180,38 @@ export const centralConfigFixtures = {
       taxId: 'DE123456789',
       iban: 'DE89370400440532013000',
     },
+  }),
+  billing_details_created: row('BILLING_DETAILS_CREATE', '2026-04-06T08:30:00Z', {
+    api: { name: 'addPaymentMethod', method: 'POST', path: '/api/v1/billing/payment-methods' },
+    resource: { id: 'pm_visa_4242', name: 'Visa ending 4242' },
+    requestPayload: { type: 'card', cardNumber: '4242424242424242', expMonth: 12, expYear: 2028, cvc: '123' },
+    responseData: { id: 'pm_visa_4242', brand: 'visa', last4: '4242' },
+    responseStatus: 201,
+  }),
+  billing_details_deleted: row('BILLING_DETAILS_DELETE', '2026-04-06T10:00:00Z', {
+    api: {
+      name: 'removePaymentMethod',
+      method: 'DELETE',
+      path: '/api/v1/billing/payment-methods/pm_amex_0005',
+    },
+    resource: { id: 'pm_amex_0005', name: 'Amex ending 0005' },
+    responseStatus: 204,
+  }),
+  settings_created: row('SETTINGS_CREATE', '2026-04-07T08:30:00Z', {
+    api: { name: 'createCustomMetadataField', method: 'POST', path: '/api/v1/customMetadataFields' },
+    resource: { id: 'cmf_sku', name: 'SKU' },
+    requestPayload: { name: 'sku', label: 'SKU', schema: { type: 'Text', isValueRequired: false } },
+    responseData: { id: 'cmf_sku', name: 'sku', label: 'SKU' },
+    responseStatus: 201,
+  }),
+  settings_deleted: row('SETTINGS_DELETE', '2026-04-07T10:00:00Z', {
+    api: {
+      name: 'deleteCustomMetadataField',
+      method: 'DELETE',
+      path: '/api/v1/customMetadataFields/cmf_legacy',
+    },
+    resource: { id: 'cmf_legacy', name: 'Legacy code' },
+    responseStatus: 204,
   }),
   settings_updated: row('SETTINGS_UPDATE', '2026-04-07T09:00:00Z', {
     api: { name: 'updateSecuritySettings', method: 'PATCH', path: '/api/v1/settings/security' },

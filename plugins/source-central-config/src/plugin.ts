@@ -11,13 +11,19 @@ export const centralConfigInfo = {
   retention: { months: 12 } satisfies RetentionPeriod,
 } as const;
 
-/** [operation type, action, label, area of the dashboard, category, OCSF class, OCSF activity] */
-type Row = readonly [string, string, string, string, string, number, number];
+/** Which kind of write an operation is: the page logs "all write activities, i.e., create, update, and delete". */
+export type CentralConfigWrite = 'create' | 'update' | 'delete';
+
+/** [operation type, action, label, area of the dashboard (the page's wording), write, category, OCSF class, OCSF activity] */
+type Row = readonly [string, string, string, string, CentralConfigWrite, string, number, number];
+
+const C = 'configuration';
 
 /**
- * Every write operation of the dashboard areas the product lists. OCSF: 6003 API Activity
- * (1 Create, 3 Update, 4 Delete) for configuration, 3006 Group Management and 3005 User Access
- * Management for users, 3004 Entity Management for account settings.
+ * Every write operation of the dashboard areas the product lists, each area with its create, update and
+ * delete (a cache purge is one operation that deletes cached copies, so only "delete"). OCSF: 6003 API Activity (1 Create,
+ * 3 Update, 4 Delete) for configuration, 3006 Group Management and 3005 User Access Management for
+ * users, 3004 Entity Management for account settings.
  */
 const rows: readonly Row[] = [
   [
@@ -25,7 +31,8 @@ const rows: readonly Row[] = [
     'external_storage.created',
     'External storage created',
     'External storage',
-    'configuration',
+    'create',
+    C,
     6003,
     1,
   ],
@@ -34,7 +41,8 @@ const rows: readonly Row[] = [
     'external_storage.updated',
     'External storage updated',
     'External storage',
-    'configuration',
+    'update',
+    C,
     6003,
     3,
   ],
@@ -43,7 +51,8 @@ const rows: readonly Row[] = [
     'external_storage.deleted',
     'External storage deleted',
     'External storage',
-    'configuration',
+    'delete',
+    C,
     6003,
     4,
   ],
@@ -52,7 +61,8 @@ const rows: readonly Row[] = [
     'url_endpoint.created',
     'URL endpoint created',
     'URL endpoints',
-    'configuration',
+    'create',
+    C,
     6003,
     1,
   ],
@@ -61,7 +71,8 @@ const rows: readonly Row[] = [
     'url_endpoint.updated',
     'URL endpoint updated',
     'URL endpoints',
-    'configuration',
+    'update',
+    C,
     6003,
     3,
   ],
@@ -70,50 +81,127 @@ const rows: readonly Row[] = [
     'url_endpoint.deleted',
     'URL endpoint deleted',
     'URL endpoints',
-    'configuration',
+    'delete',
+    C,
     6003,
     4,
+  ],
+  // Performance center entries: websites monitored and their optimization settings.
+  [
+    'PERFORMANCE_CENTER_CREATE',
+    'performance_setting.created',
+    'Performance center setting created',
+    'Performance center',
+    'create',
+    C,
+    6003,
+    1,
   ],
   [
     'PERFORMANCE_CENTER_UPDATE',
     'performance_setting.updated',
     'Performance center setting updated',
     'Performance center',
-    'configuration',
+    'update',
+    C,
     6003,
     3,
   ],
-  ['API_KEY_CREATE', 'api_key.created', 'API key created', 'Developer options', 'credential', 6003, 1],
-  ['API_KEY_DELETE', 'api_key.revoked', 'API key revoked', 'Developer options', 'credential', 6003, 4],
-  ['WEBHOOK_CREATE', 'webhook.created', 'Webhook created', 'Developer options', 'configuration', 6003, 1],
-  ['WEBHOOK_UPDATE', 'webhook.updated', 'Webhook updated', 'Developer options', 'configuration', 6003, 3],
-  ['WEBHOOK_DELETE', 'webhook.deleted', 'Webhook deleted', 'Developer options', 'configuration', 6003, 4],
-  ['USER_ADD', 'member.added', 'User added', 'User management', 'membership', 3006, 3],
+  [
+    'PERFORMANCE_CENTER_DELETE',
+    'performance_setting.deleted',
+    'Performance center setting deleted',
+    'Performance center',
+    'delete',
+    C,
+    6003,
+    4,
+  ],
+  [
+    'API_KEY_CREATE',
+    'api_key.created',
+    'API key created',
+    'Developer options',
+    'create',
+    'credential',
+    6003,
+    1,
+  ],
+  [
+    'API_KEY_UPDATE',
+    'api_key.updated',
+    'API key updated',
+    'Developer options',
+    'update',
+    'credential',
+    6003,
+    3,
+  ],
+  [
+    'API_KEY_DELETE',
+    'api_key.revoked',
+    'API key revoked',
+    'Developer options',
+    'delete',
+    'credential',
+    6003,
+    4,
+  ],
+  ['WEBHOOK_CREATE', 'webhook.created', 'Webhook created', 'Developer options', 'create', C, 6003, 1],
+  ['WEBHOOK_UPDATE', 'webhook.updated', 'Webhook updated', 'Developer options', 'update', C, 6003, 3],
+  ['WEBHOOK_DELETE', 'webhook.deleted', 'Webhook deleted', 'Developer options', 'delete', C, 6003, 4],
+  ['USER_ADD', 'member.added', 'User added', 'User management', 'create', 'membership', 3006, 3],
   [
     'USER_ROLE_UPDATE',
     'member.role_changed',
     'User role changed',
     'User management',
+    'update',
     'access_control',
     3005,
     1,
   ],
-  ['USER_REMOVE', 'member.removed', 'User removed', 'User management', 'membership', 3006, 4],
+  ['USER_REMOVE', 'member.removed', 'User removed', 'User management', 'delete', 'membership', 3006, 4],
+  // Billing details: the billing contact and address, and the payment methods on file.
+  [
+    'BILLING_DETAILS_CREATE',
+    'billing_details.created',
+    'Billing details added',
+    'Billing details',
+    'create',
+    'billing',
+    6003,
+    1,
+  ],
   [
     'BILLING_DETAILS_UPDATE',
     'billing_details.updated',
     'Billing details updated',
     'Billing details',
+    'update',
     'billing',
     6003,
     3,
   ],
-  ['SETTINGS_UPDATE', 'account_setting.updated', 'Settings updated', 'Settings', 'configuration', 3004, 3],
-  ['PURGE_CACHE', 'cache.purged', 'Cache purged', 'Purge cache', 'processing', 6003, 4],
+  [
+    'BILLING_DETAILS_DELETE',
+    'billing_details.deleted',
+    'Billing details removed',
+    'Billing details',
+    'delete',
+    'billing',
+    6003,
+    4,
+  ],
+  // Settings that are objects of their own (custom metadata fields, named transformations) are created and deleted.
+  ['SETTINGS_CREATE', 'account_setting.created', 'Setting created', 'Settings', 'create', C, 3004, 1],
+  ['SETTINGS_UPDATE', 'account_setting.updated', 'Settings updated', 'Settings', 'update', C, 3004, 3],
+  ['SETTINGS_DELETE', 'account_setting.deleted', 'Setting deleted', 'Settings', 'delete', C, 3004, 4],
+  ['PURGE_CACHE', 'cache.purged', 'Cache purged', 'Purge cache', 'delete', 'processing', 6003, 4],
 ];
 
 export const centralConfigActions: readonly ActionDefinition[] = rows.map(
-  ([source_action, action, label, area, category, ocsf_class_uid, ocsf_activity_id]) => ({
+  ([source_action, action, label, area, _write, category, ocsf_class_uid, ocsf_activity_id]) => ({
     action,
     source_action,
     label,
@@ -124,6 +212,12 @@ export const centralConfigActions: readonly ActionDefinition[] = rows.map(
   }),
 );
 
+/** The dashboard area (as the product page names it) and the kind of write of each operation type. */
+export const CENTRAL_CONFIG_OPERATION_KINDS: ReadonlyMap<
+  string,
+  { area: string; write: CentralConfigWrite }
+> = new Map(rows.map(([op, , , area, write]) => [op, { area, write }]));
+
 export const CENTRAL_CONFIG_OPERATIONS = [
   'EXTERNAL_STORAGE_CREATE',
   'EXTERNAL_STORAGE_UPDATE',
@@ -131,8 +225,11 @@ export const CENTRAL_CONFIG_OPERATIONS = [
   'URL_ENDPOINT_CREATE',
   'URL_ENDPOINT_UPDATE',
   'URL_ENDPOINT_DELETE',
+  'PERFORMANCE_CENTER_CREATE',
   'PERFORMANCE_CENTER_UPDATE',
+  'PERFORMANCE_CENTER_DELETE',
   'API_KEY_CREATE',
+  'API_KEY_UPDATE',
   'API_KEY_DELETE',
   'WEBHOOK_CREATE',
   'WEBHOOK_UPDATE',
@@ -140,8 +237,12 @@ export const CENTRAL_CONFIG_OPERATIONS = [
   'USER_ADD',
   'USER_ROLE_UPDATE',
   'USER_REMOVE',
+  'BILLING_DETAILS_CREATE',
   'BILLING_DETAILS_UPDATE',
+  'BILLING_DETAILS_DELETE',
+  'SETTINGS_CREATE',
   'SETTINGS_UPDATE',
+  'SETTINGS_DELETE',
   'PURGE_CACHE',
 ] as const;
 export type CentralConfigOperation = (typeof CENTRAL_CONFIG_OPERATIONS)[number];

@@ -274,6 +274,7 @@ export function* mediaLibraryDemo(options: DemoOptions): Generator<DemoRecord<Me
           name,
           path: `${file.folder.path === '/' ? '' : file.folder.path}/${name}`,
           previousPath,
+          previousName: file.name,
         });
         requestBody = { filePath: previousPath, newFileName: name, purgeCache: rng.chance(0.5) };
         apply = () => {
@@ -283,7 +284,8 @@ export function* mediaLibraryDemo(options: DemoOptions): Generator<DemoRecord<Me
       }
       case 'FILE_MOVE': {
         const previousPath = pathOf(file);
-        const folder = rng.pick(pool.folders);
+        // A move goes somewhere else: the product refuses to move a file into the folder it is in.
+        const folder = rng.pick(pool.folders.filter((f) => f.path !== file.folder.path));
         method = 'POST';
         endpoint = '/v1/files/move';
         asset = fileAsset(file, {
@@ -398,10 +400,16 @@ export function* mediaLibraryDemo(options: DemoOptions): Generator<DemoRecord<Me
       case 'COLLECTION_RENAME':
       case 'COLLECTION_DELETE': {
         const c = rng.pick(pool.collections);
-        const name = operation === 'COLLECTION_RENAME' ? `${c.name} ${rng.between(2025, 2027)}` : c.name;
+        const renamed = `${rng.pick(pool.nouns)} ${rng.pick(['campaign', 'lookbook', 'launch', 'moodboard'])} ${rng.between(2025, 2027)}`;
+        const name = operation === 'COLLECTION_RENAME' ? renamed : c.name;
         method = operation === 'COLLECTION_RENAME' ? 'PATCH' : 'DELETE';
         endpoint = `/api/media-library/collections/${c.id}`;
-        asset = { id: c.id, type: 'collection', name };
+        asset = {
+          id: c.id,
+          type: 'collection',
+          name,
+          ...(operation === 'COLLECTION_RENAME' && name !== c.name ? { previousName: c.name } : {}),
+        };
         apply = () => {
           if (operation === 'COLLECTION_RENAME') c.name = name;
           else {
@@ -424,7 +432,7 @@ export function* mediaLibraryDemo(options: DemoOptions): Generator<DemoRecord<Me
         // FOLDER_RENAME / FOLDER_MOVE / FOLDER_DELETE on a nested folder; files inside follow silently.
         const folder = rng.pick(pool.folders.slice(1));
         const parent = folder.path.slice(0, folder.path.lastIndexOf('/')) || '';
-        const newName = `${rng.pick(pool.nouns)}`;
+        const newName = rng.pick(pool.nouns.filter((noun) => noun !== folder.name));
         const target =
           operation === 'FOLDER_RENAME'
             ? `${parent}/${newName}`
@@ -444,6 +452,7 @@ export function* mediaLibraryDemo(options: DemoOptions): Generator<DemoRecord<Me
           name: operation === 'FOLDER_RENAME' ? newName : folder.name,
           path: target,
           ...(target !== folder.path ? { previousPath: folder.path } : {}),
+          ...(operation === 'FOLDER_RENAME' ? { previousName: folder.name } : {}),
         };
         requestBody = { folderPath: folder.path };
         apply = () => {

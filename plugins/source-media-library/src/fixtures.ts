@@ -186,7 +186,7 @@ export const mediaLibraryFixtures = {
   collection_renamed: entry('COLLECTION_RENAME', '2026-04-04T11:00:00Z', {
     method: 'PATCH',
     endpoint: `/api/media-library/collections/${spring.id}`,
-    asset: { id: spring.id, type: 'collection', name: 'Spring campaign 2026' },
+    asset: { id: spring.id, type: 'collection', name: 'Spring campaign 2026', previousName: 'Spring 2026' },
     requestBody: { name: 'Spring campaign 2026' },
   }),
   collection_deleted: entry('COLLECTION_DELETE', '2026-04-25T11:00:00Z', {

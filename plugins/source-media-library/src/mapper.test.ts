@@ -205,7 +205,14 @@ const cases: [MediaLibraryFixtureName, Record<string, unknown>][] = [
     },
   ],
   ['collection_items_removed', { action: 'collection.item_removed' }],
-  ['collection_renamed', { action: 'collection.renamed' }],
+  [
+    'collection_renamed',
+    {
+      action: 'collection.renamed',
+      // A collection has no path: the rename is a change of name.
+      changes: [{ field: 'name', before: 'Spring 2026', after: 'Spring campaign 2026' }],
+    },
+  ],
   ['collection_deleted', { action: 'collection.deleted' }],
   [
     'draft_created',

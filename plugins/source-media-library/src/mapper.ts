@@ -91,8 +91,14 @@ function targetsOf(n: MediaLibraryNative, action: string): Target[] {
 function changesOf(n: MediaLibraryNative, action: string): Change[] | undefined {
   const d = n.details ?? {};
   const a = n.asset;
-  if ((action.endsWith('.renamed') || action.endsWith('.moved')) && a.previousPath && a.path)
-    return [{ field: 'path', before: a.previousPath, after: a.path }];
+  if (action.endsWith('.renamed') || action.endsWith('.moved')) {
+    const changes: Change[] = [];
+    if (a.previousPath && a.path && a.previousPath !== a.path)
+      changes.push({ field: 'path', before: a.previousPath, after: a.path });
+    if (a.previousName && a.previousName !== a.name)
+      changes.push({ field: 'name', before: a.previousName, after: a.name });
+    return changes;
+  }
   if (action === 'file.metadata_updated' && d.customMetadata) {
     const { before, after } = d.customMetadata;
     const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();

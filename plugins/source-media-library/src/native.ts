@@ -11,6 +11,8 @@ const assetSchema = z.object({
   path: assetPath.optional(),
   /** Path before a rename or move. */
   previousPath: assetPath.optional(),
+  /** Name before a rename (collections have no path, so this is all a collection rename changes). */
+  previousName: z.string().min(1).optional(),
   size: z.number().int().nonnegative().optional(),
   mimeType: z.string().min(1).optional(),
 });
