@@ -76,6 +76,7 @@ interface Link {
   file: DemoFile;
   expires_at: string;
   password_protected: boolean;
+  allowed_domains?: string[];
 }
 interface Workspace {
   id: string;
@@ -83,6 +84,8 @@ interface Workspace {
   region: string;
   files: DemoFile[];
   links: Link[];
+  /** Links that expired or were revoked: visitors keep trying them (blocked, `link_expired`). */
+  dead: Link[];
   leaked?: Link;
 }
 interface TenantPool {
@@ -144,6 +147,7 @@ function tenantPool(faker: Faker, rng: DemoRandom, tenant: string, seq: { n: num
       region: rng.pick(REGIONS),
       files: [],
       links: [],
+      dead: [],
     };
     for (let i = 0; i < 25; i++) ws.files.push(newFile(rng, nouns, ws, seq.n++));
     return ws;
@@ -252,6 +256,10 @@ export function* fileTransferDemo(options: DemoOptions): Generator<DemoRecord<Fi
             file,
             expires_at: new Date(at + rng.between(1, 30) * 86_400_000).toISOString(),
             password_protected: rng.chance(0.3),
+            // Client deliveries are often restricted to the client's email domain.
+            ...(rng.chance(0.2)
+              ? { allowed_domains: [rng.pick(pool.outsiders).email.split('@')[1] as string] }
+              : {}),
           };
           link.url = `https://dosya.dev/s/${link.id.slice(4)}`;
           ws.links.push(link);
@@ -297,6 +305,7 @@ export function* fileTransferDemo(options: DemoOptions): Generator<DemoRecord<Fi
         case 'REVOKE': {
           const link = rng.pick(ws.links);
           ws.links.splice(ws.links.indexOf(link), 1);
+          ws.dead = [...ws.dead.slice(-9), link];
           if (ws.leaked === link) ws.leaked = undefined;
           if (action === 'EXPIRE') {
             const { user: _u, api_key: _k, ip: _ip, country_code: _c, country: _n, ...system } = base;
@@ -337,13 +346,14 @@ export function* fileTransferDemo(options: DemoOptions): Generator<DemoRecord<Fi
             },
           };
         case 'BLOCKED': {
-          const reason = rng.pick([
+          const picked = rng.pick([
             'permission_denied',
             'permission_denied',
             'ip_blocked',
             'domain_not_allowed',
             'link_expired',
           ] as const);
+          const reason = picked === 'link_expired' && ws.dead.length === 0 ? 'permission_denied' : picked;
           const outsider = rng.pick(pool.outsiders);
           const hostile = rng.pick(pool.hostileIps);
           const denied = { ...base, result: 'denied' as const, reason };
@@ -351,21 +361,38 @@ export function* fileTransferDemo(options: DemoOptions): Generator<DemoRecord<Fi
             const { user: _u, api_key: _k, ...anon } = denied;
             return { ...anon, ip: hostile.ip, country_code: hostile.country[0], country: hostile.country[1] };
           }
-          if (reason === 'domain_not_allowed')
+          if (reason === 'domain_not_allowed') {
+            // Mostly someone outside the allowed domains opening a restricted link (the page's own
+            // preview row), sometimes an invite to an address outside them.
+            const restricted = ws.links.find((l) => l.allowed_domains !== undefined) ?? ws.links[0];
+            if (restricted && rng.chance(0.7))
+              return {
+                ...denied,
+                attempted_action: 'ACCESS',
+                user: { email: outsider.email },
+                device: 'browser',
+                file: restricted.file,
+                share_link: shareLinkOf(restricted),
+              };
             return {
               ...denied,
               attempted_action: 'INVITE',
               member: { email: outsider.email, role: 'Viewer' },
             };
+          }
           if (reason === 'link_expired') {
             const { user: _u, api_key: _k, ...anon } = denied;
-            const link = ws.links[0] ?? ws.leaked;
+            // Someone opening a link that already expired or was revoked (the leaked one, often).
+            const link = rng.pick(ws.dead);
             return {
               ...anon,
               attempted_action: 'ACCESS',
               device: 'browser',
-              file,
-              ...(link ? { share_link: shareLinkOf(link) } : { share_link: { id: `lnk_${rng.id(8)}` } }),
+              file: link.file,
+              share_link: shareLinkOf(link),
+              ...(rng.chance(0.5)
+                ? { ip: hostile.ip, country_code: hostile.country[0], country: hostile.country[1] }
+                : {}),
             };
           }
           return {
@@ -387,5 +414,6 @@ function shareLinkOf(link: Link): NonNullable<FileTransferNative['share_link']> 
     url: link.url,
     expires_at: link.expires_at,
     password_protected: link.password_protected,
+    ...(link.allowed_domains ? { allowed_domains: link.allowed_domains } : {}),
   };
 }

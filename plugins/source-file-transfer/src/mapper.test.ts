@@ -328,3 +328,37 @@ describe('file-transfer registry', () => {
       expect(actions).toContain(a);
   });
 });
+
+describe('fileTransferNativeSchema: an entry must carry what its action is about', () => {
+  const { upload, share_link_opened, invite, share_link_expired, blocked_ip } = fileTransferFixtures;
+  const without = <T extends object>(o: T, key: keyof T): T => {
+    const { [key]: _dropped, ...rest } = o;
+    return rest as T;
+  };
+  const rejected: [string, unknown, string][] = [
+    ['an upload without its file', without(upload, 'file'), 'file'],
+    ['a file without its size', { ...upload, file: without(upload.file, 'size') }, 'file.size'],
+    ['an upload without the client IP', without(upload, 'ip'), 'ip'],
+    ['an upload by nobody', without(upload, 'user'), 'user'],
+    ['a share-link access without the link', without(share_link_opened, 'share_link'), 'share_link'],
+    ['an invite without the member', without(invite, 'member'), 'member'],
+    [
+      'a blocked download without the file',
+      { ...blocked_ip, attempted_action: 'DOWNLOAD', file: undefined },
+      'file',
+    ],
+  ];
+
+  it.each(rejected)('rejects %s, naming the field', (_name, raw, path) => {
+    const parsed = fileTransferNativeSchema.safeParse(raw);
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues.map((i) => i.path.join('.'))).toContain(path);
+  });
+
+  it('accepts the anonymous share-link visitor, the expiring link without a client and a blocked IP', () => {
+    for (const raw of [share_link_opened, share_link_expired, blocked_ip])
+      expect(fileTransferNativeSchema.safeParse(raw).success).toBe(true);
+    expect(share_link_opened).not.toHaveProperty('user');
+    expect(share_link_expired).not.toHaveProperty('ip');
+  });
+});

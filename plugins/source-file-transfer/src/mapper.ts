@@ -59,7 +59,7 @@ function fileTarget(n: FileTransferNative, role: Target['role']): Target[] {
       id: f.id,
       name: f.name,
       ...(f.path ? { path: f.path } : {}),
-      ...(f.size !== undefined ? { size_bytes: f.size } : {}),
+      size_bytes: f.size,
       ...(f.mime_type ? { mime_type: f.mime_type } : {}),
       ...(f.storage_region ? { region: f.storage_region } : {}),
       role,
