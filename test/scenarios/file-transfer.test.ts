@@ -243,6 +243,7 @@ const deletion = {
     file: {
       id: 'fil_OldDraftV2',
       name: 'old-draft-v2.mp4',
+      size: 3_811_204_096,
       path: '/drafts/old-draft-v2.mp4',
       storage_region: 'eu-central-2',
     },
@@ -686,6 +687,21 @@ describe('file transfer: leaked share link investigation', () => {
       US: 3,
     });
     expect(accesses.every((e) => e.actor.type === 'anonymous')).toBe(true);
+    // The same counts from the API, as the investigation screen asks for them.
+    const byIp = await facets(server, 'ip', { ...linkFilter, action: accessActions });
+    expect(byIp.buckets).toEqual([
+      { value: '95.173.136.70', count: 6 },
+      { value: '203.0.113.45', count: 3 },
+      { value: '36.110.1.2', count: 3 },
+      { value: '105.112.0.9', count: 1 },
+    ]);
+    const byCountry = await facets(server, 'country', { ...linkFilter, action: accessActions });
+    expect(byCountry.buckets).toEqual([
+      { value: 'RU', label: 'Russia', count: 6 },
+      { value: 'CN', label: 'China', count: 3 },
+      { value: 'US', label: 'United States', count: 3 },
+      { value: 'NG', label: 'Nigeria', count: 1 },
+    ]);
     // The ip filter narrows to one visitor.
     const moscow = await listAll(server, { ...linkFilter, ip: '95.173.136.70' });
     expect(tally(moscow.map((e) => e.action))).toEqual({ 'file.downloaded': 2, 'share_link.accessed': 4 });

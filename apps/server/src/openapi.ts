@@ -5,6 +5,8 @@ import {
   LIMITS,
   OUTCOME_RESULTS,
   PAGE_LIMIT,
+  SCANNED_FACET_FIELDS,
+  SCANNED_FACET_MAX_EVENTS,
   SCOPES,
   SOURCE_PATTERN,
   TENANT_PATTERN,
@@ -643,7 +645,7 @@ function componentSchemas(exportFormats: readonly string[]): Record<string, Json
     FacetResponse: {
       type: 'object',
       properties: {
-        field: { type: 'string', enum: [...FACET_FIELDS] },
+        field: { type: 'string', enum: [...FACET_FIELDS, ...SCANNED_FACET_FIELDS] },
         buckets: {
           type: 'array',
           description: 'Most frequent values first.',
@@ -651,7 +653,10 @@ function componentSchemas(exportFormats: readonly string[]): Record<string, Json
             type: 'object',
             properties: {
               value: { type: 'string' },
-              label: { type: 'string', description: 'Human label (actions: from the catalog).' },
+              label: {
+                type: 'string',
+                description: 'Human label (actions: from the catalog; countries: the country name).',
+              },
               count: { type: 'integer', minimum: 0 },
             },
             required: ['value', 'count'],
@@ -1285,7 +1290,7 @@ function paths(): Record<string, Json> {
       get: operation({
         operationId: 'facets',
         summary: 'Count events by a field',
-        description: 'The most frequent values of one field among the events that match the filters.',
+        description: `The most frequent values of one field among the events that match the filters. \`ip\`, \`country\` (client country code, labelled with the country name), \`region\` (the server region that handled the request) and \`device\` are counted over the matching events, so they answer for filters that match at most ${SCANNED_FACET_MAX_EVENTS} events (a share link, a workspace and a date range); broader filters get \`400 INVALID_FILTER\`.`,
         tags: ['Query'],
         scope: 'read',
         parameters: [
@@ -1293,7 +1298,7 @@ function paths(): Record<string, Json> {
             name: 'field',
             in: 'query',
             required: true,
-            schema: { type: 'string', enum: [...FACET_FIELDS] },
+            schema: { type: 'string', enum: [...FACET_FIELDS, ...SCANNED_FACET_FIELDS] },
           },
           {
             name: 'limit',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ErrorCode, type ErrorDetail, ValidationError } from './errors.ts';
-import { OUTCOME_RESULTS, type OutcomeResult } from './schema.ts';
+import { type AuditEvent, OUTCOME_RESULTS, type OutcomeResult } from './schema.ts';
 
 /**
  * The filter every read path shares: list, facets, history, export.
@@ -49,6 +49,36 @@ export const FILTER_PARAMS: readonly string[] = [...LIST_FILTERS, ...SCALAR_FILT
 
 export const FACET_FIELDS = ['action', 'actor', 'workspace', 'source', 'result', 'target_type'] as const;
 export type FacetField = (typeof FACET_FIELDS)[number];
+
+/**
+ * Facets on client and request fields ("which IPs opened this share link, from which countries, how
+ * many times"). Stores do not index these for counting, so the server counts them over the matching
+ * events, which is only offered for filters narrow enough to scan (SCANNED_FACET_MAX_EVENTS).
+ */
+export const SCANNED_FACET_FIELDS = ['ip', 'country', 'region', 'device'] as const;
+export type ScannedFacetField = (typeof SCANNED_FACET_FIELDS)[number];
+export const SCANNED_FACET_MAX_EVENTS = 50_000;
+
+/** The value (and display label) an event contributes to a scanned facet, or undefined when it has none. */
+export function scannedFacetValue(
+  event: AuditEvent,
+  field: ScannedFacetField,
+): { value: string; label?: string } | undefined {
+  const client = event.client;
+  switch (field) {
+    case 'ip':
+      return client?.ip ? { value: client.ip } : undefined;
+    case 'country': {
+      const code = client?.geo?.country_code;
+      if (!code) return undefined;
+      return client?.geo?.country ? { value: code, label: client.geo.country } : { value: code };
+    }
+    case 'region':
+      return event.request?.region ? { value: event.request.region } : undefined;
+    case 'device':
+      return client?.device?.kind ? { value: client.device.kind } : undefined;
+  }
+}
 
 export interface FacetBucket {
   value: string;

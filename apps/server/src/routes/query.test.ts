@@ -1,4 +1,6 @@
+import { SCANNED_FACET_MAX_EVENTS } from '@trailmark/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../app.ts';
 import { createTestApp, type TestApp } from '../testing.ts';
 
 let t: TestApp;
@@ -111,6 +113,109 @@ describe('GET /v1/facets', () => {
     const res = await t.request('/v1/facets?field=colour');
     expect(res.status).toBe(400);
     expect((await res.json()).error.details[0].path).toBe('field');
+  });
+});
+
+describe('GET /v1/facets on client and request fields (counted over the matching events)', () => {
+  const link = { type: 'share_link', id: 'lnk_leak' };
+  const visit = (id: string, ip: string, country_code: string, country: string, extra = {}) => ({
+    ...base,
+    id,
+    tenant: 'geo',
+    source: 'file-transfer',
+    action: 'share_link.accessed',
+    occurred_at: ago(2),
+    actor: { type: 'anonymous', id: 'anonymous' },
+    targets: [link],
+    client: { ip, geo: { country_code, country }, device: { kind: 'browser' } },
+    request: { region: 'eu-central-2' },
+    workspace: { id: 'ws_legal', name: 'Legal' },
+    ...extra,
+  });
+  beforeAll(async () => {
+    const res = await t.request('/v1/events', {
+      body: [
+        visit('g1', '95.173.136.70', 'RU', 'Russia'),
+        visit('g2', '95.173.136.70', 'RU', 'Russia'),
+        visit('g3', '95.173.136.71', 'RU', 'Russia'),
+        visit('g4', '203.0.113.45', 'US', 'United States', {
+          client: { ip: '203.0.113.45', geo: { country_code: 'US' }, device: { kind: 'cli' } },
+          request: { region: 'us-east-1' },
+        }),
+        // Another link: not counted.
+        visit('g5', '203.0.113.45', 'US', 'United States', {
+          targets: [{ type: 'share_link', id: 'lnk_other' }],
+        }),
+        // No client at all: contributes to no bucket.
+        { ...visit('g6', '1.1.1.1', 'AU', 'Australia'), client: undefined, request: undefined },
+      ],
+    });
+    expect(res.status).toBe(201);
+  });
+  const facet = async (field: string) => {
+    const res = await t.request(
+      `/v1/facets?field=${field}&tenant=geo&target_type=share_link&target_id=lnk_leak`,
+    );
+    expect(res.status).toBe(200);
+    return (await res.json()) as {
+      field: string;
+      buckets: { value: string; label?: string; count: number }[];
+    };
+  };
+
+  it('counts the IPs that opened one share link, most frequent first', async () => {
+    expect(await facet('ip')).toEqual({
+      field: 'ip',
+      buckets: [
+        { value: '95.173.136.70', count: 2 },
+        { value: '203.0.113.45', count: 1 },
+        { value: '95.173.136.71', count: 1 },
+      ],
+    });
+  });
+
+  it('counts countries by code, labelled with the country name when the source gave it', async () => {
+    expect((await facet('country')).buckets).toEqual([
+      { value: 'RU', label: 'Russia', count: 3 },
+      { value: 'US', count: 1 },
+    ]);
+  });
+
+  it('counts the regions that handled the requests and the devices', async () => {
+    expect((await facet('region')).buckets).toEqual([
+      { value: 'eu-central-2', count: 3 },
+      { value: 'us-east-1', count: 1 },
+    ]);
+    expect((await facet('device')).buckets).toEqual([
+      { value: 'browser', count: 3 },
+      { value: 'cli', count: 1 },
+    ]);
+  });
+
+  it('honours limit and the tenant scope of a key', async () => {
+    const limited = await t.request('/v1/facets?field=ip&tenant=geo&target_id=lnk_leak&limit=1');
+    expect((await limited.json()).buckets).toEqual([{ value: '95.173.136.70', count: 2 }]);
+    const otherTenant = t.key('acme', ['read']);
+    const res = await t.request('/v1/facets?field=ip', { token: otherTenant });
+    expect((await res.json()).buckets).toEqual([]);
+  });
+
+  it('refuses a filter too broad to count, saying how many events it matched', async () => {
+    const storage = Object.assign(Object.create(t.deps.storage), {
+      count: async () => SCANNED_FACET_MAX_EVENTS + 1,
+    }) as typeof t.deps.storage;
+    const app = createApp({ ...t.deps, storage });
+    const res = await app.request('/v1/facets?field=country', {
+      headers: { authorization: `Bearer ${t.adminToken}` },
+    });
+    expect(res.status).toBe(400);
+    const body = await res.json();
+    expect(body.error).toMatchObject({
+      code: 'INVALID_FILTER',
+      details: [
+        { path: 'field', message: expect.stringContaining(`${SCANNED_FACET_MAX_EVENTS + 1} events`) },
+      ],
+    });
   });
 });
 

@@ -2,10 +2,17 @@ import {
   type AssetRef,
   assetHistoryFilter,
   ErrorCode,
+  type EventFilter,
   FACET_FIELDS,
+  type FacetBucket,
   type FacetField,
+  iterateEvents,
   parseEventFilter,
   parseLimit,
+  SCANNED_FACET_FIELDS,
+  SCANNED_FACET_MAX_EVENTS,
+  type ScannedFacetField,
+  scannedFacetValue,
   TrailmarkError,
   ValidationError,
 } from '@trailmark/core';
@@ -14,6 +21,50 @@ import { requireScope, tenantScope } from '../auth.ts';
 import type { AppEnv } from '../context.ts';
 import type { AppDeps } from '../deps.ts';
 import { pageParams } from '../http.ts';
+
+const ALL_FACET_FIELDS = [...FACET_FIELDS, ...SCANNED_FACET_FIELDS] as const;
+
+/**
+ * Counts a client or request field over the matching events. Bounded: the count is checked first, so
+ * a filter too broad to scan is a 400 that says how many events it matched, not a slow request.
+ */
+async function scannedFacet(
+  deps: AppDeps,
+  filter: EventFilter,
+  field: ScannedFacetField,
+  limit: number,
+): Promise<FacetBucket[]> {
+  const matched = await deps.storage.count(filter);
+  if (matched > SCANNED_FACET_MAX_EVENTS) {
+    throw new TrailmarkError(
+      ErrorCode.INVALID_FILTER,
+      `counting by ${field} reads every matching event; narrow the filters to at most ${SCANNED_FACET_MAX_EVENTS.toLocaleString('en-US')} events`,
+      [
+        {
+          path: 'field',
+          message: `the filters match ${matched} events; add a time range, workspace, target or action filter`,
+        },
+      ],
+    );
+  }
+  const counts = new Map<string, FacetBucket>();
+  for await (const page of iterateEvents(deps.storage, filter)) {
+    for (const event of page) {
+      const hit = scannedFacetValue(event, field);
+      if (!hit) continue;
+      const bucket = counts.get(hit.value) ?? {
+        value: hit.value,
+        ...(hit.label ? { label: hit.label } : {}),
+        count: 0,
+      };
+      bucket.count++;
+      counts.set(hit.value, bucket);
+    }
+  }
+  return [...counts.values()]
+    .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))
+    .slice(0, limit);
+}
 
 /** Facets, asset history and the action catalog: the read side beyond the plain list. */
 export function queryRoutes(deps: AppDeps) {
@@ -26,18 +77,18 @@ export function queryRoutes(deps: AppDeps) {
       throw new ValidationError('facets are not paged', [{ path: 'cursor', message: 'not accepted here' }]);
     const field = params.field?.[0];
     delete params.field;
-    if (!field || !(FACET_FIELDS as readonly string[]).includes(field)) {
+    if (!field || !(ALL_FACET_FIELDS as readonly string[]).includes(field)) {
       throw new ValidationError('invalid facet field', [
-        { path: 'field', message: `one of ${FACET_FIELDS.join(', ')}` },
+        { path: 'field', message: `one of ${ALL_FACET_FIELDS.join(', ')}` },
       ]);
     }
     const filter = parseEventFilter(params);
     const tenant = tenantScope(c, filter.tenant);
-    const buckets = await deps.storage.facet(
-      { ...filter, ...(tenant ? { tenant } : {}) },
-      field as FacetField,
-      Math.min(parseLimit(limit ?? ['50']), 1000),
-    );
+    const scoped = { ...filter, ...(tenant ? { tenant } : {}) };
+    const bucketLimit = Math.min(parseLimit(limit ?? ['50']), 1000);
+    const buckets = (SCANNED_FACET_FIELDS as readonly string[]).includes(field)
+      ? await scannedFacet(deps, scoped, field as ScannedFacetField, bucketLimit)
+      : await deps.storage.facet(scoped, field as FacetField, bucketLimit);
     const registry = deps.plugins.registry;
     return c.json({
       field,
