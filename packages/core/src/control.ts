@@ -35,6 +35,8 @@ export interface ExportJobRecord {
   /** When a tenant row cap applied: the cap, and whether the result hit it. */
   row_limit?: number;
   truncated?: boolean;
+  /** Rows per tenant in the finished file: a download is audited in each of these tenants. */
+  rows_by_tenant?: Record<string, number>;
   file_path?: string;
   file_name: string;
   error?: string;

@@ -1,3 +1,4 @@
+import { LIMITS } from '@trailmark/core';
 import { principalLabel } from '../auth.ts';
 import type { Principal } from '../context.ts';
 import type { AppDeps } from '../deps.ts';
@@ -15,6 +16,29 @@ export interface ExportAuditInput {
   rowsByTenant: ReadonlyMap<string, number>;
   outcome: { result: 'success' | 'failure'; reason?: string };
   extra?: Record<string, string | number | boolean>;
+  /** The HTTP request that started it (a job audits when it finishes, long after the request). */
+  request: { id: string; method: string; endpoint: string };
+}
+
+/**
+ * The filters, in two places so none is ever lost: `metadata.filters` is the short JSON text people read
+ * in lists (a metadata value holds at most 1000 characters, so a longer one is cut and says so), and
+ * `request.request_body` keeps the full export request whenever it fits the schema's body limit. Both
+ * limits are checked here, because an audit entry that fails validation would be dropped.
+ */
+function filterFields(input: ExportAuditInput): {
+  metadata: Record<string, string | boolean>;
+  requestBody?: { format: string; filters: Record<string, string[]> };
+} {
+  const text = JSON.stringify(input.params);
+  const max = LIMITS.metadataValueChars;
+  const body = { format: input.format, filters: input.params };
+  const fits = Buffer.byteLength(JSON.stringify(body), 'utf8') <= LIMITS.bodyBytes;
+  return {
+    metadata:
+      text.length <= max ? { filters: text } : { filters: text.slice(0, max), filters_truncated: true },
+    ...(fits ? { requestBody: body } : {}),
+  };
 }
 
 /**
@@ -32,17 +56,24 @@ export async function auditExport(deps: AppDeps, input: ExportAuditInput): Promi
     );
     return;
   }
-  const filters = JSON.stringify(input.params).slice(0, 500);
+  const filters = filterFields(input);
   for (const tenant of tenants) {
     await deps.audit(tenant, {
       action: input.action,
       actor: principalLabel(input.principal),
       targets: [{ type: 'export', id: input.id, name: input.fileName }],
       outcome: input.outcome,
+      request: {
+        // A client may send its own X-Request-Id (up to 255 characters); the schema keeps 128.
+        id: input.request.id.slice(0, 128),
+        method: input.request.method,
+        endpoint: input.request.endpoint,
+        ...(filters.requestBody ? { request_body: filters.requestBody } : {}),
+      },
       metadata: {
         format: input.format,
         rows: input.rowsByTenant.get(tenant) ?? 0,
-        filters,
+        ...filters.metadata,
         ...input.extra,
       },
     });

@@ -17,10 +17,18 @@ const PROGRESS_EVERY_CHUNKS = 5;
 /** Expired job records stay listed (status `expired`, no file) for a week, then the sweeper drops them. */
 const EXPIRED_RECORD_KEEP_MS = 7 * 24 * 3_600_000;
 
+/** The HTTP request that created a job: the audit entry written when the job ends points back to it. */
+export interface ExportRequestInfo {
+  id: string;
+  method: string;
+  endpoint: string;
+}
+
 interface QueuedJob {
   job: ExportJobRecord;
   plan: ExportPlan;
   principal: Principal;
+  request: ExportRequestInfo;
 }
 
 interface Runtime {
@@ -84,10 +92,16 @@ export function jobView(job: ExportJobRecord, now: number = Date.now()) {
 }
 export type ExportJobView = ReturnType<typeof jobView>;
 
-/** Saves a queued job and starts it when a slot is free. `total` is the store's count for the filter. */
+/** Saves a queued job and starts it when a slot is free. */
 export function createExportJob(
   deps: AppDeps,
-  input: { plan: ExportPlan; principal: Principal; createdBy: string; total: number; now?: Date },
+  input: {
+    plan: ExportPlan;
+    principal: Principal;
+    createdBy: string;
+    request: ExportRequestInfo;
+    now?: Date;
+  },
 ): ExportJobRecord {
   const now = input.now ?? new Date();
   const { plan } = input;
@@ -101,16 +115,17 @@ export function createExportJob(
     filters: plan.params,
     status: 'queued',
     rows_written: 0,
-    rows_estimate: plan.rowLimit === undefined ? input.total : Math.min(input.total, plan.rowLimit),
+    rows_estimate: plan.rowLimit === undefined ? plan.total : Math.min(plan.total, plan.rowLimit),
     bytes: 0,
-    ...(plan.rowLimit === undefined ? {} : { row_limit: plan.rowLimit }),
+    // With a cap, `truncated` is stated from the start (from the count) and made exact when the job ends.
+    ...(plan.rowLimit === undefined ? {} : { row_limit: plan.rowLimit, truncated: plan.truncated }),
     file_name: plan.fileName,
     created_at: now.toISOString(),
     updated_at: now.toISOString(),
     expires_at: new Date(now.getTime() + hours(deps.exportTtlHours)).toISOString(),
   };
   deps.control.saveExportJob(job);
-  runtimeOf(deps).queue.push({ job, plan, principal: input.principal });
+  runtimeOf(deps).queue.push({ job, plan, principal: input.principal, request: input.request });
   pump(deps);
   return job;
 }
@@ -132,7 +147,7 @@ function pump(deps: AppDeps): void {
 
 async function runJob(
   deps: AppDeps,
-  { job, plan, principal }: QueuedJob,
+  { job, plan, principal, request }: QueuedJob,
   signal: AbortSignal,
 ): Promise<void> {
   const save = () => {
@@ -179,6 +194,8 @@ async function runJob(
     job.status = 'completed';
     job.rows_written = summary.rows;
     if (plan.rowLimit !== undefined) job.truncated = summary.truncated;
+    // Kept so each later download is audited in every tenant whose rows are in the file.
+    job.rows_by_tenant = Object.fromEntries(summary.tenants);
     job.file_path = finalPath;
     job.completed_at = completed.toISOString();
     // The download window starts when the file is ready, not when it was asked for.
@@ -199,6 +216,7 @@ async function runJob(
       rowsByTenant: summary.tenants,
       outcome: { result: 'success' },
       extra: { mode: 'job', truncated: summary.truncated, bytes: job.bytes },
+      request,
     });
   } catch (error) {
     if (!closed) await file.close().catch(() => undefined);
@@ -222,6 +240,7 @@ async function runJob(
       rowsByTenant: summary.tenants,
       outcome: { result: 'failure', reason: 'export_failed' },
       extra: { mode: 'job' },
+      request,
     });
   }
 }

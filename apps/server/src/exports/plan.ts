@@ -23,6 +23,10 @@ export interface ExportPlan {
   params: Record<string, string[]>;
   /** Tenant cap on rows, when one applies. */
   rowLimit?: number;
+  /** Rows matching the filter when the export was planned (storage.count). */
+  total: number;
+  /** Whether `total` exceeds `rowLimit`, so the file stops at the cap. Decided up front and stated. */
+  truncated: boolean;
   fileName: string;
 }
 
@@ -95,11 +99,17 @@ const slug = (value: string, max = 40) =>
 const day = (iso: string) => iso.slice(0, 10);
 
 /**
- * A file name that says what is inside: tenant, source and action when there is exactly one, and the
- * date range, e.g. `trailmark-acme-file-transfer-2026-04-01_2026-04-14.csv`. Only [a-z0-9._-], so it
- * is safe in a header, on every file system and in a shell.
+ * A file name that says what is inside: tenant, source and action when there is exactly one, the date
+ * range, e.g. `trailmark-acme-file-transfer-2026-04-01_2026-04-14.csv`, and `-first-<n>-rows` when a row
+ * cap cut the result, so a file passed on without its HTTP headers still says it is partial. Only
+ * [a-z0-9._-], so it is safe in a header, on every file system and in a shell.
  */
-export function exportFileName(filter: EventFilter, extension: string, now: Date = new Date()): string {
+export function exportFileName(
+  filter: EventFilter,
+  extension: string,
+  now: Date = new Date(),
+  truncatedAt?: number,
+): string {
   const parts = ['trailmark'];
   const tenants = filter.tenant ?? [];
   parts.push(tenants.length === 0 ? 'all-tenants' : tenants.length === 1 ? slug(tenants[0]) : 'multi-tenant');
@@ -110,15 +120,22 @@ export function exportFileName(filter: EventFilter, extension: string, now: Date
   const last = filter.to ? day(new Date(Date.parse(filter.to) - 1).toISOString()) : day(now.toISOString());
   parts.push(filter.from ? `${day(filter.from)}_${last}` : last);
   const ext = extension.replace(/[^a-z0-9.]/gi, '').toLowerCase() || 'txt';
-  return `${parts.filter(Boolean).join('-').slice(0, 150)}.${ext}`;
+  // The cap marker is added after the length cut, so a long name can never lose it.
+  const cap = truncatedAt === undefined ? '' : `-first-${truncatedAt}-rows`;
+  return `${parts.filter(Boolean).join('-').slice(0, 150)}${cap}.${ext}`;
 }
 
-/** Builds the plan from an already tenant-scoped filter. */
-export function planExport(
+/**
+ * Builds the plan from an already tenant-scoped filter. Counts the matching rows first: the row count and
+ * any truncation are stated before the first byte (headers of a stream, fields of a job).
+ */
+export async function planExport(
   deps: AppDeps,
   input: { format: ExportFormat; bom: boolean; filter: EventFilter; now?: Date },
-): ExportPlan {
+): Promise<ExportPlan> {
   const rowLimit = rowLimitFor(deps, input.filter.tenant);
+  const total = await deps.storage.count(input.filter);
+  const truncated = rowLimit !== undefined && total > rowLimit;
   return {
     id: newId(IdPrefix.exportJob),
     format: input.format,
@@ -126,7 +143,14 @@ export function planExport(
     filter: input.filter,
     params: filterToParams(input.filter),
     ...(rowLimit === undefined ? {} : { rowLimit }),
-    fileName: exportFileName(input.filter, input.format.extension, input.now),
+    total,
+    truncated,
+    fileName: exportFileName(
+      input.filter,
+      input.format.extension,
+      input.now,
+      truncated ? rowLimit : undefined,
+    ),
   };
 }
 

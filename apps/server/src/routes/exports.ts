@@ -39,16 +39,20 @@ function attachment(fileName: string): string {
   return `attachment; filename="${fileName}"`;
 }
 
-/** Builds a plan from filters the way GET /v1/events reads them, with the caller's tenant scope applied. */
+/**
+ * Builds a plan from filters the way GET /v1/events reads them, with the caller's tenant scope applied.
+ * `params` holds filters only: the query-string options (`format`, `bom`) are taken out by the caller, so
+ * a job body with `filters: { format: ... }` is an unknown filter rather than silently ignored.
+ */
 function planFor(
   c: Context<AppEnv>,
   deps: AppDeps,
   params: QueryParams,
   format: string | undefined,
   bom: boolean,
-) {
+): Promise<ExportPlan> {
   const exportFormat = resolveFormat(deps, format);
-  const filter = parseEventFilter(params, EXPORT_OPTIONS);
+  const filter = parseEventFilter(params);
   const tenant = tenantScope(c, filter.tenant);
   return planExport(deps, {
     format: exportFormat,
@@ -57,15 +61,31 @@ function planFor(
   });
 }
 
-function rowHeaders(c: Context<AppEnv>, plan: ExportPlan, total: number): void {
+/** The row count and the cap, stated before any row: a capped export is never silent. */
+function rowHeaders(c: Context<AppEnv>, plan: ExportPlan): void {
   c.header('X-Trailmark-Export-Id', plan.id);
-  c.header('X-Trailmark-Total-Rows', String(total));
-  if (plan.rowLimit !== undefined) {
-    c.header('X-Trailmark-Row-Limit', String(plan.rowLimit));
-    c.header('X-Trailmark-Truncated', String(total > plan.rowLimit));
-  } else {
-    c.header('X-Trailmark-Truncated', 'false');
+  c.header('X-Trailmark-Total-Rows', String(plan.total));
+  if (plan.rowLimit !== undefined) c.header('X-Trailmark-Row-Limit', String(plan.rowLimit));
+  c.header('X-Trailmark-Truncated', String(plan.truncated));
+}
+
+function requestOf(c: Context<AppEnv>) {
+  return { id: c.get('requestId'), method: c.req.method, endpoint: c.req.path };
+}
+
+/** Takes `format` and `bom` out of the query string; each may be given once. */
+function exportOptions(params: QueryParams): { format?: string; bom: boolean } {
+  const repeated = EXPORT_OPTIONS.filter((name) => (params[name]?.length ?? 0) > 1);
+  if (repeated.length > 0) {
+    throw new ValidationError(
+      `${repeated.join(' and ')} may be given once`,
+      repeated.map((name) => ({ path: name, message: 'given more than once' })),
+    );
   }
+  const format = params.format?.[0];
+  const bom = parseBom(params.bom?.[0]);
+  for (const name of EXPORT_OPTIONS) delete params[name];
+  return { ...(format === undefined ? {} : { format }), bom };
 }
 
 export function exportRoutes(deps: AppDeps) {
@@ -78,13 +98,9 @@ export function exportRoutes(deps: AppDeps) {
   app.get('/export', async (c) => {
     const principal = requireScope(c, 'export');
     const params = { ...c.req.queries() } as QueryParams;
-    if ((params.format?.length ?? 0) > 1 || (params.bom?.length ?? 0) > 1) {
-      throw new ValidationError('format and bom may be given once', [
-        { path: 'format', message: 'given twice' },
-      ]);
-    }
-    const plan = planFor(c, deps, params, params.format?.[0], parseBom(params.bom?.[0]));
-    const total = await deps.storage.count(plan.filter);
+    const { format, bom } = exportOptions(params);
+    const plan = await planFor(c, deps, params, format, bom);
+    const request = requestOf(c);
     const body = exportStream(deps, plan, async ({ summary, reason }) => {
       // Audited when the stream ends, with the rows that really went out; the export never contains its
       // own audit entry, and a client that hangs up midway is recorded as such.
@@ -101,13 +117,14 @@ export function exportRoutes(deps: AppDeps) {
           reason === 'completed'
             ? { result: 'success' }
             : { result: 'failure', reason: reason === 'cancelled' ? 'client_closed' : 'export_failed' },
-        extra: { mode: 'stream', truncated: summary.truncated, total_rows: total },
+        extra: { mode: 'stream', truncated: summary.truncated, total_rows: plan.total },
+        request,
       });
     });
     c.header('Content-Type', plan.format.contentType);
     c.header('Content-Disposition', attachment(plan.fileName));
     c.header('Cache-Control', 'no-store');
-    rowHeaders(c, plan, total);
+    rowHeaders(c, plan);
     return c.body(body, 200);
   });
 
@@ -121,16 +138,15 @@ export function exportRoutes(deps: AppDeps) {
       );
     }
     const { format, filters, bom } = parsed.data;
-    const plan = planFor(c, deps, bodyFiltersToParams(filters ?? {}), format, bom ?? false);
-    const total = await deps.storage.count(plan.filter);
+    const plan = await planFor(c, deps, bodyFiltersToParams(filters ?? {}), format, bom ?? false);
     const job = createExportJob(deps, {
       plan,
       principal,
       createdBy: principalLabel(principal).id,
-      total,
+      request: requestOf(c),
     });
     c.header('Location', `/v1/exports/${job.id}`);
-    c.header('X-Trailmark-Total-Rows', String(total));
+    rowHeaders(c, plan);
     return c.json(jobView(job), 202);
   });
 
@@ -146,7 +162,9 @@ export function exportRoutes(deps: AppDeps) {
     const id = c.req.param('id') ?? '';
     const job = deps.control.getExportJob(id);
     if (!job || (principal.kind === 'api_key' && job.tenant !== principal.key.tenant)) {
-      throw new TrailmarkError(ErrorCode.NOT_FOUND, `no export "${id}"`);
+      throw new TrailmarkError(ErrorCode.NOT_FOUND, `no export "${id}"`, [
+        { path: 'id', message: 'no export job with this id' },
+      ]);
     }
     return job;
   }
@@ -185,14 +203,25 @@ export function exportRoutes(deps: AppDeps) {
     if (job.row_limit !== undefined) c.header('X-Trailmark-Row-Limit', String(job.row_limit));
     c.header('X-Trailmark-Truncated', String(job.truncated ?? false));
     const ifRange = c.req.header('if-range');
-    // A resumed download of a file that changed must start over: If-Range with a stale validator means full.
+    // A resumed download of a file that changed must start over: If-Range with a stale validator (or a
+    // date, which we never issue) means the whole file, whatever Range says (RFC 9110 §13.1.5).
     const range =
       ifRange && ifRange !== etag ? { kind: 'full' as const } : parseRange(c.req.header('range'), size);
-    if (range.kind === 'unsatisfiable') {
+    if (range.kind === 'unsatisfiable' || range.kind === 'invalid') {
       c.header('Content-Range', `bytes */${size}`);
-      throw new TrailmarkError(ErrorCode.RANGE_NOT_SATISFIABLE, `range not satisfiable for ${size} bytes`, [
-        { path: 'Range', message: `the file has ${size} bytes` },
-      ]);
+      throw new TrailmarkError(
+        ErrorCode.RANGE_NOT_SATISFIABLE,
+        range.kind === 'invalid' ? 'invalid Range header' : `range not satisfiable for ${size} bytes`,
+        [
+          {
+            path: 'Range',
+            message:
+              range.kind === 'invalid'
+                ? 'one range: bytes=<first>-<last>, bytes=<first>- or bytes=-<suffix length>'
+                : `the file has ${size} bytes`,
+          },
+        ],
+      );
     }
     const start = range.kind === 'partial' ? range.start : 0;
     const end = range.kind === 'partial' ? range.end : size - 1;
@@ -207,8 +236,11 @@ export function exportRoutes(deps: AppDeps) {
         format: job.format,
         params: job.filters,
         scope: job.tenant ? [job.tenant] : (job.filters.tenant ?? []),
-        rowsByTenant: new Map(job.tenant ? [[job.tenant, job.rows_written]] : []),
+        rowsByTenant: new Map(
+          Object.entries(job.rows_by_tenant ?? (job.tenant ? { [job.tenant]: job.rows_written } : {})),
+        ),
         outcome: { result: 'success' },
+        request: requestOf(c),
       });
     }
     c.header('Content-Length', String(Math.max(0, end - start + 1)));
