@@ -185,10 +185,85 @@ describe('init, reads on an empty store, point in time', { timeout: 30_000 }, ()
     const puts = cluster.requests.filter((r) => r.method === 'PUT').map((r) => r.path);
     expect(puts).toEqual([
       '/_index_template/trailmark-events',
+      '/trailmark-events-*/_mapping',
       '/_plugins/_ism/policies/trailmark-events-r12m',
       '/_index_template/trailmark-events',
+      '/trailmark-events-*/_mapping',
     ]);
     expect(cluster.policies.get('trailmark-events-r12m')?.policy.default_state).toBe('hot');
+    expect(cluster.violations).toEqual([]);
+  });
+
+  it('brings existing monthly indices up to the current mapping at start (upgrades)', async () => {
+    const { storage, cluster } = await setup();
+    await storage.append(events);
+    const index = cluster.indices.get('trailmark-events-r12m-2026.03');
+    const properties = () => index?.mapping.properties as Record<string, unknown>;
+    // As if the index had been created by an older Trailmark whose mapping lacked `client_ip`.
+    delete properties().client_ip;
+    await expect(storage.append(contractEvents(8).slice(6))).rejects.toMatchObject({
+      code: ErrorCode.STORAGE_REJECTED,
+      details: [{ message: expect.stringMatching(/strict_dynamic_mapping|client_ip/) }, expect.anything()],
+    });
+    cluster.violations.length = 0;
+    await storage.init();
+    expect(properties().client_ip).toEqual({ type: 'keyword' });
+    expect((await storage.append(contractEvents(8).slice(6))).inserted).toHaveLength(2);
+  });
+
+  it('refuses to start when an existing index maps a field with another type', async () => {
+    const { storage, cluster } = await setup();
+    await storage.append(events);
+    const index = cluster.indices.get('trailmark-events-r12m-2026.03');
+    (index?.mapping.properties as Record<string, unknown>).doc_key = { type: 'long' };
+    await expect(storage.init()).rejects.toMatchObject({
+      code: ErrorCode.STORAGE_REJECTED,
+      message: expect.stringMatching(/update the mapping.*400.*doc_key.*cannot be changed/),
+    });
+  });
+
+  it('makes appended events searchable itself (refresh=wait_for); the emulator never refreshes on its own', async () => {
+    const lazy = new FakeCluster(spec ? { spec } : {});
+    const storage = createOpenSearchStorage({
+      node: 'http://fake-cluster:9200',
+      client: lazy.client(),
+      refresh: false,
+    });
+    await storage.init();
+    await storage.append(events);
+    expect(lazy.allDocs()).toHaveLength(6);
+    // Stored (acknowledged by the primary) but not yet visible: what a real cluster does within its
+    // refresh interval. The contract suite passes only because the default is refresh=wait_for.
+    expect(await storage.count({})).toBe(0);
+    lazy.refresh();
+    expect(await storage.count({})).toBe(6);
+    expect(lazy.violations).toEqual([]);
+  });
+
+  it('exports one snapshot: events appended or purged during the export do not change it', async () => {
+    const { storage, cluster } = await setup();
+    const data = contractEvents(30);
+    await storage.append(data);
+    const want = data.filter((e) => e.tenant === 'acme').map((e) => e.id);
+    const seen: string[] = [];
+    let pages = 0;
+    let purged = 0;
+    for await (const page of storage.exportEvents({ tenant: ['acme'] }, { pageSize: 5 })) {
+      seen.push(...page.map((e) => e.id));
+      if (++pages === 1) {
+        const late = contractEvents(3).map((e, i) => ({ ...e, id: `evt_late_${i}`, tenant: 'acme' }));
+        await storage.append(late);
+        purged = await storage.purge({
+          tenant: 'acme',
+          source: 'file-transfer',
+          before: '2100-01-01T00:00:00Z',
+        });
+      }
+    }
+    expect(seen.sort()).toEqual([...want].sort());
+    expect(purged).toBeGreaterThan(0);
+    expect(await storage.count({ tenant: ['acme'] })).toBe(want.length + 3 - purged);
+    expect(cluster.violations).toEqual([]);
   });
 
   it('answers reads before the first write (no index behind the alias yet) as empty', async () => {

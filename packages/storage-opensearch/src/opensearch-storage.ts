@@ -34,6 +34,7 @@ import {
   countBody,
   deleteByQueryBody,
   deletePitBody,
+  eventMapping,
   existingIdsBody,
   facetBody,
   fromDocument,
@@ -72,6 +73,8 @@ export interface OpenSearchRequest {
   body?: JsonValue;
   /** NDJSON lines (`_bulk`). */
   bulkBody?: JsonObject[];
+  /** Client-side timeout of this request, when the default (30 s) is too short for its work. */
+  timeoutMs?: number;
 }
 
 export interface OpenSearchResponse {
@@ -113,6 +116,7 @@ const RELATED_PAGE = 1000;
 /** The SQLite adapter also looks at the newest 10,000 matching events when resolving related keys. */
 const RELATED_MAX = 10_000;
 const RETRYABLE_REQUEST = new Set([429, 502, 503, 504]);
+const PURGE_TIMEOUT_MS = 30 * 60_000;
 
 const isRetryableItem = (status: number) => status === 429 || status >= 500;
 
@@ -135,13 +139,16 @@ function createClient(options: OpenSearchStorageOptions): Client {
 function requesterFor(client: Client): (request: OpenSearchRequest) => Promise<OpenSearchResponse> {
   return async (request) => {
     try {
-      const response = await client.transport.request({
-        method: request.method,
-        path: request.path,
-        ...(request.querystring ? { querystring: request.querystring } : {}),
-        ...(request.body !== undefined ? { body: request.body as JsonObject } : {}),
-        ...(request.bulkBody ? { bulkBody: request.bulkBody } : {}),
-      });
+      const response = await client.transport.request(
+        {
+          method: request.method,
+          path: request.path,
+          ...(request.querystring ? { querystring: request.querystring } : {}),
+          ...(request.body !== undefined ? { body: request.body as JsonObject } : {}),
+          ...(request.bulkBody ? { bulkBody: request.bulkBody } : {}),
+        },
+        request.timeoutMs !== undefined ? { requestTimeout: request.timeoutMs } : {},
+      );
       return { statusCode: response.statusCode ?? 0, body: response.body as unknown };
     } catch (error) {
       if (error instanceof errors.ResponseError) {
@@ -238,6 +245,15 @@ export class OpenSearchStorage implements StoragePort {
       path: `/_index_template/${this.layout.template}`,
       body: indexTemplate(this.layout),
     });
+    // A template only shapes indices created after it. Without this, an upgrade that adds a field would
+    // have this month's index (created with the old mapping, `dynamic: strict`) reject every event that
+    // carries it until the month ends. Additive changes apply in place; a changed field type is refused by
+    // OpenSearch, and start-up stops with its reason instead of failing ingest later. 404: no index yet.
+    await this.call(
+      'update the mapping of existing indices',
+      { method: 'PUT', path: `/${this.layout.pattern}/_mapping`, body: eventMapping() },
+      [404],
+    );
     if (this.options.ism === false) return;
     for (const [cls, period] of retentionPeriods(this.retention)) {
       await this.installPolicy(ismPolicyId(this.layout, cls), ismPolicy(this.layout, cls, period));
@@ -581,6 +597,9 @@ export class OpenSearchStorage implements StoragePort {
       {
         method: 'POST',
         path: `/${this.layout.readAlias}/_delete_by_query`,
+        // Deleting a large partition takes longer than the client's 30 s default; a timeout here would
+        // leave the task running in OpenSearch and report a failure that is not one.
+        timeoutMs: PURGE_TIMEOUT_MS,
         querystring: {
           conflicts: 'proceed',
           refresh: true,

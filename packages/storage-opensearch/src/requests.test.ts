@@ -256,6 +256,40 @@ describe.skipIf(!spec)('request bodies against the official OpenSearch API speci
     expectValid('indices.put_index_template', indexTemplate(layout));
   });
 
+  it('indices.put_mapping: the mapping pushed to existing indices at start', () => {
+    expect(v.findOperation('PUT', '/trailmark-events-*/_mapping')?.group).toBe('indices.put_mapping');
+    expectValid('indices.put_mapping', eventMapping());
+  });
+
+  it('query strings: every parameter the adapter sends is declared by its operation and well-formed', () => {
+    const query = (method: string, path: string, params: Record<string, string>) => {
+      const op = v.findOperation(method, path);
+      if (!op) throw new Error(`no operation for ${method} ${path}`);
+      return v.validateQuery(op, params);
+    };
+    const sent: [string, string, Record<string, string>][] = [
+      ['POST', '/_bulk', { refresh: 'wait_for' }],
+      ['POST', '/trailmark-events/_search/point_in_time', { keep_alive: '5m' }],
+      [
+        'POST',
+        '/trailmark-events/_delete_by_query',
+        { conflicts: 'proceed', refresh: 'true', scroll_size: '3', wait_for_completion: 'true' },
+      ],
+      ['GET', '/_cat/indices/trailmark-events-*', { format: 'json', h: 'index' }],
+      ['PUT', '/_plugins/_ism/policies/trailmark-events-r12m', { if_seq_no: '4', if_primary_term: '1' }],
+    ];
+    for (const [method, path, params] of sent) {
+      expect(query(method, path, params).issues, `${method} ${path}`).toEqual([]);
+    }
+    // ...and the check can fail: unknown names, wrong values, a missing required parameter.
+    expect(query('POST', '/_bulk', { refesh: 'wait_for' }).valid).toBe(false);
+    expect(query('POST', '/_bulk', { refresh: 'later' }).valid).toBe(false);
+    expect(query('POST', '/trailmark-events/_search/point_in_time', {}).valid).toBe(false);
+    expect(query('POST', '/trailmark-events/_delete_by_query', { scroll_size: 'many' }).valid).toBe(false);
+    expect(query('POST', '/trailmark-events/_delete_by_query', { conflicts: 'ignore' }).valid).toBe(false);
+    expect(query('GET', '/_cluster/health', { pretty: 'true' }).valid).toBe(true);
+  });
+
   it('ism.put_policy: one backstop policy per retention class', () => {
     expect(v.findOperation('PUT', '/_plugins/_ism/policies/trailmark-events-r12m')?.group).toBe(
       'ism.put_policy',

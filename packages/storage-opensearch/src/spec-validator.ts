@@ -36,11 +36,13 @@ export interface SpecOperation {
   operationId: string;
   method: string;
   template: string;
-  /** JSON pointer (absolute URI) of the request body schema, for the first content type. */
+  /** JSON pointer (absolute URI) of the request body schema, for application/json when offered, else the first content type. */
   requestSchema?: string;
   /** Content type of the request body (`application/json` or `application/x-ndjson`). */
   requestContentType?: string;
   responseSchemas: Record<string, string>;
+  /** Query parameters the operation declares: name -> schema pointer and whether it is required. */
+  queryParameters: Record<string, { schema: string; required: boolean }>;
 }
 
 export interface SpecValidator {
@@ -50,6 +52,12 @@ export interface SpecValidator {
   operations(group: string): SpecOperation[];
   validateRequest(group: string, body: unknown): SpecResult;
   validateResponse(group: string, status: number, body: unknown): SpecResult;
+  /**
+   * The query string of a request to `operation`: every parameter must be declared by the operation (or
+   * be one of the spec's global parameters), its wire value must fit the parameter's schema, and every
+   * required parameter must be present. Catches `refesh=wait_for`, `refresh=later`, a missing `keep_alive`.
+   */
+  validateQuery(operation: SpecOperation, query: Record<string, string>): SpecResult;
   /** Validates against a component, e.g. `schemas/_core.bulk.yaml#/components/schemas/OperationContainer`. */
   validateRef(ref: string, value: unknown): SpecResult;
 }
@@ -253,6 +261,12 @@ function createAjv(docs: Map<string, JsonObject>): Ajv2020 {
   return ajv;
 }
 
+/** `application/json` when the operation offers it (the adapter asks for JSON), else the first type. */
+function preferJson(content: JsonObject): string {
+  const types = Object.keys(content);
+  return types.includes('application/json') ? 'application/json' : types[0];
+}
+
 function templateRegex(template: string): RegExp {
   const pattern = template
     .split('/')
@@ -304,13 +318,24 @@ export function createSpecValidator(options: SpecValidatorOptions = {}): SpecVal
           method: method.toUpperCase(),
           template,
           responseSchemas: {},
+          queryParameters: {},
         };
+        for (const parameter of Array.isArray(op.parameters) ? op.parameters : []) {
+          if (!isObject(parameter) || typeof parameter.$ref !== 'string') continue;
+          const ref = absoluteRef(file, parameter.$ref);
+          const resolved = resolvePointer(docs, ref);
+          if (!isObject(resolved) || resolved.in !== 'query' || typeof resolved.name !== 'string') continue;
+          entry.queryParameters[resolved.name] = {
+            schema: `${ref}/schema`,
+            required: resolved.required === true,
+          };
+        }
         const body = isObject(op.requestBody) ? op.requestBody : undefined;
         if (body && typeof body.$ref === 'string') {
           const ref = absoluteRef(file, body.$ref);
           const resolved = resolvePointer(docs, ref);
           if (isObject(resolved) && isObject(resolved.content)) {
-            const [type] = Object.keys(resolved.content);
+            const type = preferJson(resolved.content);
             entry.requestContentType = type;
             entry.requestSchema = `${ref}/content/${escapePointer(type)}/schema`;
           }
@@ -321,7 +346,7 @@ export function createSpecValidator(options: SpecValidatorOptions = {}): SpecVal
             const ref = absoluteRef(file, response.$ref);
             const resolved = resolvePointer(docs, ref);
             if (isObject(resolved) && isObject(resolved.content)) {
-              const [type] = Object.keys(resolved.content);
+              const type = preferJson(resolved.content);
               entry.responseSchemas[status] = `${ref}/content/${escapePointer(type)}/schema`;
             }
           }
@@ -367,7 +392,37 @@ export function createSpecValidator(options: SpecValidatorOptions = {}): SpecVal
     return op.requestSchema;
   };
 
+  const globalParameters = new Set<string>();
+  const globals: unknown = parse(readFileSync(join(root, 'spec', '_global_parameters.yaml'), 'utf8'));
+  const globalList = isObject(globals) && isObject(globals.components) ? globals.components.parameters : {};
+  for (const parameter of Object.values(isObject(globalList) ? globalList : {})) {
+    if (isObject(parameter) && typeof parameter.name === 'string') globalParameters.add(parameter.name);
+  }
+
   return {
+    validateQuery(operation, query) {
+      const issues: SpecIssue[] = [];
+      for (const [name, raw] of Object.entries(query)) {
+        const declared = operation.queryParameters[name];
+        if (!declared) {
+          if (!globalParameters.has(name))
+            issues.push({ path: `?${name}`, message: `not a query parameter of ${operation.operationId}` });
+          continue;
+        }
+        // The wire carries strings; the schema may want a boolean, a number or a comma-separated list.
+        const candidates: unknown[] = [raw, raw.split(',')];
+        if (raw === 'true' || raw === 'false') candidates.push(raw === 'true');
+        if (raw.trim() !== '' && Number.isFinite(Number(raw))) candidates.push(Number(raw));
+        if (!candidates.some((value) => run(requestAjv, declared.schema, value).valid)) {
+          issues.push({ path: `?${name}`, message: `value ${JSON.stringify(raw)} does not fit its schema` });
+        }
+      }
+      for (const [name, declared] of Object.entries(operation.queryParameters)) {
+        if (declared.required && !(name in query))
+          issues.push({ path: `?${name}`, message: 'required query parameter missing' });
+      }
+      return { valid: issues.length === 0, issues };
+    },
     findOperation(method, path) {
       const candidates = matchers
         .filter((m) => m.op.method === method.toUpperCase() && m.regex.test(path))
