@@ -61,6 +61,12 @@ export interface StoragePort {
   /** Storage-specific health: resolves when reads and writes can be served. */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Optional: every matching event from one consistent snapshot (OpenSearch point in time), newest
+   * first, page by page. Adapters with `capabilities.pointInTime` implement it; callers go through
+   * `exportPages`, which falls back to keyset paging.
+   */
+  exportEvents?(filter: EventFilter, options?: { pageSize?: number }): AsyncGenerator<AuditEvent[]>;
 }
 
 /** Walks every page of a filter with keyset paging: constant memory whatever the result size. */
@@ -79,3 +85,17 @@ export async function* iterateEvents(
 }
 
 export type { FacetField };
+
+/**
+ * Pages for an export: one snapshot where the store has them (events appended or purged while a long
+ * export runs do not shift it), keyset paging otherwise (already stable against newer events).
+ */
+export function exportPages(
+  storage: StoragePort,
+  filter: EventFilter,
+  pageSize = 1000,
+): AsyncGenerator<AuditEvent[]> {
+  return storage.exportEvents
+    ? storage.exportEvents(filter, { pageSize })
+    : iterateEvents(storage, filter, pageSize);
+}

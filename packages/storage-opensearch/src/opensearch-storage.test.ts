@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ErrorCode, StorageError } from '@trailmark/core';
+import { ErrorCode, exportPages, StorageError } from '@trailmark/core';
 import { contractEvents } from '@trailmark/test-utils';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -238,6 +238,17 @@ describe('init, reads on an empty store, point in time', { timeout: 30_000 }, ()
     lazy.refresh();
     expect(await storage.count({})).toBe(6);
     expect(lazy.violations).toEqual([]);
+  });
+
+  it("is what core's exportPages uses: exports go through a point in time", async () => {
+    const { storage, cluster } = await setup();
+    await storage.append(contractEvents(12));
+    let total = 0;
+    for await (const page of exportPages(storage, {}, 5)) total += page.length;
+    expect(total).toBe(12);
+    const paths = cluster.requests.map((r) => `${r.method} ${r.path}`);
+    expect(paths).toContain('POST /trailmark-events/_search/point_in_time');
+    expect(paths.at(-1)).toBe('DELETE /_search/point_in_time');
   });
 
   it('exports one snapshot: events appended or purged during the export do not change it', async () => {
