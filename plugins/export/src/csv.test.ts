@@ -55,6 +55,18 @@ function eventWith(value: string, i: number): AuditEvent {
   };
 }
 
+/**
+ * Parses like a spreadsheet app or Python's csv module: CRLF, a lone LF and a lone CR all end a record
+ * outside quotes. A parser that only splits on CRLF would hide an unquoted line break.
+ */
+function parseStrict(text: string): string[][] {
+  return parse(text, {
+    bom: true,
+    relax_quotes: false,
+    record_delimiter: ['\r\n', '\n', '\r'],
+  }) as string[][];
+}
+
 function exportCsv(events: AuditEvent[], bom = false): string {
   const encoder = createCsvEncoder({ bom, label: (_s, a) => `Label of ${a}` });
   return (
@@ -76,6 +88,13 @@ describe('csv format', () => {
     expect(row[CSV_HEADER.indexOf('target_size_bytes')]).toBe('12');
     expect(JSON.parse(row[CSV_HEADER.indexOf('targets_json')])).toEqual(base.targets);
     expect(row[CSV_HEADER.indexOf('metadata_json')]).toBe('');
+  });
+
+  it('quotes every field holding a CR or LF, not only a full CRLF (RFC 4180 §2.6)', () => {
+    for (const value of ['a\rb', 'a\nb', 'a\r\nb']) {
+      const row = createCsvEncoder().encode([{ ...base, actor: { type: 'user', id: 'u', name: value } }]);
+      expect(row).toContain(`,"${value}",`);
+    }
   });
 
   it('prefixes a BOM only when asked', () => {
@@ -123,7 +142,7 @@ describe('csv format', () => {
   it('round-trips nasty values exactly through csv-parse once the quote prefix is removed', () => {
     const events = NASTY.map(eventWith);
     const text = exportCsv(events, true);
-    const rows = parse(text, { bom: true, relax_quotes: false }) as string[][];
+    const rows = parseStrict(text);
     expect(rows[0]).toEqual([...CSV_HEADER]);
     expect(rows).toHaveLength(events.length + 1);
     rows.slice(1).forEach((row, i) => {
@@ -173,7 +192,7 @@ describe('csv format', () => {
     );
     const encoder = createCsvEncoder();
     const text = encoder.header() + encoder.encode(values.map((v, i) => eventWith(v, i)));
-    const rows = parse(text) as string[][];
+    const rows = parseStrict(text);
     const nameColumn = CSV_HEADER.indexOf('actor_name');
     rows.slice(1).forEach((row, i) => {
       expect(restoreCell(row[nameColumn])).toBe(values[i]);

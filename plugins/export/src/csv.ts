@@ -132,7 +132,11 @@ export const BOM = '\uFEFF';
 
 export function createCsvEncoder(options: ExportEncoderOptions = {}): ExportEncoder {
   const label = options.label ?? ((_source: string, action: string) => action);
-  const render = (rows: string[][]) => stringify(rows, { eof: true, record_delimiter: 'windows' });
+  // quote_record_delimiter: csv-stringify turns it off once record_delimiter is set, and would then
+  // quote only fields holding a full CRLF. A lone CR or LF left unquoted splits the row in spreadsheet
+  // apps, so every field with either is quoted (RFC 4180 §2.6).
+  const render = (rows: string[][]) =>
+    stringify(rows, { eof: true, record_delimiter: 'windows', quote_record_delimiter: true });
   return {
     header: () => (options.bom ? BOM : '') + render([[...CSV_HEADER]]),
     encode(events) {

@@ -49,8 +49,9 @@ async function body(res: Response): Promise<Json> {
   return (await res.json()) as Json;
 }
 
+/** Ends a record on CRLF, LF or CR as spreadsheet apps do, so an unquoted line break shows. */
 function csvRows(text: string): string[][] {
-  return parse(text, { bom: true }) as string[][];
+  return parse(text, { bom: true, record_delimiter: ['\r\n', '\n', '\r'] }) as string[][];
 }
 
 function column(rows: string[][], name: string): string[] {
