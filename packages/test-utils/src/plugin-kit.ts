@@ -6,8 +6,9 @@ import {
   type MappedEvent,
   prepareEvents,
   type SourcePlugin,
+  TrailmarkError,
 } from '@trailmark/core';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 /** Fixtures as a list, or keyed by a readable name (the name shows up in test titles). */
 export type PluginFixtures = readonly unknown[] | Readonly<Record<string, unknown>>;
@@ -23,6 +24,12 @@ export interface SourcePluginTestOptions {
 const KIT_NOW = new Date('2099-01-01T00:00:00.000Z');
 const DEMO_NOW = new Date('2026-04-14T12:00:00.000Z');
 
+/** Two clocks and two random streams far apart: a mapper that reads either maps differently under them. */
+const WORLDS = [
+  { now: new Date('2001-02-03T04:05:06.007Z'), random: 0.123456789 },
+  { now: new Date('2087-11-12T13:14:15.016Z'), random: 0.987654321 },
+] as const;
+
 function entriesOf(fixtures: PluginFixtures): [string, unknown][] {
   if (Array.isArray(fixtures)) return fixtures.map((f, i) => [`#${i}`, f]);
   return Object.entries(fixtures as Readonly<Record<string, unknown>>);
@@ -31,6 +38,135 @@ function entriesOf(fixtures: PluginFixtures): [string, unknown][] {
 function asList(mapped: MappedEvent | MappedEvent[]): MappedEvent[] {
   return Array.isArray(mapped) ? mapped : [mapped];
 }
+
+function describeError(error: unknown): string {
+  if (error instanceof TrailmarkError && error.details)
+    return error.details.map((d) => `${d.path}: ${d.message}`).join('; ');
+  return error instanceof Error ? error.message : String(error);
+}
+
+function mapper<Native>(plugin: SourcePlugin<Native>) {
+  const { nativeSchema, map } = plugin;
+  if (!nativeSchema) throw new Error(`plugin "${plugin.id}" has no nativeSchema`);
+  if (!map) throw new Error(`plugin "${plugin.id}" has no map function`);
+  return (raw: unknown): MappedEvent[] => asList(map(nativeSchema.parse(raw)));
+}
+
+/**
+ * The checks behind the kit, as functions that return the problems they find (empty = conforming), so
+ * the kit itself is tested against broken plugins (plugin-kit.test.ts) and can never pass vacuously.
+ */
+export const pluginChecks = {
+  /** Well-formed, duplicate-free action names and source actions, and the parts the engine needs. */
+  registry<Native>(plugin: SourcePlugin<Native>): string[] {
+    const problems = checkActionDefinitions(plugin.actions);
+    if (plugin.actions.length === 0) problems.push('declares no actions');
+    if (plugin.kind !== 'source') problems.push(`kind is "${String(plugin.kind)}", not "source"`);
+    if (!plugin.nativeSchema) problems.push('has no nativeSchema');
+    if (!plugin.map) problems.push('has no map function');
+    return problems;
+  },
+
+  /** Each fixture validates against the native schema and maps to events that core stores as they are. */
+  fixtures<Native>(plugin: SourcePlugin<Native>, fixtures: PluginFixtures, tenant = 'kit-tenant'): string[] {
+    const entries = entriesOf(fixtures);
+    if (entries.length === 0) return ['has no fixtures'];
+    const { registry } = createPluginSet([plugin as SourcePlugin]);
+    const problems: string[] = [];
+    const map = mapper(plugin);
+    for (const [name, raw] of entries) {
+      const parsed = plugin.nativeSchema?.safeParse(raw);
+      if (!parsed?.success) {
+        problems.push(
+          `fixture ${name} does not match the native schema: ${parsed?.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        );
+        continue;
+      }
+      let events: MappedEvent[];
+      try {
+        events = map(raw);
+      } catch (error) {
+        problems.push(`fixture ${name}: map threw: ${describeError(error)}`);
+        continue;
+      }
+      if (events.length === 0) problems.push(`fixture ${name} maps to no event`);
+      let stored: AuditEvent[] = [];
+      try {
+        stored = prepareEvents(events, { tenant }, registry, KIT_NOW);
+      } catch (error) {
+        problems.push(`fixture ${name} maps to an event core rejects: ${describeError(error)}`);
+      }
+      for (const event of stored) {
+        if (event.source !== plugin.id)
+          problems.push(`fixture ${name}: source "${event.source}" is not "${plugin.id}"`);
+        if (event.tenant !== tenant) problems.push(`fixture ${name}: the mapper set the tenant`);
+      }
+      for (const event of events) {
+        if (event.id === undefined || !EVENT_ID_PATTERN.test(event.id))
+          problems.push(`fixture ${name}: no stable event id (re-delivery would store it twice)`);
+      }
+    }
+    const ids = entries.flatMap(([, raw]) => {
+      try {
+        return map(raw).map((e) => e.id);
+      } catch {
+        return [];
+      }
+    });
+    const seen = new Set<string | undefined>();
+    for (const id of ids) {
+      if (id !== undefined && seen.has(id)) problems.push(`two fixtures map to the event id "${id}"`);
+      seen.add(id);
+    }
+    return problems;
+  },
+
+  /** Every declared action is produced by at least one fixture. */
+  coverage<Native>(plugin: SourcePlugin<Native>, fixtures: PluginFixtures): string[] {
+    const map = mapper(plugin);
+    const covered = new Set<string>();
+    for (const [, raw] of entriesOf(fixtures)) {
+      try {
+        for (const e of map(raw)) covered.add(e.action);
+      } catch {
+        // Reported by the fixtures check.
+      }
+    }
+    return plugin.actions
+      .filter((a) => !covered.has(a.action))
+      .map((a) => `action "${a.action}" has no fixture`);
+  },
+
+  /**
+   * Mapping is pure: the same payload maps to the same events under two different clocks and random
+   * streams, and the payload is left as it was.
+   */
+  purity<Native>(plugin: SourcePlugin<Native>, fixtures: PluginFixtures): string[] {
+    const map = mapper(plugin);
+    const problems: string[] = [];
+    for (const [name, raw] of entriesOf(fixtures)) {
+      const before = structuredClone(raw);
+      const outputs: unknown[] = [];
+      for (const world of WORLDS) {
+        vi.useFakeTimers({ now: world.now, toFake: ['Date', 'performance'] });
+        const random = vi.spyOn(Math, 'random').mockReturnValue(world.random);
+        try {
+          outputs.push(structuredClone(map(raw)));
+        } catch (error) {
+          outputs.push(`threw: ${describeError(error)}`);
+        } finally {
+          random.mockRestore();
+          vi.useRealTimers();
+        }
+      }
+      if (JSON.stringify(outputs[0]) !== JSON.stringify(outputs[1]))
+        problems.push(`fixture ${name} maps differently with another clock or random stream`);
+      if (JSON.stringify(raw) !== JSON.stringify(before))
+        problems.push(`fixture ${name}: map changed its input`);
+    }
+    return problems;
+  },
+};
 
 /**
  * The conformance suite every source plugin runs from its `plugin.test.ts`:
@@ -46,72 +182,38 @@ export function runSourcePluginTests<Native>(
   const entries = entriesOf(fixtures);
   const { registry } = createPluginSet([plugin as SourcePlugin]);
 
-  const mapNative = (raw: unknown): { native: Native; events: MappedEvent[] } => {
-    if (!plugin.nativeSchema) throw new Error(`plugin "${plugin.id}" has no nativeSchema`);
-    if (!plugin.map) throw new Error(`plugin "${plugin.id}" has no map function`);
-    const native = plugin.nativeSchema.parse(raw);
-    return { native, events: asList(plugin.map(native)) };
-  };
-
   describe(`source plugin "${plugin.id}" (plugin kit)`, () => {
-    it('declares a well-formed action registry', () => {
-      expect(checkActionDefinitions(plugin.actions)).toEqual([]);
-      expect(plugin.actions.length).toBeGreaterThan(0);
-      expect(plugin.kind).toBe('source');
-      expect(plugin.nativeSchema, 'nativeSchema is required').toBeDefined();
-      expect(plugin.map, 'map is required').toBeDefined();
+    it('declares a well-formed action registry: no malformed or duplicate names', () => {
+      expect(pluginChecks.registry(plugin)).toEqual([]);
     });
 
     it('has fixtures', () => {
       expect(entries.length).toBeGreaterThan(0);
     });
 
-    describe.each(entries)('fixture %s', (_name, raw) => {
-      it('validates against the native schema', () => {
-        const parsed = plugin.nativeSchema?.safeParse(raw);
-        expect(parsed?.success, parsed?.success ? '' : JSON.stringify(parsed?.error.issues)).toBe(true);
+    describe.each(entries)('fixture %s', (name, raw) => {
+      it('validates against the native schema and maps to events that core accepts, with stable ids', () => {
+        expect(pluginChecks.fixtures(plugin, { [name]: raw }, tenant)).toEqual([]);
       });
 
-      it('maps to events that core accepts', () => {
-        const { events } = mapNative(raw);
-        expect(events.length).toBeGreaterThan(0);
-        let stored: AuditEvent[] = [];
-        expect(() => {
-          stored = prepareEvents(events, { tenant }, registry, KIT_NOW);
-        }).not.toThrow();
-        for (const event of stored) {
-          expect(event.source).toBe(plugin.id);
-          expect(event.tenant).toBe(tenant);
-        }
-      });
-
-      it('maps deterministically, with stable ids, without touching its input', () => {
-        const before = structuredClone(raw);
-        const first = mapNative(raw).events;
-        const second = mapNative(raw).events;
-        expect(second).toEqual(first);
-        expect(raw).toEqual(before);
-        for (const event of first) {
-          expect(event.id, 'mapped events carry an id so re-delivery is idempotent').toMatch(
-            EVENT_ID_PATTERN,
-          );
-        }
+      it('maps purely: same events under another clock and random stream, input untouched', () => {
+        expect(pluginChecks.purity(plugin, { [name]: raw })).toEqual([]);
       });
     });
 
     it('gives every mapped event a distinct id across fixtures', () => {
-      const ids = entries.flatMap(([, raw]) => mapNative(raw).events.map((e) => e.id));
-      expect(new Set(ids).size).toBe(ids.length);
+      expect(
+        pluginChecks.fixtures(plugin, fixtures, tenant).filter((p) => p.startsWith('two fixtures')),
+      ).toEqual([]);
     });
 
     it('has at least one fixture for every declared action', () => {
-      const covered = new Set(entries.flatMap(([, raw]) => mapNative(raw).events.map((e) => e.action)));
-      const missing = plugin.actions.map((a) => a.action).filter((a) => !covered.has(a));
-      expect(missing).toEqual([]);
+      expect(pluginChecks.coverage(plugin, fixtures)).toEqual([]);
     });
 
     if (plugin.demo) {
       const demo = plugin.demo;
+      const map = mapper(plugin);
       const tenants = ['kit-tenant-a', 'kit-tenant-b', 'kit-tenant-c'];
       const sample = options.demoSample ?? 200;
       const demoOptions = { seed: 7, count: sample, now: DEMO_NOW, days: 30, tenants };
@@ -122,8 +224,7 @@ export function runSourcePluginTests<Native>(
         const earliest = DEMO_NOW.getTime() - 30 * 24 * 60 * 60 * 1000;
         for (const record of records) {
           expect(tenants).toContain(record.tenant);
-          const { events } = mapNative(record.native);
-          const stored = prepareEvents(events, { tenant: record.tenant }, registry, DEMO_NOW);
+          const stored = prepareEvents(map(record.native), { tenant: record.tenant }, registry, DEMO_NOW);
           for (const event of stored) {
             const at = Date.parse(event.occurred_at);
             expect(at).toBeGreaterThanOrEqual(earliest);
