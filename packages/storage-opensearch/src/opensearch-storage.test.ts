@@ -277,6 +277,17 @@ describe('init, reads on an empty store, point in time', { timeout: 30_000 }, ()
     expect(cluster.violations).toEqual([]);
   });
 
+  it('names the node (without credentials) and the request when OpenSearch is unreachable', async () => {
+    const storage = createOpenSearchStorage({ node: 'http://trailmark:s3cret@127.0.0.1:9' });
+    const error = await storage.init().catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: ErrorCode.STORAGE_UNAVAILABLE });
+    expect((error as Error).message).toMatch(
+      /^OpenSearch at http:\/\/127\.0\.0\.1:9 unreachable \(PUT \/_index_template\/trailmark-events\)/,
+    );
+    expect((error as Error).message).not.toContain('s3cret');
+    await storage.close();
+  });
+
   it('answers reads before the first write (no index behind the alias yet) as empty', async () => {
     const { storage } = await setup();
     expect(await storage.search({}, { limit: 10 })).toEqual({ data: [], next_cursor: null });

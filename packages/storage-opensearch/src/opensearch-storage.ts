@@ -135,8 +135,23 @@ function createClient(options: OpenSearchStorageOptions): Client {
   });
 }
 
+/** The node URL without credentials, for error messages (OPENSEARCH_URL may carry user:password@). */
+function displayNode(node: string): string {
+  try {
+    const url = new URL(node);
+    url.username = '';
+    url.password = '';
+    return url.href.replace(/\/$/, '');
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
 /** Client calls go through the generic transport so every request is a plain, spec-checkable value. */
-function requesterFor(client: Client): (request: OpenSearchRequest) => Promise<OpenSearchResponse> {
+function requesterFor(
+  client: Client,
+  node: string,
+): (request: OpenSearchRequest) => Promise<OpenSearchResponse> {
   return async (request) => {
     try {
       const response = await client.transport.request(
@@ -154,7 +169,11 @@ function requesterFor(client: Client): (request: OpenSearchRequest) => Promise<O
       if (error instanceof errors.ResponseError) {
         return { statusCode: error.statusCode, body: error.body as unknown };
       }
-      throw new StorageError(`OpenSearch unreachable: ${(error as Error).message}`, { cause: error });
+      // Names the node and the request: "unreachable" alone does not tell an operator which setting is wrong.
+      throw new StorageError(
+        `OpenSearch at ${displayNode(node)} unreachable (${request.method} ${request.path}): ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   };
 }
@@ -198,7 +217,7 @@ export class OpenSearchStorage implements StoragePort {
     this.layout = indexLayout(options.indexPrefix);
     this.client = options.client ?? createClient(options);
     this.ownsClient = options.client === undefined;
-    this.send = requesterFor(this.client);
+    this.send = requesterFor(this.client, options.node);
     this.retention = options.retention ?? DEFAULT_RETENTION_POLICY;
     this.refresh = options.refresh ?? 'wait_for';
     this.retries = options.retry?.retries ?? 5;
