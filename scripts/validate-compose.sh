@@ -38,13 +38,36 @@ for file in deploy/compose.yaml deploy/compose.opensearch.yaml; do
   done
 done
 
+# Every setting the server reads (apps/server/src/env.ts, the only place it reads the environment) is
+# documented in .env.example, so an operator never has to read the source to find one.
+settings=$(grep -oE '^  [A-Z][A-Z0-9_]+:' apps/server/src/env.ts | tr -d ' :')
+[[ -n "$settings" ]] || { echo "FAIL no settings found in apps/server/src/env.ts (format changed?)" >&2; failed=1; }
+for name in $settings; do
+  grep -qE "(^|[# ])${name}([= ]|$)" "$env_file" || {
+    echo "FAIL $env_file does not document $name (read in apps/server/src/env.ts)" >&2
+    failed=1
+  }
+done
+echo "ok   $env_file documents all $(echo $settings | wc -w) settings of apps/server/src/env.ts"
+
 # Required settings must fail loudly when missing, not start with an empty secret.
-if "${compose[@]}" -f deploy/compose.yaml --env-file /dev/null config >/dev/null 2>&1; then
-  echo "FAIL deploy/compose.yaml accepts a missing TRAILMARK_ADMIN_TOKEN" >&2
-  failed=1
-else
-  echo "ok   deploy/compose.yaml refuses to render without TRAILMARK_ADMIN_TOKEN"
-fi
+for file in deploy/compose.yaml deploy/compose.opensearch.yaml; do
+  if "${compose[@]}" -f "$file" --env-file /dev/null config >/dev/null 2>&1; then
+    echo "FAIL $file renders without TRAILMARK_ADMIN_TOKEN (and, for OpenSearch, its passwords)" >&2
+    failed=1
+  else
+    echo "ok   $file refuses to render without its required secrets"
+  fi
+done
+
+# Every service that another one waits for must be waited for on health, not on start.
+for file in deploy/compose.opensearch.yaml; do
+  rendered=$("${compose[@]}" -f "$file" --env-file "$env_file" --profile dashboards config)
+  if grep -qE 'condition: service_(started|completed_successfully)' <<<"$rendered"; then
+    echo "FAIL $file: a depends_on waits for start, not for health" >&2
+    failed=1
+  fi
+done
 
 for keyword in 'FROM node:${NODE_VERSION}-bookworm-slim AS runtime' 'USER node' 'HEALTHCHECK' 'EXPOSE 8080' 'VOLUME /data'; do
   grep -qF "$keyword" deploy/Dockerfile || { echo "FAIL deploy/Dockerfile lacks: $keyword" >&2; failed=1; }
