@@ -184,7 +184,7 @@ const exportJobExample = {
   rows_estimate: 18_204,
   progress: 1,
   bytes: 6_120_448,
-  file_name: 'trailmark-acme-20260414-103215.csv',
+  file_name: 'trailmark-acme-file-transfer-2026-04-01_2026-04-14.csv',
   created_by: 'key_01JRWA0K5T8M2Q4ZC7XN3B6V9D',
   created_at: '2026-04-14T10:32:15.000Z',
   updated_at: '2026-04-14T10:32:19.000Z',
@@ -232,7 +232,8 @@ export const ERROR_WHEN: Record<ErrorCode, string> = {
   NOT_FOUND: 'No such route, event, API key or export job (or it belongs to another tenant).',
   CONFLICT:
     'The resource is not in a state that allows the request (an export job that is not completed yet).',
-  RANGE_NOT_SATISFIABLE: 'The Range header lies outside the export file.',
+  RANGE_NOT_SATISFIABLE:
+    'The `Range` header of an export download lies outside the file, or is a `bytes=` value that is not a valid range (`bytes=abc`, `bytes=9-3`). `Content-Range: bytes */<size>` gives the file size.',
   EXPIRED: 'The resource existed but is gone for good: an export file past its `expires_at`.',
   RATE_LIMITED: 'Reserved: too many requests. Retry after the delay in Retry-After.',
   STORAGE_UNAVAILABLE:
@@ -268,14 +269,22 @@ const ERROR_EXAMPLE: Record<ErrorCode, { message: string; details?: Json[] }> = 
     message: 'invalid cursor',
     details: [{ path: 'cursor', message: 'not a cursor issued by this server' }],
   },
-  UNSUPPORTED_FORMAT: { message: 'unsupported export format "xlsx"' },
+  UNSUPPORTED_FORMAT: {
+    message: 'unsupported export format "xlsx"',
+    details: [{ path: 'format', message: 'one of csv, ndjson, ocsf' }],
+  },
   UNAUTHENTICATED: { message: 'missing bearer token (Authorization: Bearer <token>)' },
   FORBIDDEN: { message: 'this API key lacks the "read" scope' },
   CSRF_REJECTED: { message: 'CSRF token missing or invalid' },
   NOT_FOUND: { message: 'no event with id "ft_01JRW6B9G1UPLOAD0001"' },
-  CONFLICT: { message: 'export exp_01JRWB3M0E4S5K7Y1P9H2C6T8R is still running' },
-  RANGE_NOT_SATISFIABLE: { message: 'range bytes=9000000- is outside the 6120448-byte file' },
-  EXPIRED: { message: 'export exp_01JRWB3M0E4S5K7Y1P9H2C6T8R expired at 2026-04-15T10:32:19.000Z' },
+  CONFLICT: {
+    message: 'export "exp_01JRWB3M0E4S5K7Y1P9H2C6T8R" is running; download it once completed',
+  },
+  RANGE_NOT_SATISFIABLE: {
+    message: 'range not satisfiable for 6120448 bytes',
+    details: [{ path: 'Range', message: 'the file has 6120448 bytes' }],
+  },
+  EXPIRED: { message: 'export "exp_01JRWB3M0E4S5K7Y1P9H2C6T8R" has expired; create it again' },
   RATE_LIMITED: { message: 'too many requests' },
   STORAGE_UNAVAILABLE: { message: 'storage is not reachable' },
   STORAGE_REJECTED: { message: 'the event store rejected the write' },
@@ -300,6 +309,14 @@ function errorResponses(codes: readonly ErrorCode[]): Record<string, Json> {
         'X-Request-Id': ref('headers', 'RequestId'),
         ...(list.includes(ErrorCode.UNAUTHENTICATED)
           ? { 'WWW-Authenticate': ref('headers', 'WwwAuthenticate') }
+          : {}),
+        ...(list.includes(ErrorCode.RANGE_NOT_SATISFIABLE)
+          ? {
+              'Content-Range': {
+                description: '`bytes */<size>`: the size of the file.',
+                schema: { type: 'string' },
+              },
+            }
           : {}),
       },
       content: {
@@ -917,10 +934,24 @@ function componentSchemas(exportFormats: readonly string[]): Record<string, Json
           additionalProperties: { type: 'array', items: { type: 'string' } },
         },
         rows_written: { type: 'integer', minimum: 0 },
-        rows_estimate: { type: 'integer', minimum: 0, description: 'Rows matching when the job started.' },
-        progress: { type: 'number', minimum: 0, maximum: 1 },
+        rows_estimate: {
+          type: 'integer',
+          minimum: 0,
+          description:
+            'Rows the file will hold: those matching when the job was created, at most `row_limit`.',
+        },
+        progress: {
+          type: 'number',
+          minimum: 0,
+          maximum: 1,
+          description: '`rows_written / rows_estimate`, 1 once completed.',
+        },
         row_limit: { type: 'integer', description: "The tenant's `max_export_rows` when it applied." },
-        truncated: { type: 'boolean', description: 'True when the export stopped at `row_limit`.' },
+        truncated: {
+          type: 'boolean',
+          description:
+            'Present when `row_limit` is: true when more rows match than the limit, so the file stops at it. Set from the count when the job is created, exact once it is completed.',
+        },
         bytes: { type: 'integer', minimum: 0 },
         file_name: { type: 'string' },
         created_by: { type: 'string', description: 'API key id, or `operator`.' },
@@ -1082,6 +1113,17 @@ const READ_ERRORS = [
   ErrorCode.VALIDATION_FAILED,
   ErrorCode.STORAGE_UNAVAILABLE,
 ] as const;
+
+const EXPORT_ID_HEADER: Json = {
+  description: 'Id of this export (`exp_...`), as in its audit entries.',
+  schema: { type: 'string' },
+};
+
+const CONTENT_DISPOSITION: Json = {
+  description:
+    '`attachment; filename="..."`. The name says what is inside: tenant, the one source/action/workspace if the filters name one, the date range, `-first-<n>-rows` when capped, e.g. `trailmark-acme-file-transfer-2026-04-01_2026-04-14.csv`.',
+  schema: { type: 'string' },
+};
 
 const EXPORT_HEADERS: Json = {
   'X-Trailmark-Total-Rows': {
@@ -1381,9 +1423,10 @@ function paths(): Record<string, Json> {
         operationId: 'streamExport',
         summary: 'Stream an export',
         description: [
-          'Streams every event matching the filters as a file, in constant memory, newest first. `limit` and `cursor` do not apply: the whole view is exported.',
-          'The row count is decided before the first byte and sent in headers. When a tenant in scope has `max_export_rows`, the file stops at that many rows and `X-Trailmark-Truncated: true` says so; a capped export is never silent.',
-          'Each export is recorded as `export.created` in the `trailmark` source when the stream ends. For very large exports prefer `POST /v1/exports`, which survives a dropped connection and can be resumed.',
+          'Streams every event matching the filters as a file, in constant memory (keyset pages of 1000 events, read only as fast as the client reads), newest first. Takes exactly the filters of `GET /v1/events`; `limit` and `cursor` do not apply (`UNKNOWN_FILTER`): the whole view is exported.',
+          "`csv`: RFC 4180, UTF-8, CRLF, a header row and a fixed, documented column set with nested fields flattened (plugins/export/README.md). Every text cell starting with `=`, `+`, `-`, `@`, tab, CR or NUL (also after leading single quotes, and the full-width forms) gets one `'` prefixed, as OWASP recommends against CSV injection; removing that one quote gives the stored value back. `ndjson`: one stored event per line, as `GET /v1/events` returns it.",
+          'The row count is decided before the first byte and sent in headers. When a tenant in scope has `max_export_rows`, the file stops at that many rows (the newest ones), `X-Trailmark-Truncated: true` says so and the file name ends in `-first-<n>-rows`; a capped export is never silent. An operator export that names no tenant is not capped.',
+          'Each export is recorded as `export.created` in the `trailmark` source of every tenant in it when the stream ends (who, filters, format, rows, request id). For very large exports prefer `POST /v1/exports`, which survives a dropped connection and can be resumed.',
         ].join('\n\n'),
         tags: ['Export'],
         scope: 'export',
@@ -1410,16 +1453,19 @@ function paths(): Record<string, Json> {
             description: 'The file, streamed; `Content-Disposition: attachment` names it.',
             headers: {
               ...EXPORT_HEADERS,
-              'X-Trailmark-Export-Id': {
-                description: 'Id of this export in the audit trail (`exp_...`).',
-                schema: { type: 'string' },
-              },
-              'Content-Disposition': { schema: { type: 'string' } },
+              'X-Trailmark-Export-Id': EXPORT_ID_HEADER,
+              'Content-Disposition': CONTENT_DISPOSITION,
             },
             content: EXPORT_CONTENT,
           },
         },
-        errors: [ErrorCode.UNSUPPORTED_FORMAT, ...READ_ERRORS],
+        errors: [
+          ErrorCode.UNSUPPORTED_FORMAT,
+          ErrorCode.UNKNOWN_FILTER,
+          ErrorCode.INVALID_FILTER,
+          ErrorCode.VALIDATION_FAILED,
+          ErrorCode.STORAGE_UNAVAILABLE,
+        ],
       }),
     },
     '/v1/exports': {
@@ -1427,7 +1473,7 @@ function paths(): Record<string, Json> {
         operationId: 'createExport',
         summary: 'Start an export job',
         description:
-          'Writes the file in the background (two jobs run at a time, the rest queue). Poll `GET /v1/exports/{id}` until `status` is `completed`, then download it before `expires_at`.',
+          'Writes the file in the background (two jobs run at a time, the rest queue). `filters` are the filters of `GET /v1/events`, nothing else. Poll `GET /v1/exports/{id}` for `status` and progress (`rows_written` of `rows_estimate`) until it is `completed`, then download it before `expires_at`. A tenant cap (`max_export_rows`) is stated at once: in the headers of this response and in `row_limit` and `truncated` of the job.',
         tags: ['Export'],
         scope: 'export',
         requestBody: jsonBody(ref('schemas', 'CreateExportRequest'), {
@@ -1449,7 +1495,8 @@ function paths(): Record<string, Json> {
             ...jsonResponse('Job accepted', ref('schemas', 'ExportJob'), queuedExportJobExample),
             headers: {
               Location: { description: 'URL of the job.', schema: { type: 'string' } },
-              'X-Trailmark-Total-Rows': EXPORT_HEADERS['X-Trailmark-Total-Rows'],
+              ...EXPORT_HEADERS,
+              'X-Trailmark-Export-Id': EXPORT_ID_HEADER,
             },
           },
         },
@@ -1518,7 +1565,7 @@ function paths(): Record<string, Json> {
         operationId: 'downloadExport',
         summary: 'Download the file of a completed export',
         description:
-          'Supports a single `Range: bytes=...` (with `If-Range` on the ETag) so an interrupted download of a large file resumes where it stopped. Only a download from byte 0 is recorded as `export.downloaded`.',
+          'Supports a single `Range: bytes=...` (with `If-Range` on the ETag) so an interrupted download of a large file resumes where it stopped. A range outside the file, or a `bytes=` value that is not a valid range, is `416` with `Content-Range: bytes */<size>`; another range unit, or several ranges, get the whole file (`200`). Only a download from byte 0 is recorded as `export.downloaded` (a `HEAD` is not).',
         tags: ['Export'],
         scope: 'export',
         parameters: [
@@ -1545,7 +1592,7 @@ function paths(): Record<string, Json> {
               ...EXPORT_HEADERS,
               'Accept-Ranges': { schema: { type: 'string', const: 'bytes' } },
               ETag: { schema: { type: 'string' } },
-              'Content-Disposition': { schema: { type: 'string' } },
+              'Content-Disposition': CONTENT_DISPOSITION,
             },
             content: EXPORT_CONTENT,
           },
