@@ -192,30 +192,28 @@ export const ${c}Fixtures = {
 } satisfies Record<string, ${P}Native>;
 `,
 
-    'src/demo.ts': `import type { DemoOptions, DemoRecord } from '@trailmark/core';
+    'src/demo.ts': `import { createDemoRandom, type DemoOptions, type DemoRecord, demoTimes } from '@trailmark/core';
 import type { ${P}Native } from './native.ts';
 
-/** Deterministic demo payloads spread over [now - days, now]; the same seed gives the same data. */
+/**
+ * Deterministic demo payloads spread over [now - days, now] with bursts (core's demoTimes); the same
+ * seed gives the same data. Replace the pools with your product's people, objects and failure modes.
+ */
 export function* ${c}Demo(options: DemoOptions): Generator<DemoRecord<${P}Native>> {
-  let state = options.seed >>> 0;
-  const next = (): number => {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    return state / 4294967296;
-  };
-  const end = options.now.getTime();
-  const span = options.days * 86_400_000;
+  const rng = createDemoRandom(options.seed);
+  const times = demoTimes(rng, options);
+  const people = Array.from({ length: 20 }, (_, i) => ({ id: \`usr_\${i}\`, email: \`user\${i}@example.com\` }));
   for (let i = 0; i < options.count; i++) {
-    const user = Math.floor(next() * 20);
     yield {
-      tenant: options.tenants[Math.floor(next() * options.tenants.length)] as string,
+      tenant: rng.pick(options.tenants),
       native: {
         event_id: \`demo\${options.seed}_\${i}\`,
-        occurred_at: new Date(end - span + Math.floor(((i + next()) / options.count) * span)).toISOString(),
+        occurred_at: new Date(times[i] as number).toISOString(),
         action: 'ITEM_CREATED',
-        actor: { id: \`usr_\${user}\`, email: \`user\${user}@example.com\` },
+        actor: rng.pick(people),
         item: { id: \`itm_\${i}\`, name: \`Item \${i}\`, path: \`/items/item-\${i}.txt\` },
-        ip: \`198.51.100.\${1 + Math.floor(next() * 250)}\`,
-        result: next() < 0.05 ? 'denied' : 'success',
+        ip: \`198.51.100.\${rng.between(1, 250)}\`,
+        result: rng.chance(0.05) ? 'denied' : 'success',
       },
     };
   }

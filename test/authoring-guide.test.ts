@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
@@ -11,15 +11,64 @@ import { createTestApp, type TestApp } from '../apps/server/src/testing.ts';
 import { ROOT } from './helpers.ts';
 
 /**
- * Follows docs/writing-a-source-plugin.md once from scratch, as a plugin author would: scaffold a plugin
- * with scripts/new-source.ts, run its generated tests (the plugin kit), map its fixtures, add it to the
- * default plugin list, send its native payloads through POST /v1/sources/{id}/events and read them back.
+ * Follows docs/writing-a-source-plugin.md once from scratch, reading its steps from the guide itself so
+ * the guide cannot drift from what works: step 1's scaffold command, the walkthrough's four edits (applied
+ * verbatim to the generated files, with the kit failing in between and passing after), step 7's plugin
+ * list, and step 8's curl payload and every query it shows, each with the answer it must give.
  *
- * The plugin is scaffolded inside the repository (test/.tmp-*, git-ignored) so that its imports of
- * @trailmark/core, @trailmark/test-utils and zod resolve from the workspace's node_modules without an
- * `npm install`; the folder is removed afterwards.
+ * Two deliberate shortcuts: the plugin is scaffolded with `--dir` inside the repository (test/.tmp-*,
+ * git-ignored) rather than into plugins/, so its imports of @trailmark/core, @trailmark/test-utils and
+ * zod resolve from the workspace's node_modules without an `npm install` and the tree is left clean; and
+ * the server is the in-process app with the plugin appended to defaultPlugins, with a key minted
+ * directly instead of through `npm run trailmark -- keys create` (the CLI has its own test).
  */
 const run = promisify(execFile);
+
+const GUIDE = readFileSync(join(ROOT, 'docs/writing-a-source-plugin.md'), 'utf8');
+
+/** The fenced code blocks of one section of the guide (`## 5. ...` up to the next `## `). */
+function blocks(section: string, lang: string): string[] {
+  const start = GUIDE.indexOf(`\n## ${section}`);
+  if (start < 0) throw new Error(`the guide has no section "## ${section}"`);
+  const end = GUIDE.indexOf('\n## ', start + 1);
+  const body = GUIDE.slice(start, end < 0 ? undefined : end);
+  return [...body.matchAll(new RegExp(`\`\`\`${lang}\\n([\\s\\S]*?)\`\`\``, 'g'))].map((m) => m[1] as string);
+}
+
+/** The walkthrough's edit for one file: the block right after the sentence naming that file. */
+function walkthroughBlock(file: string): string {
+  const start = GUIDE.indexOf('### Walkthrough: a second action in the scaffold');
+  if (start < 0) throw new Error('the guide has no walkthrough');
+  const after = GUIDE.indexOf(`\`${file}\``, start);
+  const block = GUIDE.slice(after).match(/```ts\n([\s\S]*?)```/);
+  if (after < 0 || !block) throw new Error(`the walkthrough has no block for ${file}`);
+  return block[1] as string;
+}
+
+/** Inserts `text` into a generated file at an anchor; fails loudly when the scaffold changed shape. */
+function edit(file: string, anchor: string | RegExp, apply: (match: string) => string): void {
+  const path = join(folder, file);
+  const source = readFileSync(path, 'utf8');
+  const match =
+    typeof anchor === 'string' ? (source.includes(anchor) ? anchor : undefined) : source.match(anchor)?.[0];
+  if (match === undefined)
+    throw new Error(`${file} has no ${String(anchor)}: the scaffold and the guide disagree`);
+  writeFileSync(path, source.replace(match, apply(match)));
+}
+
+async function runGeneratedTests(): Promise<{ ok: boolean; output: string }> {
+  const vitest = join(ROOT, 'node_modules/.bin/vitest');
+  try {
+    const { stdout } = await run(vitest, ['run', '--root', folder], {
+      cwd: folder,
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+    });
+    return { ok: true, output: stdout };
+  } catch (error) {
+    const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+    return { ok: false, output: `${stdout}${stderr}` };
+  }
+}
 
 const NAME = 'ticket-desk';
 const CAMEL = 'ticketDesk';
@@ -34,17 +83,25 @@ let fixtures: Record<string, unknown>;
 let app: TestApp | undefined;
 
 beforeAll(async () => {
-  // Step 1 of the guide: the scaffolder (`npm run new:source -- <name> --dir <folder>`).
+  // Step 1 of the guide: its own scaffold command, with --dir so the plugin lands in a temp folder.
+  const command = blocks('1. Scaffold', 'sh')[0]?.match(/^npm run new:source -- (.+)$/m)?.[1];
+  if (!command) throw new Error('step 1 of the guide has no `npm run new:source -- ...` line');
+  const args = [...command.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => (m[1] ?? m[2]) as string);
+  expect(args).toEqual([NAME, '--title', 'Ticket desk']);
   const { stdout } = await run(
     process.execPath,
-    ['--import', 'tsx', join(ROOT, 'scripts/new-source.ts'), NAME, '--title', 'Ticket desk', '--dir', tmp],
+    ['--import', 'tsx', join(ROOT, 'scripts/new-source.ts'), ...args, '--dir', tmp],
     { cwd: ROOT },
   );
   expect(stdout).toContain(`created`);
+}, 60_000);
+
+/** Imported once the walkthrough's edits are in (ES modules are cached by URL). */
+async function loadPlugin(): Promise<void> {
   const mod = (await import(pathToFileURL(join(folder, 'src/index.ts')).href)) as Record<string, unknown>;
   plugin = mod[`${CAMEL}Source`] as AnySourcePlugin;
   fixtures = mod[`${CAMEL}Fixtures`] as Record<string, unknown>;
-}, 60_000);
+}
 
 afterAll(async () => {
   await app?.close();
@@ -72,8 +129,7 @@ describe('authoring guide: a source plugin from scratch', () => {
       'plugin.test.ts',
       'plugin.ts',
     ]);
-    expect(plugin).toMatchObject({ kind: 'source', id: NAME, name: 'Ticket desk' });
-    expect(plugin.actions.map((a) => a.action)).toEqual(['item.created']);
+    expect(readFileSync(join(folder, 'src/plugin.ts'), 'utf8')).toContain(`export const ${CAMEL}Actions`);
   });
 
   it('refuses to overwrite an existing plugin folder', async () => {
@@ -85,20 +141,44 @@ describe('authoring guide: a source plugin from scratch', () => {
   }, 60_000);
 
   it('the generated tests (mapper test and the plugin kit) pass as generated', async () => {
-    const vitest = join(ROOT, 'node_modules/.bin/vitest');
-    expect(existsSync(vitest)).toBe(true);
-    const { stdout } = await run(vitest, ['run', '--root', folder], {
-      cwd: folder,
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
-    });
-    expect(stdout).toMatch(/Test Files\s+2 passed \(2\)/);
+    const { ok, output } = await runGeneratedTests();
+    expect(ok, output).toBe(true);
+    expect(output).toMatch(/Test Files\s+2 passed \(2\)/);
   }, 120_000);
+
+  it('the walkthrough: a declared action without a fixture fails the kit; the four edits make it pass', async () => {
+    // Declare the action only: the kit names what is missing.
+    edit('src/plugin.ts', /\n\];\n$/, (end) => `\n${walkthroughBlock('src/plugin.ts').trimEnd()}${end}`);
+    const declaredOnly = await runGeneratedTests();
+    expect(declaredOnly.ok).toBe(false);
+    expect(declaredOnly.output).toContain('action \\"item.deleted\\" has no fixture');
+    // Accept it, map it, give it a fixture.
+    edit('src/native.ts', /^ {2}action: z\.enum\(.*\),\n/m, () => walkthroughBlock('src/native.ts'));
+    edit(
+      'src/mapper.ts',
+      "  ITEM_CREATED: 'item.created',\n",
+      (line) => `${line}${walkthroughBlock('src/mapper.ts')}`,
+    );
+    edit(
+      'src/fixtures.ts',
+      /\n\} satisfies /,
+      (end) => `\n${walkthroughBlock('src/fixtures.ts').trimEnd()}${end}`,
+    );
+    const complete = await runGeneratedTests();
+    expect(complete.ok, complete.output).toBe(true);
+    await loadPlugin();
+    expect(plugin).toMatchObject({ kind: 'source', id: NAME, name: 'Ticket desk' });
+    expect(plugin.actions.map((a) => [a.action, a.source_action])).toEqual([
+      ['item.created', 'ITEM_CREATED'],
+      ['item.deleted', 'ITEM_DELETED'],
+    ]);
+  }, 240_000);
 
   it('maps every fixture to a valid event of the new source', () => {
     const entries = Object.entries(fixtures);
-    expect(entries.map(([name]) => name)).toEqual(['item_created', 'item_create_denied']);
+    expect(entries.map(([name]) => name)).toEqual(['item_created', 'item_create_denied', 'item_deleted']);
     const mapped = entries.flatMap(([, raw]) => mapFixture(raw));
-    expect(mapped).toHaveLength(2);
+    expect(mapped).toHaveLength(3);
     expect(mapped[0]).toEqual({
       id: `${ID_PREFIX}evt_0001`,
       source: NAME,
@@ -111,6 +191,11 @@ describe('authoring guide: a source plugin from scratch', () => {
       client: { ip: '203.0.113.7' },
     });
     expect(mapped[1]).toMatchObject({ id: `${ID_PREFIX}evt_0002`, outcome: { result: 'denied' } });
+    expect(mapped[2]).toMatchObject({
+      id: `${ID_PREFIX}evt_0003`,
+      action: 'item.deleted',
+      source_action: 'ITEM_DELETED',
+    });
   });
 
   it('step 7: once added to the plugin list, the catalog lists its actions with their labels', async () => {
@@ -120,28 +205,27 @@ describe('authoring guide: a source plugin from scratch', () => {
     };
     expect(catalog.sources.find((s) => s.id === NAME)).toMatchObject({
       name: 'Ticket desk',
-      actions: [{ action: 'item.created', source_action: 'ITEM_CREATED', label: 'Item created' }],
+      actions: [
+        { action: 'item.created', source_action: 'ITEM_CREATED', label: 'Item created' },
+        { action: 'item.deleted', source_action: 'ITEM_DELETED', label: 'Item deleted' },
+      ],
     });
   });
 
-  it('step 8: a source-bound key sends native payloads; re-delivery is a duplicate; the queries answer', async () => {
+  it("step 8: the guide's curl payload goes in with a source-bound key, re-delivery is a duplicate, the guide's queries answer", async () => {
     app ??= await createTestApp({ plugins: [...defaultPlugins, plugin] });
     const key = app.key(TENANT, ['ingest', 'read'], NAME);
-    // The guide's curl payload, verbatim.
-    const payload = [
-      {
-        event_id: 'evt_0001',
-        occurred_at: '2026-04-14T10:32:15Z',
-        action: 'ITEM_CREATED',
-        actor: { id: 'usr_42', email: 'ada@example.com', name: 'Ada Lovelace' },
-        item: { id: 'itm_1', name: 'Quarterly report', path: '/reports/q1.pdf' },
-        ip: '203.0.113.7',
-        result: 'success',
-      },
-    ];
+    const [send, queries] = blocks('8. Send events and read them back', 'sh').slice(1);
+    // The guide's curl payload, as written (shell line continuations and all).
+    const raw = send?.match(/-d '([\s\S]*?)'/)?.[1];
+    if (!raw) throw new Error("step 8 of the guide has no `curl ... -d '[...]'` payload");
+    const payload = JSON.parse(raw) as unknown[];
+    expect(send).toContain(`/v1/sources/${NAME}/events`);
     const first = await app.request(`/v1/sources/${NAME}/events`, { token: key, body: payload });
     expect(first.status).toBe(201);
     expect(await first.json()).toEqual({ accepted: 1, duplicates: 0, ids: [`${ID_PREFIX}evt_0001`] });
+    // The guide promises: "sending it again: 200, duplicates: 1".
+    expect(send).toContain('sending it again: 200, duplicates: 1');
     const again = await app.request(`/v1/sources/${NAME}/events`, { token: key, body: payload });
     expect(again.status).toBe(200);
     expect(await again.json()).toEqual({ accepted: 0, duplicates: 1, ids: [`${ID_PREFIX}evt_0001`] });
@@ -154,39 +238,54 @@ describe('authoring guide: a source plugin from scratch', () => {
     });
     expect(operator.status).toBe(201);
     expect(await operator.json()).toEqual({
-      accepted: 1,
+      accepted: 2,
       duplicates: 1,
-      ids: [`${ID_PREFIX}evt_0001`, `${ID_PREFIX}evt_0002`],
+      ids: [`${ID_PREFIX}evt_0001`, `${ID_PREFIX}evt_0002`, `${ID_PREFIX}evt_0003`],
     });
 
-    const get = async <T>(path: string): Promise<T> => {
-      const res = await app?.request(path, { token: key });
-      expect(res?.status, path).toBe(200);
-      return (await res?.json()) as T;
-    };
-    type Page = { data: AuditEvent[]; next_cursor: string | null };
-    const all = await get<Page>(`/v1/events?source=${NAME}`);
-    expect(all.next_cursor).toBeNull();
-    expect(all.data.map((e) => [e.id, e.tenant, e.action, e.outcome.result])).toEqual([
-      [`${ID_PREFIX}evt_0002`, TENANT, 'item.created', 'denied'],
-      [`${ID_PREFIX}evt_0001`, TENANT, 'item.created', 'success'],
-    ]);
-    expect(all.data[1]).toMatchObject({
-      source: NAME,
-      source_action: 'ITEM_CREATED',
-      occurred_at: '2026-04-14T10:32:15.000Z',
-      actor: { type: 'user', id: 'usr_42', email: 'ada@example.com', name: 'Ada Lovelace' },
-      targets: [{ type: 'item', id: 'itm_1', name: 'Quarterly report', path: '/reports/q1.pdf' }],
-      client: { ip: '203.0.113.7' },
-    });
-    const denied = await get<Page>(`/v1/events?source=${NAME}&action=item.created&result=denied`);
-    expect(denied.data.map((e) => e.id)).toEqual([`${ID_PREFIX}evt_0002`]);
-    const history = await get<Page>('/v1/history?target_path=/reports/q1.pdf');
-    expect(history.data.map((e) => e.id)).toEqual([`${ID_PREFIX}evt_0001`]);
-    const facet = await get<{ buckets: { value: string; label?: string; count: number }[] }>(
-      `/v1/facets?field=action&source=${NAME}`,
+    // Every query the guide shows, run as written, and what each must answer.
+    const paths = [...(queries ?? '').matchAll(/'http:\/\/localhost:8080(\/v1\/[^']+)'/g)].map(
+      (m) => m[1] as string,
     );
-    expect(facet.buckets).toEqual([{ value: 'item.created', label: 'Item created', count: 2 }]);
+    type Page = { data: AuditEvent[]; next_cursor: string | null };
+    type Facets = { buckets: { value: string; label?: string; count: number }[] };
+    const EXPECTED: Record<string, (body: unknown) => void> = {
+      [`/v1/events?source=${NAME}`]: (body) => {
+        const page = body as Page;
+        expect(page.next_cursor).toBeNull();
+        expect(page.data.map((e) => [e.id, e.tenant, e.action, e.outcome.result])).toEqual([
+          [`${ID_PREFIX}evt_0003`, TENANT, 'item.deleted', 'success'],
+          [`${ID_PREFIX}evt_0002`, TENANT, 'item.created', 'denied'],
+          [`${ID_PREFIX}evt_0001`, TENANT, 'item.created', 'success'],
+        ]);
+        expect(page.data[2]).toMatchObject({
+          source: NAME,
+          source_action: 'ITEM_CREATED',
+          occurred_at: '2026-04-14T10:32:15.000Z',
+          actor: { type: 'user', id: 'usr_42', email: 'ada@example.com', name: 'Ada Lovelace' },
+          targets: [{ type: 'item', id: 'itm_1', name: 'Quarterly report', path: '/reports/q1.pdf' }],
+          client: { ip: '203.0.113.7' },
+        });
+      },
+      [`/v1/events?source=${NAME}&action=item.created&result=denied`]: (body) =>
+        expect((body as Page).data.map((e) => e.id)).toEqual([`${ID_PREFIX}evt_0002`]),
+      '/v1/history?target_path=/reports/q1.pdf': (body) =>
+        expect((body as Page).data.map((e) => e.id)).toEqual([
+          `${ID_PREFIX}evt_0003`,
+          `${ID_PREFIX}evt_0001`,
+        ]),
+      [`/v1/facets?field=action&source=${NAME}`]: (body) =>
+        expect((body as Facets).buckets).toEqual([
+          { value: 'item.created', label: 'Item created', count: 2 },
+          { value: 'item.deleted', label: 'Item deleted', count: 1 },
+        ]),
+    };
+    expect(paths).toEqual(Object.keys(EXPECTED));
+    for (const path of paths) {
+      const res = await app.request(path, { token: key });
+      expect(res.status, path).toBe(200);
+      EXPECTED[path]?.(await res.json());
+    }
   });
 
   it('rejects a payload that does not match its native schema, naming the field', async () => {
@@ -195,7 +294,10 @@ describe('authoring guide: a source plugin from scratch', () => {
       body: [{ ...(fixtures.item_created as Record<string, unknown>), action: 'ITEM_EXPLODED' }],
     });
     expect(bad.status).toBe(400);
-    const body = (await bad.json()) as { error: { details?: { index?: number; path: string }[] } };
+    const body = (await bad.json()) as {
+      error: { code: string; details?: { index?: number; path: string }[] };
+    };
+    expect(body.error.code).toBe('VALIDATION_FAILED');
     expect(body.error.details).toEqual(
       expect.arrayContaining([expect.objectContaining({ index: 0, path: 'action' })]),
     );
