@@ -562,6 +562,8 @@ describe('CSV safety over HTTP', () => {
     'two\nlines',
     'ünï 😀',
     "'=x",
+    '-5',
+    '+49 30 1234567',
   ];
 
   it('neutralizes formulas and otherwise round-trips exactly', async () => {
@@ -589,8 +591,17 @@ describe('CSV safety over HTTP', () => {
 
 describe('row limits', () => {
   const LIMIT = 250;
-  beforeAll(() => t.deps.control.setTenantSettings('acme', { max_export_rows: LIMIT }));
-  afterAll(() => t.deps.control.setTenantSettings('acme', {}));
+  /** Set the way an admin does it, through the settings API with the tenant's admin key. */
+  const setCap = async (settings: { max_export_rows?: number | null }) => {
+    const res = await t.request('/v1/admin/tenants/acme/settings', {
+      method: 'PUT',
+      token: t.key('acme', ['admin']),
+      body: settings,
+    });
+    expect(res.status).toBe(200);
+  };
+  beforeAll(() => setCap({ max_export_rows: LIMIT }));
+  afterAll(() => setCap({ max_export_rows: null }));
 
   it('stops a stream at max_export_rows and says so in headers and in the file name', async () => {
     const key = t.key('acme', ['read', 'export']);
