@@ -821,8 +821,15 @@ describe('export jobs', () => {
     t.deps.control.saveExportJob(running);
     const busy = await t.request('/v1/exports/exp_test_running/download', { token: key });
     expect(busy.status).toBe(409);
-    expect(((await body(busy)).error as Json).code).toBe(ErrorCode.CONFLICT);
+    expect(await errorOf(busy)).toMatchObject({
+      code: ErrorCode.CONFLICT,
+      details: [{ path: 'status', message: '5 of about 10 rows written' }],
+    });
     expect((await body(await t.request('/v1/exports/exp_test_running', { token: key }))).progress).toBe(0.5);
+    t.deps.control.saveExportJob({ ...running, status: 'failed', error: 'the export failed' });
+    const failed = await t.request('/v1/exports/exp_test_running/download', { token: key });
+    expect(failed.status).toBe(409);
+    expect((await errorOf(failed)).message).toContain('create it again');
     t.deps.control.deleteExportJob(running.id);
 
     const created = (await body(

@@ -181,10 +181,18 @@ export function exportRoutes(deps: AppDeps) {
     const principal = c.get('principal');
     if (isExpired(job))
       throw new TrailmarkError(ErrorCode.EXPIRED, `export "${job.id}" has expired; create it again`);
+    if (job.status === 'failed') {
+      throw new TrailmarkError(
+        ErrorCode.CONFLICT,
+        `export "${job.id}" failed and has no file; create it again`,
+        [{ path: 'status', message: job.error ?? 'failed' }],
+      );
+    }
     if (job.status !== 'completed') {
       throw new TrailmarkError(
         ErrorCode.CONFLICT,
         `export "${job.id}" is ${job.status}; download it once completed`,
+        [{ path: 'status', message: `${job.rows_written} of about ${job.rows_estimate} rows written` }],
       );
     }
     const size = await exportFileSize(job);
