@@ -231,7 +231,7 @@ export const ERROR_WHEN: Record<ErrorCode, string> = {
     'Reserved for cookie-authenticated browser sessions; bearer-token requests never receive it.',
   NOT_FOUND: 'No such route, event, API key or export job (or it belongs to another tenant).',
   CONFLICT:
-    'The resource is not in a state that allows the request (an export job that is not completed yet).',
+    'The resource is not in a state that allows the request (an export job that is not completed yet, or failed).',
   RANGE_NOT_SATISFIABLE:
     'The `Range` header of an export download lies outside the file, or is a `bytes=` value that is not a valid range (`bytes=abc`, `bytes=9-3`). `Content-Range: bytes */<size>` gives the file size.',
   EXPIRED: 'The resource existed but is gone for good: an export file past its `expires_at`.',
