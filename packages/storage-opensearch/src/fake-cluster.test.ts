@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeCluster } from './fake-cluster.ts';
 import { indexLayout } from './layout.ts';
 import { bulkBody, indexTemplate, toDocument } from './requests.ts';
+import { createSpecValidator, specAvailable } from './spec-validator.ts';
 
 /**
  * The emulator must not be more forgiving than OpenSearch: a test that passes only because the emulator
@@ -144,5 +145,16 @@ describe('the emulator answers like OpenSearch, not like a filter over _source',
       errors: true,
       items: [{ create: { status: 400, error: { reason: expect.stringMatching(/immense term/) } } }],
     });
+  });
+});
+
+describe.skipIf(!specAvailable())('responses the emulator returns are checked against the spec', () => {
+  it('flags an injected error that is not shaped like an OpenSearch error', () => {
+    const cluster = new FakeCluster({
+      spec: createSpecValidator(),
+      requestFault: (r) => (r.path === '/_bulk' ? { status: 429, body: { error: 'busy' } } : undefined),
+    });
+    cluster.handle('POST', '/_bulk', new URLSearchParams(), '');
+    expect(cluster.violations).toEqual([expect.stringMatching(/^error response 429/)]);
   });
 });

@@ -192,11 +192,9 @@ export class FakeCluster {
     }
     this.requests.push(request);
     this.checkRequest(request);
-    const fault = this.options.requestFault?.(request);
-    if (fault) return fault;
     let response: FakeResponse;
     try {
-      response = this.route(request);
+      response = this.options.requestFault?.(request) ?? this.route(request);
     } catch (error) {
       if (!(error instanceof ClusterError)) throw error;
       response = {
@@ -244,7 +242,17 @@ export class FakeCluster {
 
   private checkResponse(request: FakeRequest, response: FakeResponse) {
     const spec = this.options.spec;
-    if (!spec || response.status >= 300) return;
+    if (!spec) return;
+    if (response.status >= 400) {
+      // Errors, including injected faults, have the shape every OpenSearch error has.
+      const error = spec.validateResponseRef(
+        'schemas/_common.yaml#/components/schemas/ErrorResponseBase',
+        response.body,
+      );
+      if (!error.valid) this.violation(`error response ${response.status}: ${JSON.stringify(error.issues)}`);
+      return;
+    }
+    if (response.status >= 300) return;
     const op = spec.findOperation(request.method, request.path);
     if (!op || !RESPONSE_CHECKED.has(op.group)) return;
     const result = spec.validateResponse(op.group, response.status, response.body);
@@ -379,7 +387,10 @@ export class FakeCluster {
     const current = this.policies.get(id);
     if (r.method === 'GET') {
       if (!current)
-        return { status: 404, body: { error: { type: 'status_exception', reason: 'Policy not found' } } };
+        return {
+          status: 404,
+          body: { error: { type: 'status_exception', reason: 'Policy not found' }, status: 404 },
+        };
       return {
         status: 200,
         body: {
@@ -398,7 +409,7 @@ export class FakeCluster {
     ) {
       return {
         status: 409,
-        body: { error: { type: 'version_conflict_engine_exception', reason: 'conflict' } },
+        body: { error: { type: 'version_conflict_engine_exception', reason: 'conflict' }, status: 409 },
       };
     }
     const seqNo = current ? current.seqNo + 1 : 0;

@@ -152,10 +152,11 @@ describe('append: bulk partial failures, item by item', { timeout: 30_000 }, () 
     const broken = await setup({
       requestFault: (r) =>
         r.path === '/_bulk'
-          ? { status: 400, body: { error: { type: 'parse_exception', reason: 'bad ndjson' } } }
+          ? { status: 400, body: { error: { type: 'parse_exception', reason: 'bad ndjson' }, status: 400 } }
           : undefined,
     });
     await expect(broken.storage.append(events)).rejects.toMatchObject({ code: ErrorCode.STORAGE_REJECTED });
+    expect([...broken.cluster.violations]).toEqual([]);
   });
 
   it('catches a re-sent id even when its occurred_at moved to another month (another index)', async () => {

@@ -60,6 +60,8 @@ export interface SpecValidator {
   validateQuery(operation: SpecOperation, query: Record<string, string>): SpecResult;
   /** Validates against a component, e.g. `schemas/_core.bulk.yaml#/components/schemas/OperationContainer`. */
   validateRef(ref: string, value: unknown): SpecResult;
+  /** The same, with the open schemas used for responses (OpenSearch may add fields). */
+  validateResponseRef(ref: string, value: unknown): SpecResult;
 }
 
 export interface SpecValidatorOptions {
@@ -437,5 +439,6 @@ export function createSpecValidator(options: SpecValidatorOptions = {}): SpecVal
       return run(responseAjv, op.responseSchemas[String(status)], body);
     },
     validateRef: (ref, value) => run(requestAjv, ref, value),
+    validateResponseRef: (ref, value) => run(responseAjv, ref, value),
   };
 }
