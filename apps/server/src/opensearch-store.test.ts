@@ -132,14 +132,9 @@ describe('POST /v1/events on the OpenSearch store', () => {
 });
 
 describe('trailmark migrate --to opensearch', () => {
-  function dataDirWith(count: number) {
-    const dir = mkdtempSync(join(tmpdir(), 'trailmark-migrate-cli-'));
-    const events = contractEvents(count);
-    return { dir, events };
-  }
-
   it('copies the embedded store into the retention-class families with labels, and verifies counts', async () => {
-    const { dir, events } = dataDirWith(60);
+    const dir = mkdtempSync(join(tmpdir(), 'trailmark-migrate-cli-'));
+    const events = contractEvents(60);
     const sqlite = createSqliteStorage({ path: join(dir, 'events.db') });
     await sqlite.init();
     await sqlite.append(events);
