@@ -77,7 +77,58 @@ function exportCsv(events: AuditEvent[], bom = false): string {
   );
 }
 
+/**
+ * The column contract as first published. Spreadsheets and scripts address columns by name and position,
+ * so this list may only grow at the end: the test fails on a rename, a removal or a reorder, even if the
+ * README is changed along with the code.
+ */
+const PUBLISHED_COLUMNS = [
+  'occurred_at',
+  'received_at',
+  'id',
+  'tenant',
+  'source',
+  'action',
+  'action_label',
+  'source_action',
+  'category',
+  'actor_type',
+  'actor_id',
+  'actor_name',
+  'actor_email',
+  'outcome_result',
+  'outcome_reason',
+  'outcome_message',
+  'workspace_id',
+  'workspace_name',
+  'target_type',
+  'target_id',
+  'target_name',
+  'target_path',
+  'target_previous_path',
+  'target_size_bytes',
+  'target_region',
+  'targets_json',
+  'client_ip',
+  'client_country_code',
+  'client_region',
+  'device_kind',
+  'user_agent',
+  'request_id',
+  'request_method',
+  'request_endpoint',
+  'request_region',
+  'request_status',
+  'changes_json',
+  'metadata_json',
+];
+
 describe('csv format', () => {
+  it('keeps the published columns, in order; new ones only at the end', () => {
+    expect(CSV_HEADER.slice(0, PUBLISHED_COLUMNS.length)).toEqual(PUBLISHED_COLUMNS);
+    expect(new Set(CSV_HEADER).size).toBe(CSV_HEADER.length);
+  });
+
   it('writes a header row with the documented columns and CRLF records', () => {
     const text = exportCsv([base]);
     expect(text.split('\r\n')[0]).toBe(CSV_HEADER.join(','));
