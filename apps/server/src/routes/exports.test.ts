@@ -520,13 +520,28 @@ describe('tenant isolation', () => {
     expect(column(rows, 'source').filter((s) => s === 'file-transfer')).toHaveLength(
       EVENTS.filter((e) => e.tenant === 'globex').length,
     );
-    const widened = await t.request('/v1/export?tenant=acme', { token: globex });
-    expect(widened.status).toBe(403);
-    const jobTry = await t.request('/v1/exports', {
-      token: globex,
-      body: { format: 'csv', filters: { tenant: 'acme' } },
-    });
-    expect(jobTry.status).toBe(403);
+    // A job of the same key holds the same rows: its own tenant's and nothing else.
+    const created = await t.request('/v1/exports', { token: globex, body: { format: 'ndjson' } });
+    const job = await waitForJob(`/v1/exports/${((await created.json()) as JobView).id}`, globex);
+    const file = ndjsonEvents(
+      await (await t.request(`/v1/exports/${job.id}/download`, { token: globex })).text(),
+    );
+    expect(file.length).toBeGreaterThan(0);
+    expect(new Set(file.map((e) => e.tenant))).toEqual(new Set(['globex']));
+
+    for (const tenant of ['acme', 'acme,globex']) {
+      const widened = await t.request(`/v1/export?tenant=${tenant}`, { token: globex });
+      expect(widened.status, tenant).toBe(403);
+      expect(await errorOf(widened)).toMatchObject({
+        code: ErrorCode.FORBIDDEN,
+        details: [{ path: 'tenant' }],
+      });
+      const jobTry = await t.request('/v1/exports', {
+        token: globex,
+        body: { format: 'csv', filters: { tenant: tenant.split(',') } },
+      });
+      expect(jobTry.status, tenant).toBe(403);
+    }
   });
 
   it("404s another tenant's job and leaves it out of listings", async () => {
