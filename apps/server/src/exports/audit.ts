@@ -3,6 +3,13 @@ import { principalLabel } from '../auth.ts';
 import type { Principal } from '../context.ts';
 import type { AppDeps } from '../deps.ts';
 
+/** The HTTP request behind an export: its audit entries point back to it (a job ends long after it). */
+export interface ExportRequestInfo {
+  id: string;
+  method: string;
+  endpoint: string;
+}
+
 export interface ExportAuditInput {
   action: 'export.created' | 'export.downloaded';
   principal: Principal;
@@ -16,8 +23,7 @@ export interface ExportAuditInput {
   rowsByTenant: ReadonlyMap<string, number>;
   outcome: { result: 'success' | 'failure'; reason?: string };
   extra?: Record<string, string | number | boolean>;
-  /** The HTTP request that started it (a job audits when it finishes, long after the request). */
-  request: { id: string; method: string; endpoint: string };
+  request: ExportRequestInfo;
 }
 
 /**

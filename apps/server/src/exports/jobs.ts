@@ -5,7 +5,7 @@ import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { ExportJobRecord } from '@trailmark/core';
 import type { Principal } from '../context.ts';
 import type { AppDeps } from '../deps.ts';
-import { auditExport } from './audit.ts';
+import { auditExport, type ExportRequestInfo } from './audit.ts';
 import { encodeExport, newSummary } from './encode.ts';
 import type { ExportPlan } from './plan.ts';
 
@@ -16,13 +16,6 @@ const PROGRESS_EVERY_MS = 500;
 const PROGRESS_EVERY_CHUNKS = 5;
 /** Expired job records stay listed (status `expired`, no file) for a week, then the sweeper drops them. */
 const EXPIRED_RECORD_KEEP_MS = 7 * 24 * 3_600_000;
-
-/** The HTTP request that created a job: the audit entry written when the job ends points back to it. */
-export interface ExportRequestInfo {
-  id: string;
-  method: string;
-  endpoint: string;
-}
 
 interface QueuedJob {
   job: ExportJobRecord;

@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { principalLabel, requireScope, tenantScope } from '../auth.ts';
 import type { AppEnv } from '../context.ts';
 import type { AppDeps } from '../deps.ts';
-import { auditExport } from '../exports/audit.ts';
+import { auditExport, type ExportRequestInfo } from '../exports/audit.ts';
 import { createExportJob, deleteExportJob, exportFileSize, isExpired, jobView } from '../exports/jobs.ts';
 import {
   bodyFiltersToParams,
@@ -69,7 +69,7 @@ function rowHeaders(c: Context<AppEnv>, plan: ExportPlan): void {
   c.header('X-Trailmark-Truncated', String(plan.truncated));
 }
 
-function requestOf(c: Context<AppEnv>) {
+function requestOf(c: Context<AppEnv>): ExportRequestInfo {
   return { id: c.get('requestId'), method: c.req.method, endpoint: c.req.path };
 }
 
