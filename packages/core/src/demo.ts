@@ -15,6 +15,20 @@ export interface DemoRandom {
   shuffle<T>(items: readonly T[]): T[];
   id(length: number): string;
   hex(length: number): string;
+  /** A routable public IPv4 address: never private, loopback, link-local, CGNAT, documentation or multicast. */
+  publicIpv4(): string;
+}
+
+/** First octets that are private, reserved, loopback, CGNAT-heavy or multicast as a whole. */
+const NOT_PUBLIC_FIRST_OCTET = new Set([0, 10, 100, 127, 169]);
+
+function isPublicIpv4(a: number, b: number, c: number): boolean {
+  if (NOT_PUBLIC_FIRST_OCTET.has(a) || a >= 224) return false;
+  if (a === 172 && b >= 16 && b <= 31) return false;
+  if (a === 192 && (b === 168 || (b === 0 && (c === 0 || c === 2)))) return false;
+  if (a === 198 && (b === 18 || b === 19 || (b === 51 && c === 100))) return false;
+  if (a === 203 && b === 0 && c === 113) return false;
+  return true;
 }
 
 const HEX_CHARS = '0123456789abcdef';
@@ -69,6 +83,12 @@ export function createDemoRandom(seed: number): DemoRandom {
       let out = '';
       for (let i = 0; i < length; i++) out += ID_CHARS.charAt(Math.floor(next() * ID_CHARS.length));
       return out;
+    },
+    publicIpv4: () => {
+      for (;;) {
+        const [a, b, c, d] = [1 + int(222), int(255), int(255), 1 + int(253)];
+        if (isPublicIpv4(a, b, c)) return `${a}.${b}.${c}.${d}`;
+      }
     },
     hex: (length) => {
       let out = '';

@@ -97,7 +97,7 @@ function person(faker: Faker, rng: DemoRandom, domain: string): Person {
     id: `usr_${rng.hex(6)}`,
     name: `${first} ${last}`,
     email: faker.internet.email({ firstName: first, lastName: last, provider: domain }).toLowerCase(),
-    ip: faker.internet.ipv4(),
+    ip: rng.publicIpv4(),
     userAgent: rng.pick([
       'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36',
       'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Edg/126.0 Safari/537.36',

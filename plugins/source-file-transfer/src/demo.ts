@@ -44,7 +44,6 @@ const WEIGHTS: readonly [FileTransferNativeAction, number][] = [
   ['ACCESS', 14],
   ['PASSWORD_ATTEMPT', 3],
   ['SHARE_UPDATE', 1],
-  ['EXPIRE', 1],
   ['REVOKE', 1],
   ['DELETE', 6],
   ['INVITE', 2],
@@ -119,7 +118,7 @@ function person(faker: Faker, rng: DemoRandom, domain: string): Person {
     id: `usr_${rng.id(10)}`,
     name: `${first} ${last}`,
     email: faker.internet.email({ firstName: first, lastName: last, provider: domain }).toLowerCase(),
-    ip: faker.internet.ipv4(),
+    ip: rng.publicIpv4(),
     country: rng.pick(COUNTRIES.slice(0, 11)),
     region: rng.pick(REGIONS),
   };
@@ -164,7 +163,7 @@ function tenantPool(faker: Faker, rng: DemoRandom, tenant: string, seq: { n: num
     })),
     workspaces,
     hostileIps: Array.from({ length: 60 }, () => ({
-      ip: faker.internet.ipv4(),
+      ip: rng.publicIpv4(),
       country: rng.pick(COUNTRIES),
     })),
   };
@@ -194,11 +193,12 @@ export function* fileTransferDemo(options: DemoOptions): Generator<DemoRecord<Fi
     previous = { pool, ws, who };
     let action = rng.weighted(weighted);
     if (ws.files.length < 3) action = 'UPLOAD';
-    if (
-      ws.links.length === 0 &&
-      ['ACCESS', 'PASSWORD_ATTEMPT', 'SHARE_UPDATE', 'EXPIRE', 'REVOKE'].includes(action)
-    )
+    if (ws.links.length === 0 && ['ACCESS', 'PASSWORD_ATTEMPT', 'SHARE_UPDATE', 'REVOKE'].includes(action))
       action = 'SHARE';
+    // Links expire when their date passes, not at random: the service logs the expiry, and from then on
+    // the link is dead (opening it is blocked with link_expired), so no link is opened after its expiry.
+    const due = ws.links.find((l) => Date.parse(l.expires_at) <= at);
+    if (due) action = 'EXPIRE';
     const device = rng.weighted([
       { value: 'browser' as const, weight: 70 },
       { value: 'cli' as const, weight: 12 },
@@ -247,7 +247,10 @@ export function* fileTransferDemo(options: DemoOptions): Generator<DemoRecord<Fi
             : { ...base, file };
         case 'DELETE':
           ws.files.splice(ws.files.indexOf(file), 1);
+          // Deleting a file kills its links: they stop working (and stop leaking).
+          ws.dead = [...ws.dead, ...ws.links.filter((l) => l.file === file)].slice(-10);
           ws.links = ws.links.filter((l) => l.file !== file);
+          if (ws.leaked?.file === file) ws.leaked = undefined;
           return { ...base, file };
         case 'SHARE': {
           const link: Link = {
@@ -303,7 +306,7 @@ export function* fileTransferDemo(options: DemoOptions): Generator<DemoRecord<Fi
         }
         case 'EXPIRE':
         case 'REVOKE': {
-          const link = rng.pick(ws.links);
+          const link = action === 'EXPIRE' && due ? due : rng.pick(ws.links);
           ws.links.splice(ws.links.indexOf(link), 1);
           ws.dead = [...ws.dead.slice(-9), link];
           if (ws.leaked === link) ws.leaked = undefined;

@@ -72,7 +72,7 @@ function tenantPool(faker: Faker, rng: DemoRandom, tenant: string): TenantPool {
       id: `usr_${rng.id(10)}`,
       name: `${first} ${last}`,
       email: faker.internet.email({ firstName: first, lastName: last, provider: domain }).toLowerCase(),
-      ip: faker.internet.ipv4(),
+      ip: rng.publicIpv4(),
       user_agent: rng.pick(USER_AGENTS),
     };
   });

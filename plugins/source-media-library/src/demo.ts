@@ -125,7 +125,7 @@ function tenantPool(faker: Faker, rng: DemoRandom, tenant: string): TenantPool {
       email: faker.internet
         .email({ firstName: first, lastName: last, provider: `${company}.com` })
         .toLowerCase(),
-      ip: faker.internet.ipv4(),
+      ip: rng.publicIpv4(),
       userAgent: rng.pick(USER_AGENTS),
     };
   });
@@ -145,7 +145,7 @@ function tenantPool(faker: Faker, rng: DemoRandom, tenant: string): TenantPool {
     apiKeys: ['CMS sync', 'Storefront build'].map((name) => ({
       id: `public_${rng.id(10)}`,
       name,
-      ip: faker.internet.ipv4(),
+      ip: rng.publicIpv4(),
       userAgent: rng.pick(['imagekit-nodejs/5.2.0', 'imagekit-python/4.1.0']),
     })),
     folders,
