@@ -1,4 +1,4 @@
-import { iterateEvents } from '@trailmark/core';
+import { exportPages } from '@trailmark/core';
 import type { AppDeps } from '../deps.ts';
 import { type ExportPlan, encoderOptions } from './plan.ts';
 
@@ -21,7 +21,8 @@ export interface ExportSummary {
 }
 
 /**
- * Encodes a plan page by page: one keyset page in memory at a time, whatever the result size.
+ * Encodes a plan page by page: one page in memory at a time, whatever the result size. Pages come from
+ * `exportPages`: one point-in-time snapshot where the store has one (OpenSearch), keyset paging otherwise.
  * The consumer pulls; nothing is read from storage before it asks, which is what gives backpressure.
  * `summary` is filled in as rows go out and is final once the generator is done.
  */
@@ -34,7 +35,7 @@ export async function* encodeExport(
   const header = encoder.header();
   if (header) yield { text: header, rows: 0 };
   const limit = plan.rowLimit ?? Number.POSITIVE_INFINITY;
-  const pages = iterateEvents(deps.storage, plan.filter, Math.min(EXPORT_PAGE_SIZE, Math.max(1, limit)));
+  const pages = exportPages(deps.storage, plan.filter, Math.min(EXPORT_PAGE_SIZE, Math.max(1, limit)));
   try {
     for await (const page of pages) {
       const room = limit - summary.rows;
