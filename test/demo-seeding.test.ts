@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../apps/server/src/env.ts';
+import { type ServerProcess, startServerProcess, tempDataDir } from './helpers.ts';
+import { type FacetResponse, getJson, listAll } from './scenarios/support.ts';
+
+/**
+ * `npm start` on a new data directory seeds demo data through the ingest path and says so; a restart
+ * does not seed again. Run with a small TRAILMARK_DEMO_EVENTS so it stays fast; the default is checked
+ * on the configuration.
+ */
+const EVENTS = 6000;
+const DAY = 86_400_000;
+let server: ServerProcess;
+const dataDir = tempDataDir('trailmark-demo-');
+
+async function waitFor(s: ServerProcess, text: string): Promise<void> {
+  const deadline = Date.now() + 90_000;
+  while (!s.output().includes(text)) {
+    if (s.child.exitCode !== null) throw new Error(`server exited:\n${s.output()}`);
+    if (Date.now() > deadline) throw new Error(`no "${text}" in:\n${s.output()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+beforeAll(async () => {
+  server = await startServerProcess({
+    dataDir,
+    env: { TRAILMARK_DEMO: 'on', TRAILMARK_DEMO_EVENTS: String(EVENTS), LOG_LEVEL: 'info' },
+  });
+  await waitFor(server, 'Demo data ready');
+}, 120_000);
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+const facet = (field: string, params = '') =>
+  getJson<FacetResponse>(server, `/v1/facets?field=${field}&limit=1000${params}`);
+const total = (f: FacetResponse) => f.buckets.reduce((n, b) => n + b.count, 0);
+
+describe('demo data on a new data directory', () => {
+  it('seeds about 200,000 events over 180 days by default', () => {
+    const config = loadConfig({ TRAILMARK_DATA_DIR: dataDir });
+    expect(config.demo).toBe(true);
+    expect(config.demoEvents).toBe(200_000);
+  });
+
+  it('says what it is doing and when it is done', () => {
+    expect(server.output()).toContain(
+      `Seeding about ${EVENTS.toLocaleString('en-US')} demo events over the last 180 days through the ingest path`,
+    );
+    expect(server.output()).toMatch(
+      new RegExp(
+        `Demo data ready: ${EVENTS.toLocaleString('en-US')} events in [\\d.]+s \\(central-config \\d+, media-library \\d+, generation-billing \\d+, file-transfer \\d+\\); tenants acme, globex, initech\\.`,
+      ),
+    );
+  });
+
+  it('stores every event through the source plugins, over three tenants', async () => {
+    const bySource = await facet('source');
+    expect(total(bySource)).toBe(EVENTS);
+    expect(bySource.buckets.map((b) => b.value).sort()).toEqual([
+      'central-config',
+      'file-transfer',
+      'generation-billing',
+      'media-library',
+    ]);
+    for (const tenant of ['acme', 'globex', 'initech']) {
+      const t = await facet('source', `&tenant=${tenant}`);
+      expect(total(t), tenant).toBeGreaterThan(EVENTS / 5);
+    }
+    // Ids come from the plugins' mappers (prefix + native id), so nothing bypassed the mapping.
+    const sample = await getJson<{ data: { id: string; source: string }[] }>(server, '/v1/events?limit=200');
+    const PREFIX: Record<string, string> = {
+      'central-config': 'cc_',
+      'media-library': 'ml_',
+      'generation-billing': 'gb_',
+      'file-transfer': 'ft_',
+    };
+    for (const e of sample.data) expect(e.id.startsWith(PREFIX[e.source] ?? '?'), e.id).toBe(true);
+  });
+
+  it('spreads events over the last 180 days, inside each source retention', async () => {
+    const now = Date.now();
+    const iso = (daysAgo: number) => new Date(now - daysAgo * DAY).toISOString();
+    expect(total(await facet('source', `&to=${iso(181)}`))).toBe(0);
+    const old = await facet('source', `&from=${iso(180)}&to=${iso(150)}`);
+    expect(old.buckets.map((b) => b.value).sort()).toEqual([
+      'central-config',
+      'generation-billing',
+      'media-library',
+    ]);
+    // 120-day retention: the demo stays inside it, so the first purge deletes nothing.
+    expect(total(await facet('source', `&source=file-transfer&to=${iso(120)}`))).toBe(0);
+    expect(
+      total(await facet('source', `&source=file-transfer&from=${iso(120)}&to=${iso(100)}`)),
+    ).toBeGreaterThan(0);
+    expect(total(await facet('source', `&from=${iso(7)}`))).toBeGreaterThan(EVENTS / 50);
+  });
+
+  it('has believable people, failures and leaks', async () => {
+    const actors = await facet('actor');
+    expect(actors.buckets.length).toBeGreaterThan(100);
+    const results = await facet('result');
+    expect(results.buckets.map((b) => b.value).sort()).toEqual(['denied', 'error', 'failure', 'success']);
+    const leaks = await facet('target_type', '&source=file-transfer&action=share_link.accessed');
+    expect(leaks.buckets.find((b) => b.value === 'share_link')?.count).toBeGreaterThan(100);
+    const apiKeyDeletes = await listAll(server, { source: 'file-transfer', action: 'file.deleted' });
+    expect(apiKeyDeletes.some((e) => e.actor.type === 'api_key')).toBe(true);
+  });
+
+  it('does not seed again when restarted on the same data directory', async () => {
+    await server.stop();
+    server = await startServerProcess({
+      dataDir,
+      env: { TRAILMARK_DEMO: 'on', TRAILMARK_DEMO_EVENTS: String(EVENTS), LOG_LEVEL: 'info' },
+    });
+    // The decision to seed is taken right after the server listens; give it that moment.
+    expect(total(await facet('source'))).toBe(EVENTS);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(server.output()).not.toContain('Seeding about');
+    expect(total(await facet('source'))).toBe(EVENTS);
+  }, 60_000);
+});
