@@ -28,6 +28,8 @@ const TREE_ID = '6630f8a2e5b1c9a7d4f3b210';
 const LEAF_ID = '6630f8a2e5b1c9a7d4f3b211';
 const tree = { id: TREE_ID, type: 'file', name: 'tree.png', size: 482_133, mimeType: 'image/png' } as const;
 const DELETE_REQUEST_ID = '9c1e4b2a-7f3d-4e8a-b6c5-d31e7e0f7ee1';
+const WOODS_ID = '6630f8a2e5b1c9a7d4f3b400';
+const SPRING_ID = 'col_scenario_spring';
 
 function entry(
   id: string,
@@ -127,6 +129,55 @@ const natives = {
       path: '/forest/tree.png.bak',
     },
   }),
+  // "Asset History" for folders and media collections: a folder renamed then shared under its new path,
+  // a collection renamed then given an asset.
+  woodsCreatedShare: entry('ml_woods_share', 'FOLDER_SHARE', daysAgoAt(12, '10:00:00'), {
+    method: 'POST',
+    endpoint: '/api/media-library/share',
+    requestId: 'req_woods_0001',
+    asset: { id: WOODS_ID, type: 'folder', name: 'old-woods', path: '/scenario/old-woods' },
+    details: { sharedWith: [{ type: 'user', id: raj.id, email: raj.email, permission: 'view' }] },
+  }),
+  woodsRenamed: entry('ml_woods_rename', 'FOLDER_RENAME', daysAgoAt(11, '10:00:00'), {
+    method: 'POST',
+    endpoint: '/v1/folder/rename',
+    requestId: 'req_woods_0002',
+    asset: {
+      id: WOODS_ID,
+      type: 'folder',
+      name: 'woods',
+      path: '/scenario/woods',
+      previousPath: '/scenario/old-woods',
+      previousName: 'old-woods',
+    },
+    requestBody: { folderPath: '/scenario/old-woods', newFolderName: 'woods' },
+  }),
+  woodsMoved: entry('ml_woods_move', 'FOLDER_MOVE', daysAgoAt(10, '10:00:00'), {
+    method: 'POST',
+    endpoint: '/v1/bulkJobs/moveFolder',
+    requestId: 'req_woods_0003',
+    asset: {
+      id: WOODS_ID,
+      type: 'folder',
+      name: 'woods',
+      path: '/archive/woods',
+      previousPath: '/scenario/woods',
+    },
+  }),
+  springRenamed: entry('ml_spring_rename', 'COLLECTION_RENAME', daysAgoAt(6, '10:00:00'), {
+    method: 'PATCH',
+    endpoint: `/api/media-library/collections/${SPRING_ID}`,
+    requestId: 'req_spring_0001',
+    asset: { id: SPRING_ID, type: 'collection', name: 'Spring campaign 2026', previousName: 'Spring 2026' },
+    requestBody: { name: 'Spring campaign 2026' },
+  }),
+  springItemAdded: entry('ml_spring_add', 'COLLECTION_ITEMS_ADD', daysAgoAt(6, '10:05:00'), {
+    method: 'POST',
+    endpoint: `/api/media-library/collections/${SPRING_ID}/items`,
+    requestId: 'req_spring_0002',
+    asset: { id: LEAF_ID, type: 'file', name: 'leaf.png', path: '/forest/leaf.png' },
+    details: { collection: { id: SPRING_ID, name: 'Spring campaign 2026' } },
+  }),
 } satisfies Record<string, MediaLibraryNative>;
 
 const ml = (n: MediaLibraryNative) => `ml_${n.id}`;
@@ -190,6 +241,22 @@ describe('media library: file deletion history by asset path', () => {
     });
   });
 
+  it('by a former path the history is the same: it follows the file to its deletion under the new name', async () => {
+    for (const former of ['/uploads/oak.png', '/forest/oak.png']) {
+      const history = await getJson<HistoryResponse>(
+        server,
+        `/v1/history?${query({ tenant: TENANT, target_path: former })}`,
+      );
+      expect(ids(history.data), former).toEqual([
+        ml(natives.deleted),
+        ml(natives.tagged),
+        ml(natives.renamed),
+        ml(natives.moved),
+        ml(natives.versionCreated),
+      ]);
+    }
+  });
+
   it('the same history by the stable asset id, and a page at a time', async () => {
     const byId = await getJson<HistoryResponse>(
       server,
@@ -224,6 +291,53 @@ describe('media library: file deletion history by asset path', () => {
       to: daysAgoAt(4, '00:00:00'),
     });
     expect(ids(inFolder)).toEqual([ml(natives.leafDeleted), ml(natives.deleted)]);
+  });
+});
+
+describe('media library: asset history of folders and media collections', () => {
+  it('a folder: by its first path, across rename and move, newest first', async () => {
+    const history = await getJson<HistoryResponse>(
+      server,
+      `/v1/history?${query({ tenant: TENANT, target_path: '/scenario/old-woods' })}`,
+    );
+    expect(ids(history.data)).toEqual([
+      ml(natives.woodsMoved),
+      ml(natives.woodsRenamed),
+      ml(natives.woodsCreatedShare),
+    ]);
+    expect(history.data[1]).toMatchObject({
+      action: 'folder.renamed',
+      changes: [
+        { field: 'path', before: '/scenario/old-woods', after: '/scenario/woods' },
+        { field: 'name', before: 'old-woods', after: 'woods' },
+      ],
+    });
+    // And by its current path.
+    const byNow = await getJson<HistoryResponse>(
+      server,
+      `/v1/history?${query({ tenant: TENANT, target_path: '/archive/woods' })}`,
+    );
+    expect(ids(byNow.data)).toEqual(ids(history.data));
+  });
+
+  it('a media collection: by its id, with the rename saying what it was called', async () => {
+    const history = await getJson<HistoryResponse>(
+      server,
+      `/v1/history?${query({ tenant: TENANT, target_type: 'collection', target_id: SPRING_ID })}`,
+    );
+    expect(ids(history.data)).toEqual([ml(natives.springItemAdded), ml(natives.springRenamed)]);
+    expect(history.data[1]).toMatchObject({
+      action: 'collection.renamed',
+      targets: [{ type: 'collection', id: SPRING_ID, name: 'Spring campaign 2026' }],
+      changes: [{ field: 'name', before: 'Spring 2026', after: 'Spring campaign 2026' }],
+    });
+    expect(history.data[0]).toMatchObject({
+      action: 'collection.item_added',
+      targets: [
+        { type: 'collection', id: SPRING_ID, role: 'primary' },
+        { type: 'file', id: LEAF_ID, path: '/forest/leaf.png', role: 'affected' },
+      ],
+    });
   });
 });
 
