@@ -177,6 +177,12 @@ describe('generation & billing: dropdowns from facets', () => {
       { value: maya.id, label: maya.name, count: 3 },
       { value: leo.id, label: leo.name, count: 1 },
     ]);
+    // The dropdown's search box: by name or by email (free text matches word prefixes of both).
+    for (const typed of ['Maya Pat', 'maya.patel@bright']) {
+      const found = await facets(server, 'actor', { tenant: TENANT, source: SOURCE, q: typed });
+      expect(found.buckets[0], typed).toEqual({ value: maya.id, label: maya.name, count: 6 });
+      expect(found.buckets.map((b) => b.value)).not.toContain(leo.id);
+    }
     const all = await facets(server, 'actor', { tenant: TENANT, source: SOURCE, limit: '1000' });
     expect(all.buckets.length).toBeGreaterThan(5);
     for (const b of all.buckets) expect(b.label, b.value).toEqual(expect.any(String));
