@@ -21,7 +21,10 @@ import {
   fileTransferNativeSchema,
   fileTransferSource,
 } from '@trailmark/plugin-source-file-transfer';
-import { generationBillingSource } from '@trailmark/plugin-source-generation-billing';
+import {
+  generationBillingFixtures,
+  generationBillingSource,
+} from '@trailmark/plugin-source-generation-billing';
 import { mediaLibraryFixtures, mediaLibrarySource } from '@trailmark/plugin-source-media-library';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './helpers.ts';
@@ -162,6 +165,35 @@ describe('page 003 (generation and billing): every action of the Action filter',
 
   it('declares nothing the page does not list', () => {
     expect(sourceActions(generationBillingSource).sort()).toEqual(rows.map((r) => r.name).sort());
+  });
+
+  it('every event has the columns of the table: Timestamp, Action, Actor, Workspace and Details', () => {
+    const columns = phrases(text.match(/columns for (.+?)\. Each row/)?.[1] ?? '');
+    const { events } = storedEvents(generationBillingSource, generationBillingFixtures);
+    const definitions = new Map(generationBillingSource.actions.map((a) => [a.action, a]));
+    const CHECKS: Record<string, (e: AuditEvent) => void> = {
+      Timestamp: (e) => expect(e.occurred_at).toMatch(/Z$/),
+      Action: (e) => expect(definitions.get(e.action)?.source_action).toBe(e.source_action),
+      // "Search by name or email": people have both; system jobs and the identity provider have a name.
+      Actor: (e) => {
+        expect(e.actor.name, e.id).toBeTruthy();
+        if (e.actor.type === 'user') expect(e.actor.email, e.id).toBeTruthy();
+      },
+      // Asset and generation events happen inside a workspace; account and billing events may not.
+      Workspace: (e) => {
+        if (['asset', 'generation'].includes(e.category ?? ''))
+          expect(e.workspace, e.id).toMatchObject({ id: expect.any(String), name: expect.any(String) });
+      },
+      Details: (e) =>
+        expect(
+          Boolean(e.metadata?.summary) || (e.changes?.length ?? 0) > 0 || e.targets.length > 0,
+          e.id,
+        ).toBe(true),
+    };
+    expect(columns).toEqual(Object.keys(CHECKS));
+    for (const e of events) for (const c of columns) CHECKS[c]?.(e);
+    // The demo writes the Details text the product shows.
+    expect(events.filter((e) => e.metadata?.summary).length).toBeGreaterThan(2900);
   });
 
   it('every filter of the page is an API filter', () => {

@@ -7,7 +7,7 @@ import {
   demoTimes,
 } from '@trailmark/core';
 import type { GenerationBillingNative } from './native.ts';
-import { GENERATION_BILLING_NATIVE_ACTIONS } from './plugin.ts';
+import { GENERATION_BILLING_NATIVE_ACTIONS, generationBillingActions } from './plugin.ts';
 
 type Resource = GenerationBillingNative['resources'][number];
 interface Person {
@@ -391,6 +391,7 @@ export function* generationBillingDemo(options: DemoOptions): Generator<DemoReco
         actor,
         workspace,
         resources,
+        summary: summaryOf(action, actor.name, resources),
         ...(details ? { details } : {}),
         ...(changes ? { changes } : {}),
         ...(failed ? { status: 'failed' as const, failure_reason: failed } : {}),
@@ -398,6 +399,14 @@ export function* generationBillingDemo(options: DemoOptions): Generator<DemoReco
       },
     };
   }
+}
+
+const LABELS = new Map(generationBillingActions.map((a) => [a.source_action, a.label]));
+
+/** The Details column: what happened, by whom, to what ("A member was invited to join the team: Ana Lima by Leo Novak"). */
+function summaryOf(action: string, actor: string, resources: GenerationBillingNative['resources']): string {
+  const objects = resources.map((r) => r.name ?? r.email ?? r.id).join(', ');
+  return `${LABELS.get(action) ?? action}${objects ? `: ${objects}` : ''} (by ${actor})`.slice(0, 1000);
 }
 
 function uuid(rng: DemoRandom): string {
