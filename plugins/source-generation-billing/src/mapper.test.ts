@@ -232,3 +232,29 @@ describe('mapGenerationBillingEvent', () => {
     expect(map('MeteredBillingRefillTriggered').client).toBeUndefined();
   });
 });
+
+describe('generation-billing details', () => {
+  const base = generationBillingFixtures.AssetDeleted;
+
+  it('cannot overwrite the organization or the summary', () => {
+    const event = mapGenerationBillingEvent(
+      generationBillingNativeSchema.parse({
+        ...base,
+        summary: 'Deleted hero-shot-v3.mp4',
+        details: { organization_id: 'org_forged', summary: 'forged', reason: 'cleanup' },
+      }),
+    );
+    expect(event.metadata).toMatchObject({
+      organization_id: base.organization.id,
+      summary: 'Deleted hero-shot-v3.mp4',
+      reason: 'cleanup',
+    });
+  });
+
+  it('rejects more details than an event can hold, naming the field', () => {
+    const details = Object.fromEntries(Array.from({ length: 38 }, (_, i) => [`k${i}`, i]));
+    const parsed = generationBillingNativeSchema.safeParse({ ...base, details });
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues.map((i) => i.path.join('.'))).toEqual(['details']);
+  });
+});

@@ -37,11 +37,12 @@ export function mapGenerationBillingEvent(n: GenerationBillingNative): MappedEve
   const def = BY_SOURCE_ACTION.get(n.action);
   if (!def) throw new Error(`unknown generation-billing action "${n.action}"`);
   const failed = n.status === 'failed';
+  // The product's own details first, so they can never overwrite the organization or the summary.
   const metadata: Record<string, string | number | boolean | null> = {
+    ...n.details,
     organization_id: n.organization.id,
     organization_name: n.organization.name,
     ...(n.summary ? { summary: n.summary } : {}),
-    ...n.details,
   };
   return {
     id: generationBillingEventId(n.id),

@@ -59,7 +59,11 @@ export const generationBillingNativeSchema = z.object({
     )
     .max(20),
   summary: z.string().min(1).max(1000).optional(),
-  details: z.record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), scalar).optional(),
+  /** Structured details; at most 37 keys, because the event's metadata (40 keys) also holds the organization and summary. */
+  details: z
+    .record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/), scalar)
+    .refine((d) => Object.keys(d).length <= 37, { message: 'at most 37 keys' })
+    .optional(),
   changes: z
     .array(
       z.object({
