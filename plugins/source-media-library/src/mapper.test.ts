@@ -340,3 +340,12 @@ describe('media-library registry', () => {
     );
   });
 });
+
+describe('mediaLibraryNativeSchema', () => {
+  it('rejects an edit by nobody, naming the field', () => {
+    const { user: _user, ...anonymous } = mediaLibraryFixtures.file_renamed;
+    const parsed = mediaLibraryNativeSchema.safeParse(anonymous);
+    expect(parsed.success).toBe(false);
+    expect(parsed.error?.issues.map((i) => i.path.join('.'))).toEqual(['user']);
+  });
+});

@@ -18,16 +18,16 @@ export function mediaLibraryEventId(nativeId: string): string {
   return `ml_${nativeId}`;
 }
 
+/** The schema guarantees a user or an API key. */
 function actorOf(n: MediaLibraryNative): Actor {
   if (n.user) return { type: 'user', id: n.user.id, name: n.user.name, email: n.user.email };
-  if (n.apiKey)
-    return {
-      type: 'api_key',
-      id: n.apiKey.id,
-      ...(n.apiKey.name ? { name: n.apiKey.name } : {}),
-      credential: { type: 'api_key', id: n.apiKey.id },
-    };
-  return { type: 'anonymous', id: 'unknown' };
+  const key = n.apiKey as NonNullable<MediaLibraryNative['apiKey']>;
+  return {
+    type: 'api_key',
+    id: key.id,
+    ...(key.name ? { name: key.name } : {}),
+    credential: { type: 'api_key', id: key.id },
+  };
 }
 
 /** Path, previous path and the stable id together: that is what lets history follow an asset across renames. */

@@ -22,61 +22,67 @@ const assetSchema = z.object({
  * the asset, the HTTP request behind it (request id from the response header, method, endpoint,
  * status) and operation-specific details.
  */
-export const mediaLibraryNativeSchema = z.object({
-  id: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/),
-  operation: z.enum(MEDIA_LIBRARY_OPERATIONS),
-  createdAt: z.iso.datetime({ offset: true }),
-  /** Dashboard user; absent when the call was made with a private API key. */
-  user: z.object({ id: z.string().min(1), name: z.string().min(1), email: z.email() }).optional(),
-  apiKey: z.object({ id: z.string().min(1), name: z.string().min(1).optional() }).optional(),
-  /** The `x-request-id` the product sent back in the HTTP response headers. */
-  requestId: z.string().min(1).max(128),
-  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
-  endpoint: z.string().min(1).max(512),
-  statusCode: z.number().int().min(100).max(599),
-  ip: z.union([z.ipv4(), z.ipv6()]).optional(),
-  userAgent: z.string().min(1).max(1024).optional(),
-  asset: assetSchema,
-  details: z
-    .object({
-      tags: z.array(z.string().min(1)).optional(),
-      customMetadata: z
-        .object({ before: z.record(z.string(), z.unknown()), after: z.record(z.string(), z.unknown()) })
-        .optional(),
-      extension: z
-        .object({ name: z.string().min(1), status: z.enum(['pending', 'completed', 'failed']) })
-        .optional(),
-      publicLink: z
-        .object({
-          id: z.string().min(1),
-          url: z.url(),
-          expiresAt: z.iso.datetime({ offset: true }).optional(),
-        })
-        .optional(),
-      version: z.object({ id: z.string().min(1), number: z.number().int().positive() }).optional(),
-      collection: z.object({ id: z.string().min(1), name: z.string().min(1) }).optional(),
-      items: z.array(assetSchema).max(20).optional(),
-      sharedWith: z
-        .array(
-          z.object({
-            type: z.enum(['user', 'user_group']),
+export const mediaLibraryNativeSchema = z
+  .object({
+    id: z.string().regex(/^[A-Za-z0-9_-]{1,60}$/),
+    operation: z.enum(MEDIA_LIBRARY_OPERATIONS),
+    createdAt: z.iso.datetime({ offset: true }),
+    /** Dashboard user; absent when the call was made with a private API key. */
+    user: z.object({ id: z.string().min(1), name: z.string().min(1), email: z.email() }).optional(),
+    apiKey: z.object({ id: z.string().min(1), name: z.string().min(1).optional() }).optional(),
+    /** The `x-request-id` the product sent back in the HTTP response headers. */
+    requestId: z.string().min(1).max(128),
+    method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
+    endpoint: z.string().min(1).max(512),
+    statusCode: z.number().int().min(100).max(599),
+    ip: z.union([z.ipv4(), z.ipv6()]).optional(),
+    userAgent: z.string().min(1).max(1024).optional(),
+    asset: assetSchema,
+    details: z
+      .object({
+        tags: z.array(z.string().min(1)).optional(),
+        customMetadata: z
+          .object({ before: z.record(z.string(), z.unknown()), after: z.record(z.string(), z.unknown()) })
+          .optional(),
+        extension: z
+          .object({ name: z.string().min(1), status: z.enum(['pending', 'completed', 'failed']) })
+          .optional(),
+        publicLink: z
+          .object({
             id: z.string().min(1),
-            name: z.string().min(1).optional(),
-            email: z.email().optional(),
-            permission: z.enum(['view', 'comment', 'edit', 'manage']),
-          }),
-        )
-        .max(20)
-        .optional(),
-      draft: z.object({ id: z.string().min(1) }).optional(),
-    })
-    .optional(),
-  requestBody: z.unknown().optional(),
-  responseBody: z.unknown().optional(),
-  error: z
-    .object({ code: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/), message: z.string().min(1) })
-    .optional(),
-});
+            url: z.url(),
+            expiresAt: z.iso.datetime({ offset: true }).optional(),
+          })
+          .optional(),
+        version: z.object({ id: z.string().min(1), number: z.number().int().positive() }).optional(),
+        collection: z.object({ id: z.string().min(1), name: z.string().min(1) }).optional(),
+        items: z.array(assetSchema).max(20).optional(),
+        sharedWith: z
+          .array(
+            z.object({
+              type: z.enum(['user', 'user_group']),
+              id: z.string().min(1),
+              name: z.string().min(1).optional(),
+              email: z.email().optional(),
+              permission: z.enum(['view', 'comment', 'edit', 'manage']),
+            }),
+          )
+          .max(20)
+          .optional(),
+        draft: z.object({ id: z.string().min(1) }).optional(),
+      })
+      .optional(),
+    requestBody: z.unknown().optional(),
+    responseBody: z.unknown().optional(),
+    error: z
+      .object({ code: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/), message: z.string().min(1) })
+      .optional(),
+  })
+  // Every edit is made by someone: a dashboard user or a private API key. The Users filter depends on it.
+  .refine((n) => n.user !== undefined || n.apiKey !== undefined, {
+    path: ['user'],
+    message: 'required (or apiKey): every edit is made by a user or an API key',
+  });
 
 export type MediaLibraryNative = z.infer<typeof mediaLibraryNativeSchema>;
 export type MediaLibraryAsset = z.infer<typeof assetSchema>;
