@@ -73,7 +73,8 @@ interface Link {
   id: string;
   url: string;
   file: DemoFile;
-  expires_at: string;
+  /** Epoch ms: compared on every record, so it is kept as a number, not re-parsed. */
+  expiresAt: number;
   password_protected: boolean;
   allowed_domains?: string[];
 }
@@ -197,7 +198,7 @@ export function* fileTransferDemo(options: DemoOptions): Generator<DemoRecord<Fi
       action = 'SHARE';
     // Links expire when their date passes, not at random: the service logs the expiry, and from then on
     // the link is dead (opening it is blocked with link_expired), so no link is opened after its expiry.
-    const due = ws.links.find((l) => Date.parse(l.expires_at) <= at);
+    const due = ws.links.find((l) => l.expiresAt <= at);
     if (due) action = 'EXPIRE';
     const device = rng.weighted([
       { value: 'browser' as const, weight: 70 },
@@ -257,7 +258,7 @@ export function* fileTransferDemo(options: DemoOptions): Generator<DemoRecord<Fi
             id: `lnk_${rng.id(8)}`,
             url: '',
             file,
-            expires_at: new Date(at + rng.between(1, 30) * 86_400_000).toISOString(),
+            expiresAt: at + rng.between(1, 30) * 86_400_000,
             password_protected: rng.chance(0.3),
             // Client deliveries are often restricted to the client's email domain.
             ...(rng.chance(0.2)
@@ -301,7 +302,7 @@ export function* fileTransferDemo(options: DemoOptions): Generator<DemoRecord<Fi
         }
         case 'SHARE_UPDATE': {
           const link = rng.pick(ws.links);
-          link.expires_at = new Date(at + rng.between(1, 14) * 86_400_000).toISOString();
+          link.expiresAt = at + rng.between(1, 14) * 86_400_000;
           return { ...base, file: link.file, share_link: shareLinkOf(link) };
         }
         case 'EXPIRE':
@@ -415,7 +416,7 @@ function shareLinkOf(link: Link): NonNullable<FileTransferNative['share_link']> 
   return {
     id: link.id,
     url: link.url,
-    expires_at: link.expires_at,
+    expires_at: new Date(link.expiresAt).toISOString(),
     password_protected: link.password_protected,
     ...(link.allowed_domains ? { allowed_domains: link.allowed_domains } : {}),
   };
