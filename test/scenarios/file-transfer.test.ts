@@ -541,6 +541,12 @@ describe('file transfer: GDPR compliance audit', () => {
     });
   });
 
+  it("the product's own BLOCKED entries, by free text: the blocked download is among them", async () => {
+    const blocked = await listAll(server, { tenant: TENANT, workspace: patients.id, from, to, q: 'BLOCKED' });
+    expect(ids(blocked)).toEqual([ft('gdpr_blocked')]);
+    expect(blocked[0]).toMatchObject({ action: 'file.downloaded', source_action: 'BLOCKED' });
+  });
+
   it('shows the data never left eu-central-2: every request and every stored file of the workspace', async () => {
     const events = await listAll(server, { tenant: TENANT, workspace: patients.id, from, to });
     // The whole day: the six access events plus the upload and the share-link creation.

@@ -1,13 +1,14 @@
 import type { GenerationBillingNative } from '@trailmark/plugin-source-generation-billing';
 import { generationBillingActions } from '@trailmark/plugin-source-generation-billing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ServerProcess } from '../helpers.ts';
+import { api, type ServerProcess } from '../helpers.ts';
 import {
   daysAgoAt,
   exportCsv,
   facets,
   ids,
   listAll,
+  query,
   sendNative,
   startDemoServer,
   TENANT,
@@ -120,6 +121,25 @@ describe('generation & billing: combined Action, Actor and Workspace filters', (
     // The actor filter takes the id as well as the email, and the source filter changes nothing here.
     const byId = await listAll(server, { ...filter, actor: maya.id, source: SOURCE });
     expect(ids(byId)).toEqual(ids(events));
+    // Typed as the product's page names it: free text matches the product's own action name.
+    const byProductName = await listAll(server, {
+      tenant: TENANT,
+      q: 'AssetDeleted',
+      actor: maya.email,
+      workspace: marketing.id,
+    });
+    expect(ids(byProductName)).toEqual(ids(events));
+  });
+
+  it('action=AssetDeleted is a 400 that names the action to use', async () => {
+    const res = await api(server.url, `/v1/events?${query({ tenant: TENANT, action: 'AssetDeleted' })}`);
+    expect(res.status).toBe(400);
+    const { error } = (await res.json()) as {
+      error: { code: string; details: { path: string; message: string }[] };
+    };
+    expect(error.code).toBe('INVALID_FILTER');
+    expect(error.details[0]?.path).toBe('action');
+    expect(error.details[0]?.message).toContain(`action=${ASSET_DELETED}&source=${SOURCE}`);
   });
 
   it('"Last 7 days" (from = now - 7 days) returns only events of the last 7 days', async () => {

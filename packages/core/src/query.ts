@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ErrorCode, type ErrorDetail, ValidationError } from './errors.ts';
-import { type AuditEvent, OUTCOME_RESULTS, type OutcomeResult } from './schema.ts';
+import { ACTION_PATTERN, type AuditEvent, OUTCOME_RESULTS, type OutcomeResult } from './schema.ts';
 
 /**
  * The filter every read path shares: list, facets, history, export.
@@ -106,7 +106,19 @@ function normalizeInstant(value: string): string {
  * Parses the shared filters (plus `allowed` extra parameters) from query parameters.
  * Unknown parameters are rejected so that a typo never silently widens a query.
  */
-export function parseEventFilter(params: QueryParams, allowed: readonly string[] = []): EventFilter {
+export interface ParseFilterOptions {
+  /**
+   * Extra words for an `action` value that is not an action name, typically the product's own name
+   * ("AssetDeleted is file.deleted in generation-billing"); the server builds it from the registry.
+   */
+  actionHint?: (value: string) => string | undefined;
+}
+
+export function parseEventFilter(
+  params: QueryParams,
+  allowed: readonly string[] = [],
+  options: ParseFilterOptions = {},
+): EventFilter {
   const details: ErrorDetail[] = [];
   const unknown = Object.keys(params).filter((k) => !FILTER_PARAMS.includes(k) && !allowed.includes(k));
   if (unknown.length > 0) {
@@ -134,7 +146,17 @@ export function parseEventFilter(params: QueryParams, allowed: readonly string[]
     if (values.length === 0) continue;
     if (values.length > 100) details.push({ path: key, message: 'at most 100 values' });
     if (values.some((v) => v.length > 2048)) details.push({ path: key, message: 'value longer than 2048' });
-    if (key === 'result') {
+    if (key === 'action') {
+      // A product's own name (AssetDeleted, UPLOAD) would match nothing: say so instead of answering [].
+      for (const v of values.filter((a) => !ACTION_PATTERN.test(a))) {
+        const hint = options.actionHint?.(v);
+        details.push({
+          path: key,
+          message: `"${v}" is not an action name (noun.verb_past, e.g. file.deleted)${hint ? `: ${hint}` : "; GET /v1/catalog maps each product's own names (source_action) to actions"}`,
+        });
+      }
+      filter.action = values;
+    } else if (key === 'result') {
       const bad = values.filter((v) => !(OUTCOME_RESULTS as readonly string[]).includes(v));
       if (bad.length > 0)
         details.push({ path: key, message: `must be one of ${OUTCOME_RESULTS.join(', ')}` });

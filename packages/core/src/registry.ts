@@ -118,6 +118,16 @@ export class ActionRegistry {
     return def;
   }
 
+  /** Where a product's own action name (`source_action`) is declared, across sources. */
+  findBySourceAction(sourceAction: string): { source: string; definition: ActionDefinition }[] {
+    const out: { source: string; definition: ActionDefinition }[] = [];
+    for (const s of this.sources.values()) {
+      for (const definition of s.actions)
+        if (definition.source_action === sourceAction) out.push({ source: s.id, definition });
+    }
+    return out;
+  }
+
   list(): SourceDescriptor[] {
     return [...this.sources.values()].map(({ byAction: _ignored, ...rest }) => rest);
   }

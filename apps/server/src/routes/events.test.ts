@@ -194,10 +194,31 @@ describe('GET /v1/events: errors', () => {
     ['/v1/events?limit=5000', 'VALIDATION_FAILED'],
     ['/v1/events?from=last-tuesday', 'INVALID_FILTER'],
     ['/v1/events?result=maybe', 'INVALID_FILTER'],
+    ['/v1/events?action=Invoice%20Paid', 'INVALID_FILTER'],
   ])('%s -> 400 %s', async (url, code) => {
     const res = await t.request(url);
     expect(res.status).toBe(400);
     expect((await res.json()).error.code).toBe(code);
+  });
+
+  it("a product's own action name is a 400 that says which action it is, not an empty page", async () => {
+    for (const path of ['/v1/events', '/v1/facets?field=actor&', '/v1/history?target_path=/a.png&']) {
+      const sep = path.includes('?') ? '' : '?';
+      const res = await t.request(`${path}${sep}action=AssetDeleted`);
+      expect(res.status, path).toBe(400);
+      const { error } = await res.json();
+      expect(error.code).toBe('INVALID_FILTER');
+      expect(error.details).toEqual([
+        {
+          path: 'action',
+          message:
+            '"AssetDeleted" is not an action name (noun.verb_past, e.g. file.deleted): the product name AssetDeleted is action=file.deleted&source=generation-billing; q=AssetDeleted matches the product\'s own name',
+        },
+      ]);
+    }
+    // A name no plugin declares points at the catalog.
+    const unknown = await (await t.request('/v1/events?action=Frobnicated')).json();
+    expect(unknown.error.details[0].message).toContain('GET /v1/catalog maps each product');
   });
 
   it('unknown event and unknown route are 404 in the envelope', async () => {

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { requireScope, tenantScope } from '../auth.ts';
 import type { AppEnv } from '../context.ts';
 import type { AppDeps } from '../deps.ts';
+import { filterOptions } from '../filters.ts';
 import { asBatch, pageParams, readJson } from '../http.ts';
 
 export function eventRoutes(deps: AppDeps) {
@@ -22,7 +23,7 @@ export function eventRoutes(deps: AppDeps) {
   app.get('/events', async (c) => {
     requireScope(c, 'read');
     const { params, limit, cursor } = pageParams(c);
-    const filter = parseEventFilter(params);
+    const filter = parseEventFilter(params, [], filterOptions(deps.plugins.registry));
     const tenant = tenantScope(c, filter.tenant);
     const page = await deps.storage.search(
       { ...filter, ...(tenant ? { tenant } : {}) },

@@ -20,6 +20,7 @@ import { Hono } from 'hono';
 import { requireScope, tenantScope } from '../auth.ts';
 import type { AppEnv } from '../context.ts';
 import type { AppDeps } from '../deps.ts';
+import { filterOptions } from '../filters.ts';
 import { pageParams } from '../http.ts';
 
 const ALL_FACET_FIELDS = [...FACET_FIELDS, ...SCANNED_FACET_FIELDS] as const;
@@ -82,7 +83,7 @@ export function queryRoutes(deps: AppDeps) {
         { path: 'field', message: `one of ${ALL_FACET_FIELDS.join(', ')}` },
       ]);
     }
-    const filter = parseEventFilter(params);
+    const filter = parseEventFilter(params, [], filterOptions(deps.plugins.registry));
     const tenant = tenantScope(c, filter.tenant);
     const scoped = { ...filter, ...(tenant ? { tenant } : {}) };
     const bucketLimit = Math.min(parseLimit(limit ?? ['50']), 1000);
@@ -121,7 +122,7 @@ export function queryRoutes(deps: AppDeps) {
         { path: 'target_path', message: 'give target_path, or target_type with target_id' },
       ]);
     }
-    const filter = parseEventFilter(params);
+    const filter = parseEventFilter(params, [], filterOptions(deps.plugins.registry));
     const tenant = tenantScope(c, filter.tenant);
     const scoped = await assetHistoryFilter(
       deps.storage,
