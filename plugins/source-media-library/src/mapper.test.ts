@@ -342,10 +342,30 @@ describe('media-library registry', () => {
 });
 
 describe('mediaLibraryNativeSchema', () => {
-  it('rejects an edit by nobody, naming the field', () => {
-    const { user: _user, ...anonymous } = mediaLibraryFixtures.file_renamed;
-    const parsed = mediaLibraryNativeSchema.safeParse(anonymous);
+  const renamed = mediaLibraryFixtures.file_renamed;
+  const rejected: [string, unknown, string][] = [
+    ['an edit by nobody', (({ user: _u, ...rest }) => rest)(renamed), 'user'],
+    ['a file without its path', { ...renamed, asset: { ...renamed.asset, path: undefined } }, 'asset.path'],
+    [
+      'a rename without the old path',
+      { ...renamed, asset: { ...renamed.asset, previousPath: undefined } },
+      'asset.previousPath',
+    ],
+    [
+      'a move to where the file already is',
+      { ...renamed, operation: 'FILE_MOVE', asset: { ...renamed.asset, previousPath: renamed.asset.path } },
+      'asset.previousPath',
+    ],
+  ];
+
+  it.each(rejected)('rejects %s, naming the field', (_name, raw, path) => {
+    const parsed = mediaLibraryNativeSchema.safeParse(raw);
     expect(parsed.success).toBe(false);
-    expect(parsed.error?.issues.map((i) => i.path.join('.'))).toEqual(['user']);
+    expect(parsed.error?.issues.map((i) => i.path.join('.'))).toContain(path);
+  });
+
+  it('a collection has no path', () => {
+    expect(mediaLibraryNativeSchema.safeParse(mediaLibraryFixtures.collection_renamed).success).toBe(true);
+    expect(mediaLibraryFixtures.collection_renamed.asset).not.toHaveProperty('path');
   });
 });

@@ -3,6 +3,9 @@ import { MEDIA_LIBRARY_OPERATIONS } from './plugin.ts';
 
 const assetPath = z.string().startsWith('/');
 
+/** Operations that change a file's or folder's path. */
+const MOVES: ReadonlySet<string> = new Set(['FILE_RENAME', 'FILE_MOVE', 'FOLDER_RENAME', 'FOLDER_MOVE']);
+
 const assetSchema = z.object({
   id: z.string().min(1),
   type: z.enum(['file', 'folder', 'collection']),
@@ -78,10 +81,28 @@ export const mediaLibraryNativeSchema = z
       .object({ code: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/), message: z.string().min(1) })
       .optional(),
   })
-  // Every edit is made by someone: a dashboard user or a private API key. The Users filter depends on it.
-  .refine((n) => n.user !== undefined || n.apiKey !== undefined, {
-    path: ['user'],
-    message: 'required (or apiKey): every edit is made by a user or an API key',
+  // What the page's filters and the asset history depend on; missing, it is a product change worth a 400.
+  .superRefine((n, ctx) => {
+    // Every edit is made by someone: a dashboard user or a private API key (the Users filter).
+    if (n.user === undefined && n.apiKey === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['user'],
+        message: 'required (or apiKey): every edit is made by a user or an API key',
+      });
+    // Files and folders live at a path (the Asset Path filter); collections do not.
+    if (n.asset.type !== 'collection' && n.asset.path === undefined)
+      ctx.addIssue({ code: 'custom', path: ['asset', 'path'], message: `required for a ${n.asset.type}` });
+    // A rename or move without the old path would cut the asset's history in two.
+    if (
+      MOVES.has(n.operation) &&
+      (n.asset.previousPath === undefined || n.asset.previousPath === n.asset.path)
+    )
+      ctx.addIssue({
+        code: 'custom',
+        path: ['asset', 'previousPath'],
+        message: `required for ${n.operation}, and different from path`,
+      });
   });
 
 export type MediaLibraryNative = z.infer<typeof mediaLibraryNativeSchema>;
