@@ -371,6 +371,26 @@ describe('page 001 (central config): every write of every area, and every field 
         expect(node, `${e.id} ${pointer}`).toBe('[REDACTED]');
       }
     }
+    // And nothing that looks like a credential survived anywhere in the bodies.
+    const SECRET_VALUES = [
+      /^AKIA[A-Z0-9]{12,}/,
+      /^whsec_/,
+      /^private_/,
+      /sig=/,
+      /PRIVATE KEY/,
+      /^\d{13,19}$/,
+    ];
+    const strings = (node: unknown): string[] =>
+      typeof node === 'string'
+        ? [node]
+        : Array.isArray(node)
+          ? node.flatMap(strings)
+          : node && typeof node === 'object'
+            ? Object.values(node).flatMap(strings)
+            : [];
+    for (const e of events)
+      for (const value of strings([e.request?.request_body, e.request?.response_body]))
+        for (const pattern of SECRET_VALUES) expect(value, `${e.id} leaks ${pattern}`).not.toMatch(pattern);
   });
 });
 
