@@ -680,8 +680,19 @@ function componentSchemas(exportFormats: readonly string[]): Record<string, Json
             additionalProperties: false,
           },
         },
+        complete: {
+          type: 'boolean',
+          description:
+            'True when every matching event was counted. A filter on tenant, source and time alone is always complete (answered from daily counts); a broader filter on a very large log counts the newest events only, and says so here.',
+        },
+        counted: {
+          type: 'integer',
+          minimum: 0,
+          description:
+            'Only when `complete` is false: how many of the newest matching events the counts cover.',
+        },
       },
-      required: ['field', 'buckets'],
+      required: ['field', 'buckets', 'complete'],
       additionalProperties: false,
     },
     AssetRef: {
@@ -1332,7 +1343,7 @@ function paths(): Record<string, Json> {
       get: operation({
         operationId: 'facets',
         summary: 'Count events by a field',
-        description: `The most frequent values of one field among the events that match the filters. \`ip\`, \`country\` (client country code, labelled with the country name), \`region\` (the server region that handled the request) and \`device\` are counted over the matching events, so they answer for filters that match at most ${SCANNED_FACET_MAX_EVENTS} events (a share link, a workspace and a date range); broader filters get \`400 INVALID_FILTER\`.`,
+        description: `The most frequent values of one field among the events that match the filters. \`ip\`, \`country\` (client country code, labelled with the country name), \`region\` (the server region that handled the request) and \`device\` are counted over the newest ${SCANNED_FACET_MAX_EVENTS} matching events at most; the other fields over every match, except that the embedded store counts the newest 100,000 when a filter beyond tenant, source and time matches more. A partial count always says so: \`complete: false\` and \`counted\`.`,
         tags: ['Query'],
         scope: 'read',
         parameters: [
@@ -1354,6 +1365,7 @@ function paths(): Record<string, Json> {
         responses: {
           '200': jsonResponse('Buckets', ref('schemas', 'FacetResponse'), {
             field: 'action',
+            complete: true,
             buckets: [
               { value: 'file.downloaded', label: 'File downloaded', count: 5120 },
               { value: 'file.uploaded', label: 'File uploaded', count: 1873 },

@@ -52,8 +52,8 @@ export type FacetField = (typeof FACET_FIELDS)[number];
 
 /**
  * Facets on client and request fields ("which IPs opened this share link, from which countries, how
- * many times"). Stores do not index these for counting, so the server counts them over the matching
- * events, which is only offered for filters narrow enough to scan (SCANNED_FACET_MAX_EVENTS).
+ * many times"). Stores do not keep counts for these, so the server counts them over the newest
+ * SCANNED_FACET_MAX_EVENTS matching events, and says when a broader filter matched more.
  */
 export const SCANNED_FACET_FIELDS = ['ip', 'country', 'region', 'device'] as const;
 export type ScannedFacetField = (typeof SCANNED_FACET_FIELDS)[number];
@@ -84,6 +84,18 @@ export interface FacetBucket {
   value: string;
   label?: string;
   count: number;
+}
+
+/**
+ * Facet counts. A store may bound the work a facet does on a very broad filter: it then counts the
+ * newest `counted` matching events and says so with `complete: false`, never silently.
+ */
+export interface FacetResult {
+  buckets: FacetBucket[];
+  /** True when every matching event was counted. */
+  complete: boolean;
+  /** When incomplete: how many of the newest matching events the counts cover. */
+  counted?: number;
 }
 
 export const PAGE_LIMIT = { default: 100, max: 1000 } as const;

@@ -1,4 +1,4 @@
-import type { EventFilter, FacetBucket, FacetField, PageRequest } from './query.ts';
+import type { EventFilter, FacetField, FacetResult, PageRequest } from './query.ts';
 import type { Partition } from './retention.ts';
 import type { AuditEvent } from './schema.ts';
 
@@ -48,7 +48,8 @@ export interface StoragePort {
   get(id: string, tenants?: readonly string[]): Promise<AuditEvent | null>;
   search(filter: EventFilter, page: PageRequest): Promise<EventPage>;
   count(filter: EventFilter): Promise<number>;
-  facet(filter: EventFilter, field: FacetField, limit: number): Promise<FacetBucket[]>;
+  /** The `limit` most frequent values of a field among the matching events, most frequent first. */
+  facet(filter: EventFilter, field: FacetField, limit: number): Promise<FacetResult>;
   /** Keys (type:id refs and paths, current and previous) that co-occur in one target with any of the given keys. */
   relatedTargetKeys(
     tenants: readonly string[] | undefined,

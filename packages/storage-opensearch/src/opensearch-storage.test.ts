@@ -293,7 +293,7 @@ describe('init, reads on an empty store, point in time', { timeout: 30_000 }, ()
     const { storage } = await setup();
     expect(await storage.search({}, { limit: 10 })).toEqual({ data: [], next_cursor: null });
     expect(await storage.count({})).toBe(0);
-    expect(await storage.facet({}, 'action', 10)).toEqual([]);
+    expect(await storage.facet({}, 'action', 10)).toEqual({ buckets: [], complete: true });
     expect(await storage.partitions()).toEqual([]);
     expect(await storage.get('evt_x')).toBeNull();
     expect(await storage.purge({ tenant: 'acme', source: 'x', before: '2026-01-01T00:00:00Z' })).toBe(0);

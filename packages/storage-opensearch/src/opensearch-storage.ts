@@ -8,8 +8,8 @@ import {
   type EventFilter,
   type EventPage,
   encodeCursor,
-  type FacetBucket,
   type FacetField,
+  type FacetResult,
   type PageRequest,
   type Partition,
   type PurgeRequest,
@@ -508,18 +508,20 @@ export class OpenSearchStorage implements StoragePort {
     return body === undefined ? 0 : countOf(body);
   }
 
-  async facet(filter: EventFilter, field: FacetField, limit: number): Promise<FacetBucket[]> {
+  /** A terms aggregation counts every matching document, so the result is always complete. */
+  async facet(filter: EventFilter, field: FacetField, limit: number): Promise<FacetResult> {
     const body = await this.read(
       'facet',
       `/${this.layout.readAlias}/_search`,
       facetBody(filter, field, limit),
     );
-    if (body === undefined) return [];
-    return termsBuckets(body, 'facet').map((b) => ({
+    if (body === undefined) return { buckets: [], complete: true };
+    const buckets = termsBuckets(body, 'facet').map((b) => ({
       value: b.key,
       count: b.count,
       ...(b.label !== undefined ? { label: b.label } : {}),
     }));
+    return { buckets, complete: true };
   }
 
   async relatedTargetKeys(

@@ -1,3 +1,3 @@
 export { createSqliteControlStore } from './control-store.ts';
 export { createSqliteStorage, SqliteStorage, type SqliteStorageOptions } from './sqlite-storage.ts';
-export { indexTextOf, matchExpression } from './tokens.ts';
+export { indexTermsOf, matchExpression } from './tokens.ts';

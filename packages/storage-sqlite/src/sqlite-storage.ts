@@ -10,8 +10,10 @@ import {
   encodeCursor,
   eventJson,
   eventMatchesFilter,
+  FACET_FIELDS,
   type FacetBucket,
   type FacetField,
+  type FacetResult,
   filterWindowMs,
   type PageRequest,
   type Partition,
@@ -21,8 +23,8 @@ import {
   targetKeysOf,
 } from '@trailmark/core';
 import Database from 'better-sqlite3';
-import { EVENT_MIGRATIONS, migrate } from './migrations.ts';
-import { indexTextOf, keyToken, matchExpression, slotOf } from './tokens.ts';
+import { COUNTED_SEQS_SQL, EVENT_MIGRATIONS, facetDaysUpsertSql, migrate } from './migrations.ts';
+import { indexTermsOf, keyToken, matchExpression, slotOf } from './tokens.ts';
 
 export interface SqliteStorageOptions {
   /** Database file (a real file: the writer thread opens its own connection to it). */
@@ -33,6 +35,11 @@ export interface SqliteStorageOptions {
   maxBatch?: number;
   /** `FULL` (default) makes every acknowledged commit survive power loss. */
   synchronous?: 'FULL' | 'NORMAL';
+  /**
+   * Most events a facet reads when the day counts cannot answer its filter (default 100,000); beyond
+   * that it counts the newest ones and says so (`complete: false`).
+   */
+  facetScanLimit?: number;
 }
 
 /** 2^20 tiebreak slots per millisecond; seq needs 61 bits, so it is a BigInt in JavaScript. */
@@ -60,7 +67,8 @@ type WriterRow = [
   targetTypes: string,
   receivedMs: number,
   doc: string,
-  terms: string,
+  keyTokens: string,
+  words: string,
 ];
 
 type WriterMessage =
@@ -77,13 +85,22 @@ interface Row {
 const isSeqCursor = (p: unknown): p is { s: string } =>
   typeof p === 'object' && p !== null && /^[0-9]{1,19}$/.test(String((p as { s?: unknown }).s));
 
-const FACET_COLUMN: Record<Exclude<FacetField, 'target_type'>, { value: string; label?: string }> = {
-  action: { value: 'action' },
-  actor: { value: 'actor_id', label: 'actor_label' },
-  workspace: { value: 'workspace_id', label: 'workspace_name' },
-  source: { value: 'source' },
-  result: { value: 'result' },
-};
+const DAY_MS = 86_400_000;
+/** Filters the day counts can answer; any other filter makes a facet count the matching events. */
+const DAY_COUNT_FILTERS = new Set(['tenant', 'source', 'from', 'to']);
+
+interface FacetRow {
+  value: string;
+  count: number;
+  label: string | null;
+}
+
+/** Whole UTC days [first, end) of a window (open ends undefined) and the partial days around them. */
+interface WholeDays {
+  first?: number;
+  end?: number;
+  edges: { from: string; to: string }[];
+}
 
 export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorage {
   return new SqliteStorage(options);
@@ -106,6 +123,7 @@ export class SqliteStorage implements StoragePort {
   private readonly path: string;
   private readonly synchronous: 'FULL' | 'NORMAL';
   private readonly maxBatch: number;
+  private readonly facetScanLimit: number;
   private readonly actionLabel: (source: string, action: string) => string | undefined;
   private closed = false;
 
@@ -122,6 +140,7 @@ export class SqliteStorage implements StoragePort {
     this.synchronous = options.synchronous ?? 'FULL';
     this.db.pragma(`synchronous = ${this.synchronous}`);
     this.maxBatch = options.maxBatch ?? 10_000;
+    this.facetScanLimit = options.facetScanLimit ?? 100_000;
     this.actionLabel = options.actionLabel ?? (() => undefined);
   }
 
@@ -129,7 +148,11 @@ export class SqliteStorage implements StoragePort {
     migrate(this.db, EVENT_MIGRATIONS);
     if (this.writer) return;
     const writer = new Worker(new URL('./sqlite-writer.mjs', import.meta.url), {
-      workerData: { path: this.path, synchronous: this.synchronous, maxBatch: this.maxBatch },
+      workerData: {
+        path: this.path,
+        synchronous: this.synchronous,
+        maxBatch: this.maxBatch,
+      },
     });
     this.writer = writer;
     await new Promise<void>((resolve, reject) => {
@@ -169,6 +192,7 @@ export class SqliteStorage implements StoragePort {
   }
 
   private toRow(e: AuditEvent): WriterRow {
+    const terms = indexTermsOf(e, this.actionLabel(e.source, e.action));
     return [
       Date.parse(e.occurred_at),
       slotOf(e.tenant, e.id),
@@ -184,7 +208,8 @@ export class SqliteStorage implements StoragePort {
       [...new Set(e.targets.map((t) => t.type))].join(','),
       Date.parse(e.received_at),
       eventJson(e),
-      indexTextOf(e, this.actionLabel(e.source, e.action)),
+      terms.keys,
+      terms.words,
     ];
   }
 
@@ -225,10 +250,10 @@ export class SqliteStorage implements StoragePort {
   /** The indexed words starting with a free-text prefix, or undefined when there are too many to list. */
   private expandPrefix(prefix: string): string[] | undefined {
     this.expandStatement ??= this.db.prepare(
-      'SELECT term FROM event_vocab WHERE term >= ? AND term < ? LIMIT 201',
+      'SELECT word FROM event_words WHERE word >= ? AND word < ? LIMIT 201',
     );
-    const words = (this.expandStatement.all(prefix, `${prefix}\u{10ffff}`) as { term: string }[]).map(
-      (r) => r.term,
+    const words = (this.expandStatement.all(prefix, `${prefix}\u{10ffff}`) as { word: string }[]).map(
+      (r) => r.word,
     );
     return words.length > 200 ? undefined : words;
   }
@@ -302,15 +327,23 @@ export class SqliteStorage implements StoragePort {
     };
   }
 
-  /** SQL fragment selecting the seqs a filter matches (without re-checking), with its parameters. */
-  private matchingSeqs(filter: EventFilter): { sql: string; params: unknown[] } {
+  /**
+   * SQL selecting the seqs a filter matches (without re-checking), with its parameters; with `newest`,
+   * only that many of the newest.
+   */
+  private matchingSeqs(filter: EventFilter, newest?: number): { sql: string; params: unknown[] } {
     const match = this.match(filter);
     const { low, high } = this.bounds(filter);
+    const limit = newest === undefined ? '' : ' ORDER BY 1 DESC LIMIT ?';
+    const tail = newest === undefined ? [] : [newest];
     if (match === undefined)
-      return { sql: 'SELECT seq FROM events WHERE seq >= ? AND seq < ?', params: [low, high] };
+      return {
+        sql: `SELECT seq FROM events WHERE seq >= ? AND seq < ?${limit}`,
+        params: [low, high, ...tail],
+      };
     return {
-      sql: 'SELECT rowid FROM event_index WHERE event_index MATCH ? AND rowid >= ? AND rowid < ?',
-      params: [match, low, high],
+      sql: `SELECT rowid FROM event_index WHERE event_index MATCH ? AND rowid >= ? AND rowid < ?${limit}`,
+      params: [match, low, high, ...tail],
     };
   }
 
@@ -320,27 +353,107 @@ export class SqliteStorage implements StoragePort {
     return Number(row.n);
   }
 
-  async facet(filter: EventFilter, field: FacetField, limit: number): Promise<FacetBucket[]> {
-    const { sql, params } = this.matchingSeqs(filter);
-    if (field === 'target_type') {
-      const rows = this.db
-        .prepare(
-          `SELECT j.value AS value, count(*) AS count FROM events e, json_each('["' || replace(e.target_types, ',', '","') || '"]') j
-           WHERE e.seq IN (${sql}) AND e.target_types != '' GROUP BY j.value ORDER BY count DESC, value LIMIT ?`,
-        )
-        .all(...params, limit) as FacetBucket[];
-      return rows;
+  /**
+   * A filter on tenant, source and time alone is answered from the day counts for the whole days in its
+   * window, plus exact counts over the partial days at its edges. Anything else counts the matching
+   * events themselves, the newest `facetScanLimit` of them at most.
+   */
+  async facet(filter: EventFilter, field: FacetField, limit: number): Promise<FacetResult> {
+    const totals = new Map<string, FacetBucket>();
+    const add = (rows: FacetRow[]) => {
+      for (const r of rows) {
+        const bucket = totals.get(r.value);
+        if (!bucket)
+          totals.set(r.value, { value: r.value, count: r.count, ...(r.label ? { label: r.label } : {}) });
+        else {
+          bucket.count += r.count;
+          if (bucket.label === undefined && r.label) bucket.label = r.label;
+        }
+      }
+    };
+    const days = this.wholeDays(filter);
+    let result: Omit<FacetResult, 'buckets'> = { complete: true };
+    if (days) {
+      add(this.dayCounts(filter, field, days));
+      for (const edge of days.edges) add(this.eventCounts({ ...filter, ...edge }, field).rows);
+    } else {
+      const counted = this.eventCounts(filter, field, this.facetScanLimit);
+      add(counted.rows);
+      if (counted.capped) result = { complete: false, counted: this.facetScanLimit };
     }
-    const column = FACET_COLUMN[field];
-    const label = column.label ? `, max(${column.label}) AS label` : '';
+    const buckets = [...totals.values()]
+      .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))
+      .slice(0, limit);
+    return { buckets, ...result };
+  }
+
+  /** The whole UTC days of a tenant/source/time filter and its partial edges, or undefined if it has others. */
+  private wholeDays(filter: EventFilter): WholeDays | undefined {
+    for (const [key, value] of Object.entries(filter))
+      if (value !== undefined && !DAY_COUNT_FILTERS.has(key)) return undefined;
+    const { from, to } = filterWindowMs(filter);
+    const first = from === undefined ? undefined : Math.ceil(from / DAY_MS);
+    const end = to === undefined ? undefined : Math.floor(to / DAY_MS);
+    if (first !== undefined && end !== undefined && first >= end) return undefined;
+    const iso = (ms: number) => new Date(ms).toISOString();
+    const edges: WholeDays['edges'] = [];
+    if (from !== undefined && first !== undefined && from < first * DAY_MS)
+      edges.push({ from: iso(from), to: iso(first * DAY_MS) });
+    if (to !== undefined && end !== undefined && end * DAY_MS < to)
+      edges.push({ from: iso(end * DAY_MS), to: iso(to) });
+    return { first, end, edges };
+  }
+
+  private dayCounts(filter: EventFilter, field: FacetField, days: WholeDays): FacetRow[] {
+    // Every tenant spelled out, so the (field, tenant, day) key is a range per tenant even for the operator.
+    const tenants = filter.tenant ?? this.db.prepare('SELECT DISTINCT tenant FROM partitions').pluck().all();
+    const where = ['field = ?', `tenant IN (${tenants.map(() => '?').join(',')})`];
+    const params: unknown[] = [field, ...tenants];
+    if (days.first !== undefined) {
+      where.push('day >= ?');
+      params.push(days.first);
+    }
+    if (days.end !== undefined) {
+      where.push('day < ?');
+      params.push(days.end);
+    }
+    if (filter.source) {
+      where.push(`source IN (${filter.source.map(() => '?').join(',')})`);
+      params.push(...filter.source);
+    }
+    return this.db
+      .prepare(
+        `SELECT value, sum(count) AS count, max(label) AS label FROM facet_days
+         WHERE ${where.join(' AND ')} GROUP BY value HAVING sum(count) > 0`,
+      )
+      .all(...params) as FacetRow[];
+  }
+
+  /** Counts over the matching events themselves (the newest `newest` of them, when given). */
+  private eventCounts(
+    filter: EventFilter,
+    field: FacetField,
+    newest?: number,
+  ): { rows: FacetRow[]; capped: boolean } {
+    let capped = false;
+    if (newest !== undefined) {
+      const probe = this.matchingSeqs(filter, newest + 1);
+      const n = this.db
+        .prepare(`SELECT count(*) FROM (${probe.sql})`)
+        .pluck()
+        .get(...probe.params) as number;
+      capped = n > newest;
+    }
+    const { sql, params } = this.matchingSeqs(filter, capped ? newest : undefined);
+    // The field is one of FACET_FIELDS (checked by the caller's type), so it is safe to inline: a literal
+    // lets SQLite skip the view's other branches instead of probing each of them per event.
     const rows = this.db
       .prepare(
-        `SELECT ${column.value} AS value, count(*) AS count${label} FROM events
-         WHERE seq IN (${sql}) AND ${column.value} IS NOT NULL
-         GROUP BY ${column.value} ORDER BY count DESC, value LIMIT ?`,
+        `SELECT value, count(*) AS count, max(label) AS label FROM event_facet_keys
+         WHERE field = '${field}' AND seq IN (${sql}) GROUP BY value`,
       )
-      .all(...params, limit) as { value: string; count: number; label?: string | null }[];
-    return rows.map((r) => ({ value: r.value, count: r.count, ...(r.label ? { label: r.label } : {}) }));
+      .all(...params) as FacetRow[];
+    return { rows, capped };
   }
 
   async relatedTargetKeys(
@@ -398,13 +511,33 @@ export class SqliteStorage implements StoragePort {
       .safeIntegers(true);
     const deleteEvent = this.db.prepare('DELETE FROM events WHERE seq = ?');
     const deleteIndex = this.db.prepare('DELETE FROM event_index WHERE rowid = ?');
+    this.db.exec(COUNTED_SEQS_SQL);
+    const mark = this.db.prepare('INSERT INTO temp.counted_seqs (seq) VALUES (?)');
+    const uncount = this.db.prepare(facetDaysUpsertSql(-1));
+    const dropEmpty = this.db.prepare(
+      `DELETE FROM facet_days WHERE field IN (${FACET_FIELDS.map(() => '?').join(',')})
+         AND tenant = ? AND day >= ? AND day <= ? AND source = ? AND count <= 0`,
+    );
+    const unmark = this.db.prepare('DELETE FROM temp.counted_seqs');
+    const dayOf = (seq: bigint) => Math.floor(Number(seq >> 20n) / DAY_MS);
     let deleted = 0;
     for (;;) {
       const seqs = (
         select.all(match, high, batchSize, request.tenant, request.source) as { seq: bigint }[]
       ).map((r) => r.seq);
       if (seqs.length === 0) break;
+      // The day counts lose these events in the same transaction that deletes them.
       this.db.transaction(() => {
+        for (const seq of seqs) mark.run(seq);
+        uncount.run();
+        dropEmpty.run(
+          ...FACET_FIELDS,
+          request.tenant,
+          dayOf(seqs[0]),
+          dayOf(seqs[seqs.length - 1]),
+          request.source,
+        );
+        unmark.run();
         for (const seq of seqs) {
           deleteEvent.run(seq);
           deleteIndex.run(seq);

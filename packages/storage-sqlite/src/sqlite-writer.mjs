@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 
 const SLOTS = 1 << 20;
 const { path, synchronous, maxBatch } = workerData;
+const DAY_MS = 86_400_000;
 const db = new Database(path);
 db.pragma('journal_mode = WAL');
 db.pragma(`synchronous = ${synchronous}`);
@@ -23,9 +24,81 @@ const index = db.prepare('INSERT INTO event_index (rowid, terms) VALUES (?, ?)')
 const sameEvent = db.prepare('SELECT tenant, id FROM events WHERE seq = ?');
 const partition = db.prepare('INSERT OR IGNORE INTO partitions (tenant, source) VALUES (?, ?)');
 const knownPartitions = new Set();
+const addWord = db.prepare('INSERT OR IGNORE INTO event_words (word) VALUES (?)');
+/** Words already in event_words; bounded, so a vocabulary of unique ids cannot grow it without limit. */
+const knownWords = new Set();
+const KNOWN_WORDS_MAX = 200_000;
+
+/**
+ * Free-text words (key tokens start with `_`) go into the vocabulary that prefix search expands from.
+ * Numbers of 5+ digits are identifiers rather than words: prefix search falls back to FTS5 for them.
+ */
+function addWords(words) {
+  if (words === '') return;
+  for (const word of words.split(' ')) {
+    if (knownWords.has(word) || (word.length >= 5 && /^[0-9]+$/.test(word))) continue;
+    if (knownWords.size >= KNOWN_WORDS_MAX) knownWords.clear();
+    addWord.run(word);
+    knownWords.add(word);
+  }
+}
+
+const upsertFacetDay = db.prepare(
+  `INSERT INTO facet_days (field, tenant, day, source, value, label, count) VALUES (?, ?, ?, ?, ?, ?, ?)
+   ON CONFLICT DO UPDATE SET count = count + excluded.count, label = coalesce(excluded.label, label)`,
+);
+/** Facet fields in the order of `FacetGroup.counts`. */
+const FACET_FIELDS = ['action', 'actor', 'workspace', 'source', 'result', 'target_type'];
+
+/** This transaction's facet counts: per tenant, day and source, per field, value -> [count, label]. */
+const facetGroups = new Map();
+
+function facetGroup(tenant, day, source) {
+  const key = `${tenant}\u0000${day}\u0000${source}`;
+  let group = facetGroups.get(key);
+  if (!group) {
+    group = { tenant, day, source, counts: FACET_FIELDS.map(() => new Map()) };
+    facetGroups.set(key, group);
+  }
+  return group;
+}
+
+function countValue(values, value, label) {
+  const entry = values.get(value);
+  if (entry === undefined) values.set(value, [1, label]);
+  else {
+    entry[0]++;
+    if (label !== null) entry[1] = label;
+  }
+}
+
+/**
+ * The facet keys of one new event, exactly as the `event_facet_keys` view defines them (purge and the
+ * migration use the view; a test checks the two agree). Counting here from the row already in memory
+ * costs a third of re-reading the rows through the view.
+ */
+function countFacets(ms, tenant, source, action, actorId, actorLabel, wsId, wsName, result, types) {
+  const { counts } = facetGroup(tenant, Math.floor(ms / DAY_MS), source);
+  countValue(counts[0], action, null);
+  countValue(counts[1], actorId, actorLabel);
+  if (wsId !== null) countValue(counts[2], wsId, wsName);
+  countValue(counts[3], source, null);
+  countValue(counts[4], result, null);
+  if (types !== '') for (const type of types.split(',')) countValue(counts[5], type, null);
+}
+
+function writeFacetCounts() {
+  for (const { tenant, day, source, counts } of facetGroups.values()) {
+    counts.forEach((values, f) => {
+      for (const [value, [count, label]] of values)
+        upsertFacetDay.run(FACET_FIELDS[f], tenant, day, source, value, label, count);
+    });
+  }
+  facetGroups.clear();
+}
 
 /** Row layout (see sqlite-storage.ts `toRow`): [ms, slot, id, tenant, source, action, actorId, actorLabel,
- * workspaceId, workspaceName, result, targetTypes, receivedMs, doc, terms] */
+ * workspaceId, workspaceName, result, targetTypes, receivedMs, doc, keyTokens, words] */
 function writeRows(rows) {
   const inserted = [];
   const duplicates = [];
@@ -45,7 +118,8 @@ function writeRows(rows) {
       types,
       receivedMs,
       doc,
-      terms,
+      keyTokens,
+      words,
     ] = row;
     let slot = firstSlot;
     for (let attempt = 0; ; attempt++) {
@@ -70,7 +144,9 @@ function writeRows(rows) {
         if (info.changes === 0) {
           duplicates.push(id);
         } else {
-          index.run(seq, terms);
+          index.run(seq, words === '' ? keyTokens : `${keyTokens} ${words}`);
+          countFacets(ms, tenant, source, action, actorId, actorLabel, wsId, wsName, result, types);
+          addWords(words);
           inserted.push(id);
           const key = `${tenant}\u0000${source}`;
           if (!knownPartitions.has(key)) {
@@ -110,8 +186,13 @@ function flush() {
   if (queue.length > 0) schedule();
   let results;
   try {
-    results = db.transaction(() => batch.map((m) => writeRows(m.rows)))();
+    results = db.transaction(() => {
+      const written = batch.map((m) => writeRows(m.rows));
+      writeFacetCounts();
+      return written;
+    })();
   } catch (error) {
+    facetGroups.clear();
     for (const m of batch)
       parentPort.postMessage({
         type: 'failed',

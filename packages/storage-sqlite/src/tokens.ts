@@ -71,8 +71,14 @@ export function slotOf(tenant: string, id: string): number {
   return mix(`${tenant}\u0000${id}`)[0] & 0xfffff;
 }
 
-/** The text indexed for one event: key tokens, then free-text words. */
-export function indexTextOf(event: AuditEvent, actionLabel: string | undefined): string {
+/**
+ * What is indexed for one event: its key tokens, and its free-text words (kept apart because only the
+ * words go into the vocabulary that prefix search expands from).
+ */
+export function indexTermsOf(
+  event: AuditEvent,
+  actionLabel: string | undefined,
+): { keys: string; words: string } {
   const tokens = new Set<string>();
   tokens.add(keyToken('tenant', event.tenant));
   tokens.add(keyToken('source', event.source));
@@ -95,8 +101,8 @@ export function indexTextOf(event: AuditEvent, actionLabel: string | undefined):
       for (const prefix of pathPrefixes(p)) tokens.add(keyToken('pathPrefix', prefix));
     }
   }
-  for (const word of eventSearchText(event, actionLabel)) tokens.add(word);
-  return [...tokens].join(' ');
+  // Words never contain `_` and key tokens always do, so the two cannot collide.
+  return { keys: [...tokens].join(' '), words: eventSearchText(event, actionLabel).join(' ') };
 }
 
 const quote = (token: string) => `"${token}"`;
@@ -157,7 +163,9 @@ export function matchExpression(
     for (const term of terms) {
       const words = expand?.(term);
       if (words === undefined && tooManyWords === 'skip' && expand) continue;
-      groups.push(words === undefined ? `${quote(term)}*` : words.length > 0 ? anyOf(words) : quote(term));
+      // No listed word: the prefix may still match an identifier kept out of the vocabulary (long
+      // numbers), and a prefix query that matches nothing costs nothing.
+      groups.push(words === undefined || words.length === 0 ? `${quote(term)}*` : anyOf(words));
     }
   }
   // Tenant alone is still an index lookup worth doing; an empty group list means "scan by time".

@@ -6,6 +6,7 @@ import {
   FACET_FIELDS,
   type FacetBucket,
   type FacetField,
+  type FacetResult,
   iterateEvents,
   parseEventFilter,
   parseLimit,
@@ -26,31 +27,25 @@ import { pageParams } from '../http.ts';
 const ALL_FACET_FIELDS = [...FACET_FIELDS, ...SCANNED_FACET_FIELDS] as const;
 
 /**
- * Counts a client or request field over the matching events. Bounded: the count is checked first, so
- * a filter too broad to scan is a 400 that says how many events it matched, not a slow request.
+ * Counts a client or request field over the newest SCANNED_FACET_MAX_EVENTS matching events (stores do
+ * not keep counts for these fields); a broader filter gets counts over those, marked incomplete.
  */
 async function scannedFacet(
   deps: AppDeps,
   filter: EventFilter,
   field: ScannedFacetField,
   limit: number,
-): Promise<FacetBucket[]> {
-  const matched = await deps.storage.count(filter);
-  if (matched > SCANNED_FACET_MAX_EVENTS) {
-    throw new TrailmarkError(
-      ErrorCode.INVALID_FILTER,
-      `counting by ${field} reads every matching event; narrow the filters to at most ${SCANNED_FACET_MAX_EVENTS.toLocaleString('en-US')} events`,
-      [
-        {
-          path: 'field',
-          message: `the filters match ${matched} events; add a time range, workspace, target or action filter`,
-        },
-      ],
-    );
-  }
+): Promise<FacetResult> {
   const counts = new Map<string, FacetBucket>();
-  for await (const page of iterateEvents(deps.storage, filter)) {
+  let read = 0;
+  let complete = true;
+  scan: for await (const page of iterateEvents(deps.storage, filter)) {
     for (const event of page) {
+      if (read === SCANNED_FACET_MAX_EVENTS) {
+        complete = false;
+        break scan;
+      }
+      read++;
       const hit = scannedFacetValue(event, field);
       if (!hit) continue;
       const bucket = counts.get(hit.value) ?? {
@@ -62,9 +57,10 @@ async function scannedFacet(
       counts.set(hit.value, bucket);
     }
   }
-  return [...counts.values()]
+  const buckets = [...counts.values()]
     .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))
     .slice(0, limit);
+  return complete ? { buckets, complete } : { buckets, complete, counted: read };
 }
 
 /** Facets, asset history and the action catalog: the read side beyond the plain list. */
@@ -87,12 +83,13 @@ export function queryRoutes(deps: AppDeps) {
     const tenant = tenantScope(c, filter.tenant);
     const scoped = { ...filter, ...(tenant ? { tenant } : {}) };
     const bucketLimit = Math.min(parseLimit(limit ?? ['50']), 1000);
-    const buckets = (SCANNED_FACET_FIELDS as readonly string[]).includes(field)
+    const { buckets, ...coverage } = (SCANNED_FACET_FIELDS as readonly string[]).includes(field)
       ? await scannedFacet(deps, scoped, field as ScannedFacetField, bucketLimit)
       : await deps.storage.facet(scoped, field as FacetField, bucketLimit);
     const registry = deps.plugins.registry;
     return c.json({
       field,
+      ...coverage,
       buckets: buckets.map((b) => {
         // One source filtered: its own wording ("An asset was deleted"); otherwise the first registered label.
         const only = filter.source?.length === 1 ? filter.source[0] : undefined;

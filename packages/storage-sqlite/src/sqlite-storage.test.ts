@@ -1,0 +1,163 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type AuditEvent, eventJson } from '@trailmark/core';
+import { contractEvents } from '@trailmark/test-utils';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { EVENT_MIGRATIONS, migrate } from './migrations.ts';
+import { createSqliteStorage, type SqliteStorage } from './sqlite-storage.ts';
+import { indexTermsOf, slotOf } from './tokens.ts';
+
+const open: SqliteStorage[] = [];
+afterEach(async () => {
+  for (const s of open.splice(0)) await s.close();
+});
+
+const tempDb = () => join(mkdtempSync(join(tmpdir(), 'trailmark-sqlite-')), 'events.db');
+
+async function store(path = tempDb(), options: { facetScanLimit?: number } = {}): Promise<SqliteStorage> {
+  const storage = createSqliteStorage({ path, ...options });
+  await storage.init();
+  open.push(storage);
+  return storage;
+}
+
+/** The day counts as the writer keeps them, and as the `event_facet_keys` view recounts them. */
+function dayCounts(storage: SqliteStorage) {
+  const kept = storage.db
+    .prepare('SELECT field, tenant, day, source, value, count FROM facet_days ORDER BY 1, 2, 3, 4, 5')
+    .all();
+  const recounted = storage.db
+    .prepare(
+      `SELECT field, tenant, day, source, value, count(*) AS count FROM event_facet_keys
+       GROUP BY field, tenant, day, source, value ORDER BY 1, 2, 3, 4, 5`,
+    )
+    .all();
+  return { kept, recounted };
+}
+
+describe('facet day counts', () => {
+  it('the writer keeps exactly what the view counts, through duplicates and purges', async () => {
+    const storage = await store();
+    const events = contractEvents();
+    await storage.append(events.slice(0, 150));
+    // Retried events (same tenant and id) are duplicates and must not be counted twice.
+    await Promise.all([storage.append(events.slice(100, 200)), storage.append(events.slice(200))]);
+    let counts = dayCounts(storage);
+    expect(counts.kept.length).toBeGreaterThan(100);
+    expect(counts.kept).toEqual(counts.recounted);
+    const deleted = await storage.purge({
+      tenant: 'acme',
+      source: 'file-transfer',
+      before: events[120].occurred_at,
+      batchSize: 7,
+    });
+    expect(deleted).toBeGreaterThan(10);
+    counts = dayCounts(storage);
+    expect(counts.kept).toEqual(counts.recounted);
+    // Purging everything of a partition leaves no zero rows behind.
+    for (const source of ['file-transfer', 'media-library', 'central-config'])
+      await storage.purge({ tenant: 'globex', source, before: '2100-01-01T00:00:00Z' });
+    expect(storage.db.prepare("SELECT count(*) FROM facet_days WHERE tenant = 'globex'").pluck().get()).toBe(
+      0,
+    );
+    expect(dayCounts(storage).kept).toEqual(dayCounts(storage).recounted);
+  });
+
+  it('a facet the day counts cannot answer reads at most facetScanLimit events and says so', async () => {
+    const storage = await store(tempDb(), { facetScanLimit: 50 });
+    const events = contractEvents();
+    await storage.append(events);
+    const acme = events.filter((e) => e.tenant === 'acme' && e.outcome.result === 'success');
+    expect(acme.length).toBeGreaterThan(50);
+    const capped = await storage.facet({ tenant: ['acme'], result: ['success'] }, 'action', 100);
+    expect(capped).toMatchObject({ complete: false, counted: 50 });
+    // The newest 50 matching events, counted exactly.
+    const newest = [...acme].sort((a, b) => b.occurred_at.localeCompare(a.occurred_at)).slice(0, 50);
+    const want: Record<string, number> = {};
+    for (const e of newest) want[e.action] = (want[e.action] ?? 0) + 1;
+    expect(Object.fromEntries(capped.buckets.map((b) => [b.value, b.count]))).toEqual(want);
+    // Tenant and time alone come from the day counts: complete whatever the limit.
+    const whole = await storage.facet({ tenant: ['acme'] }, 'action', 100);
+    expect(whole.complete).toBe(true);
+    expect(whole.buckets.reduce((n, b) => n + b.count, 0)).toBe(
+      events.filter((e) => e.tenant === 'acme').length,
+    );
+  });
+});
+
+describe('free-text vocabulary', () => {
+  it('expands a prefix from the word table, and long numbers through FTS5 itself', async () => {
+    const storage = await store();
+    const base = contractEvents(1)[0];
+    const named = (id: string, name: string): AuditEvent => ({
+      ...base,
+      id,
+      targets: [{ type: 'file', id: `f-${id}`, name }],
+    });
+    await storage.append([
+      named('a', 'budget-2026.pdf'),
+      named('b', 'budgetary-note.txt'),
+      named('c', 'scan-123456789.png'),
+    ]);
+    const words = storage.db.prepare('SELECT word FROM event_words').pluck().all();
+    expect(words).toEqual(expect.arrayContaining(['budget', 'budgetary', '2026', 'scan']));
+    // Identifiers are not words: they stay out of the table and are still found by prefix.
+    expect(words).not.toContain('123456789');
+    const ids = async (q: string) =>
+      (await storage.search({ q }, { limit: 10 })).data.map((e) => e.id).sort();
+    expect(await ids('budg')).toEqual(['a', 'b']);
+    expect(await ids('budgeta')).toEqual(['b']);
+    expect(await ids('1234567')).toEqual(['c']);
+    expect(await ids('nothingmatches')).toEqual([]);
+  });
+});
+
+describe('upgrading a database written before words and day counts existed', () => {
+  it('builds the word table and the day counts from the events already stored', async () => {
+    const path = tempDb();
+    const events = contractEvents();
+    const old = new Database(path);
+    migrate(old, EVENT_MIGRATIONS.slice(0, 2));
+    const insert = old.prepare(
+      `INSERT INTO events (seq, id, tenant, source, action, actor_id, actor_label, workspace_id, workspace_name,
+         result, target_types, occurred_at, received_at, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    const index = old.prepare('INSERT INTO event_index (rowid, terms) VALUES (?, ?)');
+    old.transaction(() => {
+      for (const e of events) {
+        const ms = Date.parse(e.occurred_at);
+        const seq = (BigInt(ms) << 20n) + BigInt(slotOf(e.tenant, e.id));
+        const terms = indexTermsOf(e, undefined);
+        insert.run(
+          seq,
+          e.id,
+          e.tenant,
+          e.source,
+          e.action,
+          e.actor.id,
+          e.actor.name ?? e.actor.email ?? null,
+          e.workspace?.id ?? null,
+          e.workspace?.name ?? null,
+          e.outcome.result,
+          [...new Set(e.targets.map((t) => t.type))].join(','),
+          ms,
+          Date.parse(e.received_at),
+          eventJson(e),
+        );
+        index.run(seq, `${terms.keys} ${terms.words}`);
+      }
+    })();
+    old.close();
+    const storage = await store(path);
+    const counts = dayCounts(storage);
+    expect(counts.kept.length).toBeGreaterThan(0);
+    expect(counts.kept).toEqual(counts.recounted);
+    expect((await storage.search({ q: 'repo' }, { limit: 1000 })).data).toHaveLength(events.length);
+    const facet = await storage.facet({ tenant: ['globex'] }, 'action', 100);
+    expect(facet.buckets.reduce((n, b) => n + b.count, 0)).toBe(
+      events.filter((e) => e.tenant === 'globex').length,
+    );
+  });
+});
