@@ -1,6 +1,7 @@
 import {
   type AuditEvent,
   type ControlStore,
+  ErrorCode,
   type IngestScope,
   type MappedEvent,
   type PluginSet,
@@ -26,6 +27,8 @@ export interface AppDeps {
   metrics: Metrics;
   adminToken?: string;
   bodyLimitBytes: number;
+  /** Most events accepted for storing but not yet committed; beyond it ingest answers 503 OVERLOADED. */
+  maxPendingEvents: number;
   dataDir: string;
   exportTtlHours: number;
   ingest(inputs: readonly unknown[], scope: IngestScope): Promise<IngestResult>;
@@ -38,13 +41,31 @@ export type CreateDepsOptions = Pick<
   AppDeps,
   'storage' | 'control' | 'plugins' | 'logger' | 'metrics' | 'dataDir'
 > &
-  Partial<Pick<AppDeps, 'adminToken' | 'bodyLimitBytes' | 'exportTtlHours'>>;
+  Partial<Pick<AppDeps, 'adminToken' | 'bodyLimitBytes' | 'exportTtlHours' | 'maxPendingEvents'>>;
 
 export function createDeps(options: CreateDepsOptions): AppDeps {
   const { storage, plugins, logger, metrics, control } = options;
   const lastTouched = new Map<string, number>();
+  const maxPendingEvents = options.maxPendingEvents ?? 100_000;
+  let pendingEvents = 0;
 
-  async function ingest(inputs: readonly unknown[], scope: IngestScope): Promise<IngestResult> {
+  /**
+   * `bounded`: a sender's request is refused while too many events wait for the store, so a burst
+   * beyond what the disk sustains gets a quick 503 to retry instead of an ever longer queue in memory.
+   * Trailmark's own audit events are never refused (they are few, and dropping one loses evidence).
+   */
+  async function store(
+    inputs: readonly unknown[],
+    scope: IngestScope,
+    bounded: boolean,
+  ): Promise<IngestResult> {
+    if (bounded && pendingEvents > 0 && pendingEvents + inputs.length > maxPendingEvents) {
+      metrics.ingestRejected.inc({ code: ErrorCode.OVERLOADED });
+      throw new TrailmarkError(
+        ErrorCode.OVERLOADED,
+        `${pendingEvents} events are waiting to be stored; nothing of this request was stored, retry after Retry-After seconds`,
+      );
+    }
     let events: AuditEvent[];
     try {
       events = prepareEvents(inputs, scope, plugins.registry);
@@ -52,7 +73,13 @@ export function createDeps(options: CreateDepsOptions): AppDeps {
       if (error instanceof TrailmarkError) metrics.ingestRejected.inc({ code: error.code });
       throw error;
     }
-    const result = await storage.append(events);
+    pendingEvents += events.length;
+    let result: Awaited<ReturnType<StoragePort['append']>>;
+    try {
+      result = await storage.append(events);
+    } finally {
+      pendingEvents -= events.length;
+    }
     const inserted = new Set(result.inserted);
     const stored = events.filter((e) => inserted.has(e.id));
     for (const e of stored) metrics.eventsIngested.inc({ source: e.source });
@@ -69,6 +96,7 @@ export function createDeps(options: CreateDepsOptions): AppDeps {
       ids: events.map((e) => e.id),
     };
   }
+  const ingest = (inputs: readonly unknown[], scope: IngestScope) => store(inputs, scope, true);
 
   return {
     storage,
@@ -78,12 +106,17 @@ export function createDeps(options: CreateDepsOptions): AppDeps {
     metrics,
     ...(options.adminToken ? { adminToken: options.adminToken } : {}),
     bodyLimitBytes: options.bodyLimitBytes ?? 10 * 1024 * 1024,
+    maxPendingEvents,
     dataDir: options.dataDir,
     exportTtlHours: options.exportTtlHours ?? 24,
     ingest,
     async audit(tenant, event) {
       try {
-        await ingest([{ ...event, source: 'trailmark', occurred_at: new Date().toISOString() }], { tenant });
+        await store(
+          [{ ...event, source: 'trailmark', occurred_at: new Date().toISOString() }],
+          { tenant },
+          false,
+        );
       } catch (err) {
         logger.error({ err, action: event.action }, 'could not record self-audit event');
       }

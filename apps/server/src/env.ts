@@ -15,6 +15,7 @@ const envSchema = z.object({
     .int()
     .min(1024)
     .default(10 * 1024 * 1024),
+  TRAILMARK_INGEST_MAX_PENDING_EVENTS: z.coerce.number().int().min(1000).default(100_000),
   TRAILMARK_RETENTION_INTERVAL_MINUTES: z.coerce.number().int().min(0).default(60),
   TRAILMARK_EXPORT_TTL_HOURS: z.coerce.number().int().min(1).default(24),
   OPENSEARCH_URL: z.string().url().optional(),
@@ -37,6 +38,8 @@ export interface Config {
   demoEvents: number;
   storage: 'sqlite' | 'opensearch';
   bodyLimitBytes: number;
+  /** Events accepted but not yet committed before ingest answers 503 OVERLOADED. */
+  maxPendingEvents: number;
   retentionIntervalMinutes: number;
   exportTtlHours: number;
   opensearch?: {
@@ -70,6 +73,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoEvents: e.TRAILMARK_DEMO_EVENTS,
     storage: e.TRAILMARK_STORAGE,
     bodyLimitBytes: e.TRAILMARK_BODY_LIMIT_BYTES,
+    maxPendingEvents: e.TRAILMARK_INGEST_MAX_PENDING_EVENTS,
     retentionIntervalMinutes: e.TRAILMARK_RETENTION_INTERVAL_MINUTES,
     exportTtlHours: e.TRAILMARK_EXPORT_TTL_HOURS,
     ...(e.OPENSEARCH_URL

@@ -22,6 +22,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   RANGE_NOT_SATISFIABLE: 416,
   EXPIRED: 410,
   RATE_LIMITED: 429,
+  OVERLOADED: 503,
   STORAGE_UNAVAILABLE: 503,
   STORAGE_REJECTED: 502,
   INTERNAL: 500,
@@ -50,6 +51,7 @@ export function handleError(error: Error, c: Context<AppEnv>): Response {
     const status = statusOf(error.code);
     if (status >= 500) c.get('logger')?.error({ err: error, cause: error.cause }, error.message);
     if (error.code === ErrorCode.UNAUTHENTICATED) c.header('WWW-Authenticate', 'Bearer realm="trailmark"');
+    if (error.code === ErrorCode.OVERLOADED) c.header('Retry-After', '1');
     return c.json(errorBody(c, error.code, error.message, error.details), status);
   }
   c.get('logger')?.error({ err: error }, 'unhandled error');

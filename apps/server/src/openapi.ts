@@ -236,6 +236,8 @@ export const ERROR_WHEN: Record<ErrorCode, string> = {
     'The `Range` header of an export download lies outside the file, or is a `bytes=` value that is not a valid range (`bytes=abc`, `bytes=9-3`). `Content-Range: bytes */<size>` gives the file size.',
   EXPIRED: 'The resource existed but is gone for good: an export file past its `expires_at`.',
   RATE_LIMITED: 'Reserved: too many requests. Retry after the delay in Retry-After.',
+  OVERLOADED:
+    'More events are waiting to be stored than the server holds in memory (TRAILMARK_INGEST_MAX_PENDING_EVENTS). Nothing of the request was stored; retry the same events after `Retry-After` seconds.',
   STORAGE_UNAVAILABLE:
     'The event store is unreachable. Nothing was acknowledged; retry the same events with the same ids.',
   STORAGE_REJECTED: 'The event store refused the write. Nothing was acknowledged.',
@@ -286,6 +288,10 @@ const ERROR_EXAMPLE: Record<ErrorCode, { message: string; details?: Json[] }> = 
   },
   EXPIRED: { message: 'export "exp_01JRWB3M0E4S5K7Y1P9H2C6T8R" has expired; create it again' },
   RATE_LIMITED: { message: 'too many requests' },
+  OVERLOADED: {
+    message:
+      '100000 events are waiting to be stored; nothing of this request was stored, retry after Retry-After seconds',
+  },
   STORAGE_UNAVAILABLE: { message: 'storage is not reachable' },
   STORAGE_REJECTED: { message: 'the event store rejected the write' },
   INTERNAL: { message: 'internal error; see the server log for this request id' },
@@ -1113,6 +1119,7 @@ const INGEST_ERRORS = [
   ErrorCode.VALIDATION_FAILED,
   ErrorCode.PAYLOAD_TOO_LARGE,
   ErrorCode.UNKNOWN_ACTION,
+  ErrorCode.OVERLOADED,
   ErrorCode.STORAGE_UNAVAILABLE,
   ErrorCode.STORAGE_REJECTED,
 ] as const;

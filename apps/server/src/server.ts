@@ -53,6 +53,7 @@ export async function buildDeps(
     metrics: createMetrics(),
     adminToken: admin.token,
     bodyLimitBytes: config.bodyLimitBytes,
+    maxPendingEvents: config.maxPendingEvents,
     dataDir: config.dataDir,
     exportTtlHours: config.exportTtlHours,
   });

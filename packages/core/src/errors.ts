@@ -28,6 +28,8 @@ export const ErrorCode = {
   /** The resource existed but is gone for good (an export file past its expiry). */
   EXPIRED: 'EXPIRED',
   RATE_LIMITED: 'RATE_LIMITED',
+  /** More events are waiting to be stored than the server holds; nothing of the request was stored. */
+  OVERLOADED: 'OVERLOADED',
   STORAGE_UNAVAILABLE: 'STORAGE_UNAVAILABLE',
   STORAGE_REJECTED: 'STORAGE_REJECTED',
   INTERNAL: 'INTERNAL',

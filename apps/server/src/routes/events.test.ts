@@ -1,4 +1,7 @@
+import type { AuditEvent, StoragePort } from '@trailmark/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../app.ts';
+import { createDeps } from '../deps.ts';
 import { createTestApp, type TestApp } from '../testing.ts';
 
 const event = (over: Record<string, unknown> = {}) => ({
@@ -184,6 +187,61 @@ describe('POST /v1/events: errors are 4xx with a code and a path, and store noth
     const res = await t.request('/v1/events', { body: event() });
     expect(res.status).toBe(400);
     expect((await res.json()).error.details[0].path).toBe('tenant');
+  });
+});
+
+describe('POST /v1/events: overload', () => {
+  it('answers 503 OVERLOADED with Retry-After while the store is behind, and stores nothing of that request', async () => {
+    // The real store behind a gate: appends wait until the test opens it, as when the disk falls behind.
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    let waiting!: () => void;
+    const firstWaits = new Promise<void>((resolve) => {
+      waiting = resolve;
+    });
+    const real = t.deps.storage;
+    const behind: StoragePort = Object.assign(Object.create(real), {
+      append: async (events: readonly AuditEvent[]) => {
+        waiting();
+        await gate;
+        return real.append(events);
+      },
+    });
+    const deps = createDeps({ ...t.deps, storage: behind, maxPendingEvents: 10 });
+    const app = createApp(deps);
+    const post = (ids: string[]) =>
+      app.request('/v1/events', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${t.adminToken}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ events: ids.map((id) => event({ id, tenant: 'overload' })) }),
+      });
+    const first = post(Array.from({ length: 8 }, (_, i) => `evt_ovl_a${i}`));
+    await firstWaits;
+    const refusedIds = Array.from({ length: 5 }, (_, i) => `evt_ovl_b${i}`);
+    const refused = await post(refusedIds);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect((await refused.json()).error.code).toBe('OVERLOADED');
+    // Trailmark's own audit trail is never refused: it waits with the rest.
+    const audited = deps.audit('overload', {
+      action: 'api_key.created',
+      actor: { type: 'system', id: 'test' },
+      targets: [{ type: 'api_key', id: 'key_ovl' }],
+      outcome: { result: 'success' },
+    });
+    open();
+    expect((await (await first).json()).accepted).toBe(8);
+    await audited;
+    for (const id of refusedIds)
+      expect((await t.request(`/v1/events/${id}?tenant=overload`)).status).toBe(404);
+    const retried = await post(refusedIds);
+    expect(retried.status).toBe(201);
+    expect((await retried.json()).accepted).toBe(5);
+    const stored = await (await t.request('/v1/events?tenant=overload&limit=100')).json();
+    expect(stored.data.filter((e: AuditEvent) => e.source === 'billing-app')).toHaveLength(13);
+    expect(stored.data.filter((e: AuditEvent) => e.source === 'trailmark')).toHaveLength(1);
   });
 });
 
