@@ -689,7 +689,7 @@ function componentSchemas(exportFormats: readonly string[]): Record<string, Json
         complete: {
           type: 'boolean',
           description:
-            'True when every matching event was counted. A filter on tenant, source and time alone is always complete (answered from daily counts); a broader filter on a very large log counts the newest events only, and says so here.',
+            'True when every matching event was counted. A filter on tenant, source and time alone is always complete (answered from monthly and daily counts); a broader filter on a very large log counts the newest events only, and says so here.',
         },
         counted: {
           type: 'integer',

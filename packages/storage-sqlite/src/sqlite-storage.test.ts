@@ -22,29 +22,38 @@ async function store(path = tempDb(), options: { facetScanLimit?: number } = {})
   return storage;
 }
 
-/** The day counts as the writer keeps them, and as the `event_facet_keys` view recounts them. */
-function dayCounts(storage: SqliteStorage) {
-  const kept = storage.db
-    .prepare('SELECT field, tenant, day, source, value, count FROM facet_days ORDER BY 1, 2, 3, 4, 5')
-    .all();
-  const recounted = storage.db
-    .prepare(
+/** The day and month counts as the writer keeps them, and as the `event_facet_keys` view recounts them. */
+function facetCounts(storage: SqliteStorage) {
+  const read = (sql: string) => storage.db.prepare(sql).all();
+  const kept = {
+    days: read('SELECT field, tenant, day, source, value, count FROM facet_days ORDER BY 1, 2, 3, 4, 5'),
+    months: read(
+      'SELECT field, tenant, month, source, value, count FROM facet_months ORDER BY 1, 2, 3, 4, 5',
+    ),
+  };
+  const recounted = {
+    days: read(
       `SELECT field, tenant, day, source, value, count(*) AS count FROM event_facet_keys
        GROUP BY field, tenant, day, source, value ORDER BY 1, 2, 3, 4, 5`,
-    )
-    .all();
+    ),
+    months: read(
+      `SELECT field, tenant, month, source, value, count(*) AS count FROM event_facet_keys
+       GROUP BY field, tenant, month, source, value ORDER BY 1, 2, 3, 4, 5`,
+    ),
+  };
   return { kept, recounted };
 }
 
-describe('facet day counts', () => {
+describe('facet counts by day and month', () => {
   it('the writer keeps exactly what the view counts, through duplicates and purges', async () => {
     const storage = await store();
     const events = contractEvents();
     await storage.append(events.slice(0, 150));
     // Retried events (same tenant and id) are duplicates and must not be counted twice.
     await Promise.all([storage.append(events.slice(100, 200)), storage.append(events.slice(200))]);
-    let counts = dayCounts(storage);
-    expect(counts.kept.length).toBeGreaterThan(100);
+    let counts = facetCounts(storage);
+    expect(counts.kept.days.length).toBeGreaterThan(100);
+    expect(counts.kept.months.length).toBeGreaterThan(10);
     expect(counts.kept).toEqual(counts.recounted);
     const deleted = await storage.purge({
       tenant: 'acme',
@@ -53,15 +62,16 @@ describe('facet day counts', () => {
       batchSize: 7,
     });
     expect(deleted).toBeGreaterThan(10);
-    counts = dayCounts(storage);
+    counts = facetCounts(storage);
     expect(counts.kept).toEqual(counts.recounted);
     // Purging everything of a partition leaves no zero rows behind.
     for (const source of ['file-transfer', 'media-library', 'central-config'])
       await storage.purge({ tenant: 'globex', source, before: '2100-01-01T00:00:00Z' });
-    expect(storage.db.prepare("SELECT count(*) FROM facet_days WHERE tenant = 'globex'").pluck().get()).toBe(
-      0,
-    );
-    expect(dayCounts(storage).kept).toEqual(dayCounts(storage).recounted);
+    for (const table of ['facet_days', 'facet_months'])
+      expect(storage.db.prepare(`SELECT count(*) FROM ${table} WHERE tenant = 'globex'`).pluck().get()).toBe(
+        0,
+      );
+    expect(facetCounts(storage).kept).toEqual(facetCounts(storage).recounted);
   });
 
   it('a facet the day counts cannot answer reads at most facetScanLimit events and says so', async () => {
@@ -124,14 +134,16 @@ describe('upgrading a database written before words and day counts existed', () 
     // Take the file back to the schema of migration 002: what a database written by an older release holds.
     const old = new Database(path);
     old.exec(`
-      DROP TABLE facet_days; DROP VIEW event_facet_keys; DROP TABLE event_words;
+      DROP TABLE facet_days; DROP TABLE facet_months; DROP VIEW event_facet_keys; DROP TABLE event_words;
+      ALTER TABLE events DROP COLUMN occurred_month; ALTER TABLE events DROP COLUMN occurred_day;
       CREATE VIRTUAL TABLE event_vocab USING fts5vocab(event_index, row);
       DELETE FROM schema_migrations WHERE name = '${EVENT_MIGRATIONS[2].name}';
     `);
     old.close();
     const storage = await store(path);
-    const counts = dayCounts(storage);
-    expect(counts.kept.length).toBeGreaterThan(0);
+    const counts = facetCounts(storage);
+    expect(counts.kept.days.length).toBeGreaterThan(0);
+    expect(counts.kept.months.length).toBeGreaterThan(0);
     expect(counts.kept).toEqual(counts.recounted);
     const words = storage.db.prepare('SELECT word FROM event_words').pluck().all();
     expect(words).toEqual(expect.arrayContaining(['report', 'ana', 'acme', 'forest']));

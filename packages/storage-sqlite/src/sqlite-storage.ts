@@ -23,7 +23,13 @@ import {
   targetKeysOf,
 } from '@trailmark/core';
 import Database from 'better-sqlite3';
-import { COUNTED_SEQS_SQL, EVENT_MIGRATIONS, facetDaysUpsertSql, migrate } from './migrations.ts';
+import {
+  COUNTED_SEQS_SQL,
+  EVENT_MIGRATIONS,
+  FACET_PERIODS,
+  facetCountsSubtractSql,
+  migrate,
+} from './migrations.ts';
 import { indexTermsOf, keyToken, matchExpression, slotOf } from './tokens.ts';
 
 export interface SqliteStorageOptions {
@@ -95,12 +101,28 @@ interface FacetRow {
   label: string | null;
 }
 
-/** Whole UTC days [first, end) of a window (open ends undefined) and the partial days around them. */
-interface WholeDays {
+/** A run of whole periods [first, end) of one granularity; an open end is undefined. */
+interface PeriodRange {
+  period: (typeof FACET_PERIODS)[number];
   first?: number;
   end?: number;
+}
+
+/** How a tenant/source/time facet is counted: whole months and days from the counts, partial days exactly. */
+interface FacetPlan {
+  ranges: PeriodRange[];
   edges: { from: string; to: string }[];
 }
+
+const [DAYS, MONTHS] = FACET_PERIODS;
+
+/** UTC month index (year * 12 + month - 1) of a day number, as the `occurred_month` column computes it. */
+function monthOfDay(day: number): number {
+  const date = new Date(day * DAY_MS);
+  return date.getUTCFullYear() * 12 + date.getUTCMonth();
+}
+
+const firstDayOfMonth = (month: number) => Date.UTC(Math.floor(month / 12), month % 12, 1) / DAY_MS;
 
 export function createSqliteStorage(options: SqliteStorageOptions): SqliteStorage {
   return new SqliteStorage(options);
@@ -354,9 +376,9 @@ export class SqliteStorage implements StoragePort {
   }
 
   /**
-   * A filter on tenant, source and time alone is answered from the day counts for the whole days in its
-   * window, plus exact counts over the partial days at its edges. Anything else counts the matching
-   * events themselves, the newest `facetScanLimit` of them at most.
+   * A filter on tenant, source and time alone is answered from the month and day counts for the whole
+   * periods in its window, plus exact counts over the partial days at its edges. Anything else counts
+   * the matching events themselves, the newest `facetScanLimit` of them at most.
    */
   async facet(filter: EventFilter, field: FacetField, limit: number): Promise<FacetResult> {
     const totals = new Map<string, FacetBucket>();
@@ -371,11 +393,11 @@ export class SqliteStorage implements StoragePort {
         }
       }
     };
-    const days = this.wholeDays(filter);
+    const plan = this.facetPlan(filter);
     let result: Omit<FacetResult, 'buckets'> = { complete: true };
-    if (days) {
-      add(this.dayCounts(filter, field, days));
-      for (const edge of days.edges) add(this.eventCounts({ ...filter, ...edge }, field).rows);
+    if (plan) {
+      for (const range of plan.ranges) add(this.periodCounts(filter, field, range));
+      for (const edge of plan.edges) add(this.eventCounts({ ...filter, ...edge }, field).rows);
     } else {
       const counted = this.eventCounts(filter, field, this.facetScanLimit);
       add(counted.rows);
@@ -387,35 +409,49 @@ export class SqliteStorage implements StoragePort {
     return { buckets, ...result };
   }
 
-  /** The whole UTC days of a tenant/source/time filter and its partial edges, or undefined if it has others. */
-  private wholeDays(filter: EventFilter): WholeDays | undefined {
+  /** Splits a tenant/source/time window into whole months, whole days and partial days; undefined for other filters. */
+  private facetPlan(filter: EventFilter): FacetPlan | undefined {
     for (const [key, value] of Object.entries(filter))
       if (value !== undefined && !DAY_COUNT_FILTERS.has(key)) return undefined;
     const { from, to } = filterWindowMs(filter);
-    const first = from === undefined ? undefined : Math.ceil(from / DAY_MS);
-    const end = to === undefined ? undefined : Math.floor(to / DAY_MS);
-    if (first !== undefined && end !== undefined && first >= end) return undefined;
+    const firstDay = from === undefined ? undefined : Math.ceil(from / DAY_MS);
+    const endDay = to === undefined ? undefined : Math.floor(to / DAY_MS);
+    if (firstDay !== undefined && endDay !== undefined && firstDay >= endDay) return undefined;
     const iso = (ms: number) => new Date(ms).toISOString();
-    const edges: WholeDays['edges'] = [];
-    if (from !== undefined && first !== undefined && from < first * DAY_MS)
-      edges.push({ from: iso(from), to: iso(first * DAY_MS) });
-    if (to !== undefined && end !== undefined && end * DAY_MS < to)
-      edges.push({ from: iso(end * DAY_MS), to: iso(to) });
-    return { first, end, edges };
+    const edges: FacetPlan['edges'] = [];
+    if (from !== undefined && firstDay !== undefined && from < firstDay * DAY_MS)
+      edges.push({ from: iso(from), to: iso(firstDay * DAY_MS) });
+    if (to !== undefined && endDay !== undefined && endDay * DAY_MS < to)
+      edges.push({ from: iso(endDay * DAY_MS), to: iso(to) });
+    let firstMonth: number | undefined;
+    if (firstDay !== undefined) {
+      const month = monthOfDay(firstDay);
+      firstMonth = firstDayOfMonth(month) === firstDay ? month : month + 1;
+    }
+    const endMonth = endDay === undefined ? undefined : monthOfDay(endDay);
+    if (firstMonth !== undefined && endMonth !== undefined && firstMonth >= endMonth)
+      return { ranges: [{ period: DAYS, first: firstDay, end: endDay }], edges };
+    const ranges: PeriodRange[] = [{ period: MONTHS, first: firstMonth, end: endMonth }];
+    if (firstDay !== undefined && firstMonth !== undefined && firstDay < firstDayOfMonth(firstMonth))
+      ranges.push({ period: DAYS, first: firstDay, end: firstDayOfMonth(firstMonth) });
+    if (endDay !== undefined && endMonth !== undefined && firstDayOfMonth(endMonth) < endDay)
+      ranges.push({ period: DAYS, first: firstDayOfMonth(endMonth), end: endDay });
+    return { ranges, edges };
   }
 
-  private dayCounts(filter: EventFilter, field: FacetField, days: WholeDays): FacetRow[] {
-    // Every tenant spelled out, so the (field, tenant, day) key is a range per tenant even for the operator.
+  private periodCounts(filter: EventFilter, field: FacetField, range: PeriodRange): FacetRow[] {
+    const { table, period } = range.period;
+    // Every tenant spelled out, so the (field, tenant, period) key is a range per tenant even for the operator.
     const tenants = filter.tenant ?? this.db.prepare('SELECT DISTINCT tenant FROM partitions').pluck().all();
     const where = ['field = ?', `tenant IN (${tenants.map(() => '?').join(',')})`];
     const params: unknown[] = [field, ...tenants];
-    if (days.first !== undefined) {
-      where.push('day >= ?');
-      params.push(days.first);
+    if (range.first !== undefined) {
+      where.push(`${period} >= ?`);
+      params.push(range.first);
     }
-    if (days.end !== undefined) {
-      where.push('day < ?');
-      params.push(days.end);
+    if (range.end !== undefined) {
+      where.push(`${period} < ?`);
+      params.push(range.end);
     }
     if (filter.source) {
       where.push(`source IN (${filter.source.map(() => '?').join(',')})`);
@@ -423,7 +459,7 @@ export class SqliteStorage implements StoragePort {
     }
     return this.db
       .prepare(
-        `SELECT value, sum(count) AS count, max(label) AS label FROM facet_days
+        `SELECT value, sum(count) AS count, max(label) AS label FROM ${table}
          WHERE ${where.join(' AND ')} GROUP BY value HAVING sum(count) > 0`,
       )
       .all(...params) as FacetRow[];
@@ -513,12 +549,16 @@ export class SqliteStorage implements StoragePort {
     const deleteIndex = this.db.prepare('DELETE FROM event_index WHERE rowid = ?');
     this.db.exec(COUNTED_SEQS_SQL);
     const mark = this.db.prepare('INSERT INTO temp.counted_seqs (seq) VALUES (?)');
-    const uncount = this.db.prepare(facetDaysUpsertSql(-1));
-    const dropEmpty = this.db.prepare(
-      `DELETE FROM facet_days WHERE field IN (${FACET_FIELDS.map(() => '?').join(',')})
-         AND tenant = ? AND day >= ? AND day <= ? AND source = ? AND count <= 0`,
-    );
     const unmark = this.db.prepare('DELETE FROM temp.counted_seqs');
+    const fields = FACET_FIELDS.map(() => '?').join(',');
+    const periods = FACET_PERIODS.map((p) => ({
+      subtract: this.db.prepare(facetCountsSubtractSql(p)),
+      dropEmpty: this.db.prepare(
+        `DELETE FROM ${p.table} WHERE field IN (${fields}) AND tenant = ? AND ${p.period} >= ? AND ${p.period} <= ?
+           AND source = ? AND count <= 0`,
+      ),
+      of: p.period === 'day' ? (day: number) => day : monthOfDay,
+    }));
     const dayOf = (seq: bigint) => Math.floor(Number(seq >> 20n) / DAY_MS);
     let deleted = 0;
     for (;;) {
@@ -526,17 +566,14 @@ export class SqliteStorage implements StoragePort {
         select.all(match, high, batchSize, request.tenant, request.source) as { seq: bigint }[]
       ).map((r) => r.seq);
       if (seqs.length === 0) break;
-      // The day counts lose these events in the same transaction that deletes them.
+      // The facet counts lose these events in the same transaction that deletes them.
+      const [firstDay, lastDay] = [dayOf(seqs[0]), dayOf(seqs[seqs.length - 1])];
       this.db.transaction(() => {
         for (const seq of seqs) mark.run(seq);
-        uncount.run();
-        dropEmpty.run(
-          ...FACET_FIELDS,
-          request.tenant,
-          dayOf(seqs[0]),
-          dayOf(seqs[seqs.length - 1]),
-          request.source,
-        );
+        for (const p of periods) {
+          p.subtract.run();
+          p.dropEmpty.run(...FACET_FIELDS, request.tenant, p.of(firstDay), p.of(lastDay), request.source);
+        }
         unmark.run();
         for (const seq of seqs) {
           deleteEvent.run(seq);

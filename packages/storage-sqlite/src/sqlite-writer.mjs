@@ -43,31 +43,38 @@ function addWords(words) {
   }
 }
 
-const upsertFacetDay = db.prepare(
-  `INSERT INTO facet_days (field, tenant, day, source, value, label, count) VALUES (?, ?, ?, ?, ?, ?, ?)
-   ON CONFLICT DO UPDATE SET count = count + excluded.count, label = coalesce(excluded.label, label)`,
-);
-/** Facet fields in the order of `FacetGroup.counts`. */
+const upsertFacetCount = {
+  day: db.prepare(
+    `INSERT INTO facet_days (field, tenant, day, source, value, label, count) VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT DO UPDATE SET count = count + excluded.count, label = coalesce(excluded.label, label)`,
+  ),
+  month: db.prepare(
+    `INSERT INTO facet_months (field, tenant, month, source, value, label, count) VALUES (?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT DO UPDATE SET count = count + excluded.count, label = coalesce(excluded.label, label)`,
+  ),
+};
+
+/** Facet fields in the order of a group's `counts`. */
 const FACET_FIELDS = ['action', 'actor', 'workspace', 'source', 'result', 'target_type'];
 
 /** This transaction's facet counts: per tenant, day and source, per field, value -> [count, label]. */
 const facetGroups = new Map();
 
-function facetGroup(tenant, day, source) {
-  const key = `${tenant}\u0000${day}\u0000${source}`;
-  let group = facetGroups.get(key);
+function facetGroup(groups, tenant, period, source) {
+  const key = `${tenant}\u0000${period}\u0000${source}`;
+  let group = groups.get(key);
   if (!group) {
-    group = { tenant, day, source, counts: FACET_FIELDS.map(() => new Map()) };
-    facetGroups.set(key, group);
+    group = { tenant, period, source, counts: FACET_FIELDS.map(() => new Map()) };
+    groups.set(key, group);
   }
   return group;
 }
 
-function countValue(values, value, label) {
+function countValue(values, value, label, n = 1) {
   const entry = values.get(value);
-  if (entry === undefined) values.set(value, [1, label]);
+  if (entry === undefined) values.set(value, [n, label]);
   else {
-    entry[0]++;
+    entry[0] += n;
     if (label !== null) entry[1] = label;
   }
 }
@@ -78,7 +85,7 @@ function countValue(values, value, label) {
  * costs a third of re-reading the rows through the view.
  */
 function countFacets(ms, tenant, source, action, actorId, actorLabel, wsId, wsName, result, types) {
-  const { counts } = facetGroup(tenant, Math.floor(ms / DAY_MS), source);
+  const { counts } = facetGroup(facetGroups, tenant, Math.floor(ms / DAY_MS), source);
   countValue(counts[0], action, null);
   countValue(counts[1], actorId, actorLabel);
   if (wsId !== null) countValue(counts[2], wsId, wsName);
@@ -87,13 +94,32 @@ function countFacets(ms, tenant, source, action, actorId, actorLabel, wsId, wsNa
   if (types !== '') for (const type of types.split(',')) countValue(counts[5], type, null);
 }
 
-function writeFacetCounts() {
-  for (const { tenant, day, source, counts } of facetGroups.values()) {
+/** UTC month index (year * 12 + month - 1) of a day number, as the `occurred_month` column computes it. */
+function monthOfDay(day) {
+  const date = new Date(day * DAY_MS);
+  return date.getUTCFullYear() * 12 + date.getUTCMonth();
+}
+
+function writeGroups(groups, statement) {
+  for (const { tenant, period, source, counts } of groups.values()) {
     counts.forEach((values, f) => {
       for (const [value, [count, label]] of values)
-        upsertFacetDay.run(FACET_FIELDS[f], tenant, day, source, value, label, count);
+        statement.run(FACET_FIELDS[f], tenant, period, source, value, label, count);
     });
   }
+}
+
+/** Writes the day counts, and the month counts summed from them, then starts afresh. */
+function writeFacetCounts() {
+  const months = new Map();
+  for (const { tenant, period: day, source, counts } of facetGroups.values()) {
+    const month = facetGroup(months, tenant, monthOfDay(day), source);
+    counts.forEach((values, f) => {
+      for (const [value, [count, label]] of values) countValue(month.counts[f], value, label, count);
+    });
+  }
+  writeGroups(facetGroups, upsertFacetCount.day);
+  writeGroups(months, upsertFacetCount.month);
   facetGroups.clear();
 }
 

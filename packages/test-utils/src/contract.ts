@@ -351,6 +351,11 @@ export function runStorageContract(options: StorageContractOptions): void {
           to: new Date(BASE_TIME + 40 * hour).toISOString(),
         },
       ],
+      [
+        'a window across months',
+        { tenant: ['acme'], from: '2026-01-15T05:00:00.000Z', to: '2026-03-05T07:30:00.000Z' },
+      ],
+      ['every tenant from mid-February', { from: '2026-02-10T12:00:00.000Z' }],
       ['tenant and action', { tenant: ['acme'], action: ['file.uploaded', 'file.renamed'] }],
       [
         'tenant, result and a window',
