@@ -109,6 +109,7 @@ describe('free-text vocabulary', () => {
       named('a', 'budget-2026.pdf'),
       named('b', 'budgetary-note.txt'),
       named('c', 'scan-123456789.png'),
+      named('d', 'order 123456789abc.pdf'),
     ]);
     const words = storage.db.prepare('SELECT word FROM event_words').pluck().all();
     expect(words).toEqual(expect.arrayContaining(['budget', 'budgetary', '2026', 'scan']));
@@ -118,7 +119,9 @@ describe('free-text vocabulary', () => {
       (await storage.search({ q }, { limit: 10 })).data.map((e) => e.id).sort();
     expect(await ids('budg')).toEqual(['a', 'b']);
     expect(await ids('budgeta')).toEqual(['b']);
-    expect(await ids('1234567')).toEqual(['c']);
+    // A digit prefix finds the identifier (not in the table) and the word that starts with it (in it).
+    expect(await ids('1234567')).toEqual(['c', 'd']);
+    expect(await ids('2026')).toEqual(['a']);
     expect(await ids('nothingmatches')).toEqual([]);
   });
 });

@@ -30,8 +30,8 @@ const knownWords = new Set();
 const KNOWN_WORDS_MAX = 200_000;
 
 /**
- * Free-text words (key tokens start with `_`) go into the vocabulary that prefix search expands from.
- * Numbers of 5+ digits are identifiers rather than words: prefix search falls back to FTS5 for them.
+ * Free-text words go into the vocabulary that prefix search expands from. Numbers of 5+ digits are
+ * identifiers rather than words; a prefix of digits is answered by FTS5 itself (tokens.ts).
  */
 function addWords(words) {
   if (words === '') return;

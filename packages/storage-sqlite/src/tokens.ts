@@ -161,10 +161,15 @@ export function matchExpression(
   if (filter.q) {
     const terms = freeTextTerms(filter.q);
     for (const term of terms) {
+      // Numbers of 5+ digits are identifiers the writer keeps out of the vocabulary, so a prefix of
+      // digits cannot be expanded from it: FTS5 answers it itself.
+      if (/^[0-9]+$/.test(term)) {
+        groups.push(`${quote(term)}*`);
+        continue;
+      }
       const words = expand?.(term);
       if (words === undefined && tooManyWords === 'skip' && expand) continue;
-      // No listed word: the prefix may still match an identifier kept out of the vocabulary (long
-      // numbers), and a prefix query that matches nothing costs nothing.
+      // No listed word: a prefix query that matches nothing costs nothing.
       groups.push(words === undefined || words.length === 0 ? `${quote(term)}*` : anyOf(words));
     }
   }
