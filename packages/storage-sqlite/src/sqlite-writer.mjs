@@ -1,7 +1,8 @@
 // The single writer of the embedded store, on its own thread so SQLite's work runs beside request
 // parsing and validation instead of after it (two cores, two threads). Plain JavaScript so it loads
 // the same way under node, tsx and vitest. Rows arrive fully prepared; this file only writes them.
-import { parentPort, workerData } from 'node:worker_threads';
+import { statSync } from 'node:fs';
+import { parentPort, Worker, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
 const SLOTS = 1 << 20;
@@ -13,6 +14,23 @@ db.pragma(`synchronous = ${synchronous}`);
 db.pragma('busy_timeout = 5000');
 db.pragma('cache_size = -131072');
 db.pragma('temp_store = MEMORY');
+// Checkpoints run on their own thread (sqlite-checkpointer.mjs). They can only restart the WAL from the
+// top when they caught up between two commits, so under sustained ingest the writer bounds it itself.
+db.pragma('wal_autocheckpoint = 0');
+const checkpointer = new Worker(new URL('./sqlite-checkpointer.mjs', import.meta.url), {
+  workerData: { path, synchronous },
+});
+const MAX_WAL_BYTES = 256 * 1024 * 1024;
+
+function afterCommit() {
+  checkpointer.postMessage('checkpoint');
+  let walBytes = 0;
+  try {
+    walBytes = statSync(`${path}-wal`).size;
+  } catch {}
+  // Waits for readers of older snapshots, then starts the WAL afresh; most frames are already copied.
+  if (walBytes > MAX_WAL_BYTES) db.pragma('wal_checkpoint(RESTART)');
+}
 
 const insert = db.prepare(
   `INSERT INTO events (seq, id, tenant, source, action, actor_id, actor_label, workspace_id, workspace_name,
@@ -231,6 +249,7 @@ function flush() {
   batch.forEach((m, i) => {
     parentPort.postMessage({ type: 'done', id: m.id, result: results[i] });
   });
+  afterCommit();
 }
 
 function schedule() {
@@ -246,8 +265,11 @@ parentPort.on('message', (message) => {
     schedule();
   } else if (message.type === 'close') {
     while (queue.length > 0) flush();
-    db.close();
-    parentPort.postMessage({ type: 'closed' });
+    checkpointer.once('message', () => {
+      db.close();
+      parentPort.postMessage({ type: 'closed' });
+    });
+    checkpointer.postMessage('close');
   }
 });
 parentPort.postMessage({ type: 'ready' });
