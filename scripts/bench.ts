@@ -127,6 +127,12 @@ async function queries(url: string): Promise<void> {
     ],
     ['facet action, tenant, 7 days', (i) => `/v1/facets?field=action&tenant=tenant-${i % 20}&from=${d(7)}`],
     ['facet actor, tenant, 7 days', (i) => `/v1/facets?field=actor&tenant=tenant-${i % 20}&from=${d(7)}`],
+    ['facet action, tenant, all time', (i) => `/v1/facets?field=action&tenant=tenant-${i % 20}`],
+    ['facet actor, tenant, all time', (i) => `/v1/facets?field=actor&tenant=tenant-${i % 20}`],
+    [
+      'facet actor, tenant+action, 30 days',
+      (i) => `/v1/facets?field=actor&tenant=tenant-${i % 5}&action=member.invited&from=${d(30)}`,
+    ],
   ];
   console.log('\nQuery latency through the HTTP API (ms, 40 runs each, parameters vary per run):');
   console.log('  query'.padEnd(42), 'p50'.padStart(8), 'p95'.padStart(8), 'rows'.padStart(6));
@@ -181,6 +187,7 @@ async function scaleRun(count: number): Promise<void> {
     inFlight = next;
   };
   let started = performance.now();
+  let cpu = process.cpuUsage();
   let n = 0;
   for (const e of benchEvents(count, { prefix: 'evt_scale_' })) {
     batch.push(e);
@@ -192,9 +199,15 @@ async function scaleRun(count: number): Promise<void> {
     if (n % million === 0) {
       await inFlight;
       const rate = million / ((performance.now() - started) / 1000);
+      const used = process.cpuUsage(cpu);
       rates.push(rate);
-      console.log(`  ${fmt(n)} events: ${fmt(rate)} events/s for this million`);
+      // CPU time of all threads (generation, preparation, writer, checkpointer) per event: on a shared VM
+      // it moves less than wall-clock rates with the neighbours' load, so growth with size shows here.
+      console.log(
+        `  ${fmt(n)} events: ${fmt(rate)} events/s for this million, ${((used.user + used.system) / million).toFixed(1)} µs CPU/event`,
+      );
       started = performance.now();
+      cpu = process.cpuUsage();
     }
   }
   if (batch.length > 0) await submit(batch);
@@ -218,9 +231,21 @@ async function scaleRun(count: number): Promise<void> {
   }
 }
 
+/**
+ * A fixed CPU workload (JSON round trips), timed before and after the run: on a shared VM the machine
+ * itself can slow down mid-run, and this says whether it did.
+ */
+function speedProbe(): string {
+  const started = performance.now();
+  for (let i = 0; i < 300_000; i++) JSON.parse(JSON.stringify({ i, name: 'x'.repeat(50), list: [1, 2, 3] }));
+  return `${(performance.now() - started).toFixed(0)} ms`;
+}
+
 console.log(
   `Trailmark benchmark: ${fmt(EVENTS)} events, ${CLIENTS} HTTP clients x ${BATCH}-event batches, 127.0.0.1 only`,
 );
+console.log(`Machine speed probe (300k JSON round trips): ${speedProbe()}`);
+process.once('beforeExit', () => console.log(`\nMachine speed probe at the end: ${speedProbe()}`));
 if (PARTS.has('ingest')) {
   const direct = await directInsert(EVENTS);
   console.log(`Direct insert into SQLite (same schema, 10k-event batches): ${fmt(direct.rate)} events/s`);
