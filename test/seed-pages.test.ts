@@ -36,7 +36,11 @@ import { ROOT } from './helpers.ts';
  * a phrase (which operations "Sharing assets" stands for), keyed by the phrase itself: a phrase the page
  * has and this file does not know fails as well.
  */
-const SEEDS = process.env.TRAILMARK_SEED_PAGES ?? resolve(ROOT, '../shared/seeds');
+// shared/ sits beside the repository checkout; /work/shared is this workplace's copy (as for the OpenSearch spec).
+const SEEDS =
+  process.env.TRAILMARK_SEED_PAGES ??
+  [resolve(ROOT, '../shared/seeds'), '/work/shared/seeds'].find((dir) => existsSync(dir)) ??
+  resolve(ROOT, '../shared/seeds');
 
 function page(prefix: string): string {
   // The pages are required: a missing copy must fail loudly, never skip.
