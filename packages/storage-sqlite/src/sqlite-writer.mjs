@@ -14,9 +14,11 @@ db.pragma(`synchronous = ${synchronous}`);
 db.pragma('busy_timeout = 5000');
 db.pragma('cache_size = -131072');
 db.pragma('temp_store = MEMORY');
-// Checkpoints run on their own thread (sqlite-checkpointer.mjs). They can only restart the WAL from the
-// top when they caught up between two commits, so under sustained ingest the writer bounds it itself.
+// Checkpoints run on their own thread (sqlite-checkpointer.mjs). The WAL only starts again from the top
+// when a checkpoint caught up with the last commit before the next one begins, which sustained ingest
+// rarely allows, so the writer bounds it itself (below); a restarted WAL is truncated to 64 MiB.
 db.pragma('wal_autocheckpoint = 0');
+db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
 const checkpointer = new Worker(new URL('./sqlite-checkpointer.mjs', import.meta.url), {
   workerData: { path, synchronous },
 });
@@ -28,8 +30,9 @@ function afterCommit() {
   try {
     walBytes = statSync(`${path}-wal`).size;
   } catch {}
-  // Waits for readers of older snapshots, then starts the WAL afresh; most frames are already copied.
-  if (walBytes > MAX_WAL_BYTES) db.pragma('wal_checkpoint(RESTART)');
+  // Between two of its own commits nothing new arrives, so this checkpoint catches up (unless a reader
+  // holds an old snapshot: then it copies what it can, never waiting) and the next commit restarts the WAL.
+  if (walBytes > MAX_WAL_BYTES) db.pragma('wal_checkpoint(PASSIVE)');
 }
 
 const insert = db.prepare(
