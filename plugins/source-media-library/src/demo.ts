@@ -166,12 +166,31 @@ function tenantPool(faker: Faker, rng: DemoRandom, tenant: string): TenantPool {
   return pool;
 }
 
+/**
+ * `name`, or `name-2`, `name-3`, ... : the first that no live file in `folder` has, since the product
+ * keeps one file per path (so a path's history is one asset at a time, as in the product).
+ */
+function freeName(pool: TenantPool, folder: DemoFolder, name: string, self?: DemoFile): string {
+  const dot = name.lastIndexOf('.');
+  const [base, ext] = [name.slice(0, dot), name.slice(dot)];
+  const taken = (candidate: string) =>
+    pool.files.some((f) => f !== self && f.folder === folder && f.name === candidate);
+  let candidate = name;
+  for (let n = 2; taken(candidate); n++) candidate = `${base}-${n}${ext}`;
+  return candidate;
+}
+
 function newFile(rng: DemoRandom, pool: TenantPool): DemoFile {
   const [ext, mimeType] = rng.pick(TYPES);
+  const folder = rng.pick(pool.folders);
   return {
     id: hexId(rng),
-    name: `${rng.pick(pool.nouns)}${rng.chance(0.3) ? `-${rng.between(1, 99)}` : ''}.${ext}`,
-    folder: rng.pick(pool.folders),
+    name: freeName(
+      pool,
+      folder,
+      `${rng.pick(pool.nouns)}${rng.chance(0.3) ? `-${rng.between(1, 99)}` : ''}.${ext}`,
+    ),
+    folder,
     size: ext === 'mp4' ? rng.between(2_000_000, 400_000_000) : rng.between(20_000, 8_000_000),
     mimeType,
     versions: 1,
@@ -267,7 +286,12 @@ export function* mediaLibraryDemo(options: DemoOptions): Generator<DemoRecord<Me
       }
       case 'FILE_RENAME': {
         const previousPath = pathOf(file);
-        const name = `${rng.pick(pool.nouns)}-${rng.pick(['final', 'v2', 'edit', 'hq', 'crop'])}.${file.name.split('.').pop()}`;
+        const name = freeName(
+          pool,
+          file.folder,
+          `${rng.pick(pool.nouns)}-${rng.pick(['final', 'v2', 'edit', 'hq', 'crop'])}.${file.name.split('.').pop()}`,
+          file,
+        );
         method = 'PUT';
         endpoint = '/v1/files/rename';
         asset = fileAsset(file, {
@@ -286,15 +310,20 @@ export function* mediaLibraryDemo(options: DemoOptions): Generator<DemoRecord<Me
         const previousPath = pathOf(file);
         // A move goes somewhere else: the product refuses to move a file into the folder it is in.
         const folder = rng.pick(pool.folders.filter((f) => f.path !== file.folder.path));
+        // A name taken in the destination gets a suffix, as the product's "keep both" does.
+        const name = freeName(pool, folder, file.name, file);
         method = 'POST';
         endpoint = '/v1/files/move';
         asset = fileAsset(file, {
-          path: `${folder.path === '/' ? '' : folder.path}/${file.name}`,
+          name,
+          path: `${folder.path === '/' ? '' : folder.path}/${name}`,
           previousPath,
+          ...(name !== file.name ? { previousName: file.name } : {}),
         });
         requestBody = { sourceFilePath: previousPath, destinationPath: `${folder.path}/`.replace('//', '/') };
         apply = () => {
           file.folder = folder;
+          file.name = name;
         };
         break;
       }
@@ -429,15 +458,31 @@ export function* mediaLibraryDemo(options: DemoOptions): Generator<DemoRecord<Me
         break;
       }
       default: {
-        // FOLDER_RENAME / FOLDER_MOVE / FOLDER_DELETE on a nested folder; files inside follow silently.
-        const folder = rng.pick(pool.folders.slice(1));
+        // FOLDER_RENAME / FOLDER_MOVE / FOLDER_DELETE on a folder with no folders inside (so no other
+        // folder's path goes stale); files inside follow silently, as in the product.
+        const taken = new Set(pool.folders.map((f) => f.path));
+        const leaves = pool.folders
+          .slice(1)
+          .filter((f) => !pool.folders.some((o) => o.path.startsWith(`${f.path}/`)));
+        const folder = rng.pick(leaves);
         const parent = folder.path.slice(0, folder.path.lastIndexOf('/')) || '';
-        const newName = rng.pick(pool.nouns.filter((noun) => noun !== folder.name));
+        const under = (dir: string, name: string) => `${dir === '/' ? '' : dir}/${name}`;
+        const newName = rng.pick(pool.nouns.filter((noun) => !taken.has(under(parent || '/', noun))));
+        // A move goes into the root or a top-level folder it is not already in, never onto a taken path.
+        const destinations = pool.folders.filter(
+          (d) =>
+            d.path.split('/').length <= 2 &&
+            d.path !== (parent || '/') &&
+            d !== folder &&
+            !taken.has(under(d.path, folder.name)),
+        );
         const target =
           operation === 'FOLDER_RENAME'
-            ? `${parent}/${newName}`
+            ? under(parent || '/', newName)
             : operation === 'FOLDER_MOVE'
-              ? `/archive${folder.path}`
+              ? destinations.length > 0
+                ? under(rng.pick(destinations).path, folder.name)
+                : under(parent || '/', newName)
               : folder.path;
         method = operation === 'FOLDER_DELETE' ? 'DELETE' : 'POST';
         endpoint =
@@ -459,8 +504,10 @@ export function* mediaLibraryDemo(options: DemoOptions): Generator<DemoRecord<Me
           if (operation === 'FOLDER_DELETE') {
             pool.files = pool.files.filter((f) => f.folder !== folder);
             pool.folders.splice(pool.folders.indexOf(folder), 1);
-            if (pool.folders.length < 6)
-              pool.folders.push({ id: hexId(rng), path: `/${rng.pick(pool.nouns)}`, name: 'new' });
+            if (pool.folders.length < 6) {
+              const noun = rng.pick(pool.nouns.filter((n) => !taken.has(`/${n}`)));
+              pool.folders.push({ id: hexId(rng), path: `/${noun}`, name: noun });
+            }
           } else {
             folder.path = target;
             folder.name = asset.name;
