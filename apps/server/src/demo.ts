@@ -19,6 +19,44 @@ export interface DemoOptions {
   onProgress?: (stored: number) => void;
 }
 
+type DemoSource = AnySourcePlugin & Required<Pick<AnySourcePlugin, 'demo' | 'map'>>;
+
+/** The sources that can make demo activity, in plugin order. */
+export function demoSources(plugins: Iterable<AnySourcePlugin>): DemoSource[] {
+  return [...plugins].filter((p): p is DemoSource => Boolean(p.demo && p.map));
+}
+
+/**
+ * One source's share of the demo, mapped to event inputs (with their tenant), in the order it is
+ * seeded: the same options always give the same events, so docs can point at demo assets.
+ */
+export function* demoEventsOf(
+  sources: readonly DemoSource[],
+  source: DemoSource,
+  options: Pick<DemoOptions, 'events' | 'days' | 'seed' | 'now'>,
+): Generator<{ tenant: string; event: MappedEvent }> {
+  const totalWeight = sources.reduce((n, s) => n + (WEIGHTS[s.id] ?? 0.1), 0);
+  const count = Math.round((options.events * (WEIGHTS[source.id] ?? 0.1)) / totalWeight);
+  let produced = 0;
+  for (const record of source.demo({
+    seed: (options.seed ?? 7) + sources.indexOf(source),
+    count,
+    now: options.now ?? new Date(),
+    // Stay inside the source's retention, or the first purge would delete part of the demo.
+    days: Math.min(
+      options.days ?? 180,
+      source.retention && 'days' in source.retention ? source.retention.days - 1 : 180,
+    ),
+    tenants: DEMO_TENANTS,
+  })) {
+    const mapped = source.map(record.native as never);
+    for (const event of Array.isArray(mapped) ? mapped : [mapped]) {
+      yield { tenant: record.tenant, event };
+      if (++produced >= count) return;
+    }
+  }
+}
+
 /**
  * Seeds believable activity through the real ingest path: each plugin's demo generator yields native
  * payloads, the plugin maps them, and deps.ingest validates and stores them exactly as the HTTP routes do.
@@ -27,10 +65,7 @@ export async function seedDemo(
   deps: AppDeps,
   options: DemoOptions,
 ): Promise<{ stored: number; bySource: Record<string, number> }> {
-  const sources = [...deps.plugins.sources.values()].filter(
-    (p): p is AnySourcePlugin & Required<Pick<AnySourcePlugin, 'demo' | 'map'>> => Boolean(p.demo && p.map),
-  );
-  const totalWeight = sources.reduce((n, s) => n + (WEIGHTS[s.id] ?? 0.1), 0);
+  const sources = demoSources(deps.plugins.sources.values());
   const bySource: Record<string, number> = {};
   let stored = 0;
   let failure: unknown;
@@ -52,34 +87,20 @@ export async function seedDemo(
     inFlight.add(p);
     return p;
   };
-  for (const [i, source] of sources.entries()) {
-    const count = Math.round((options.events * (WEIGHTS[source.id] ?? 0.1)) / totalWeight);
+  for (const source of sources) {
     const batches = new Map<string, MappedEvent[]>();
     let produced = 0;
-    for (const record of source.demo({
-      seed: (options.seed ?? 7) + i,
-      count,
-      now: options.now ?? new Date(),
-      // Stay inside the source's retention, or the first purge would delete part of the demo.
-      days: Math.min(
-        options.days ?? 180,
-        source.retention && 'days' in source.retention ? source.retention.days - 1 : 180,
-      ),
-      tenants: DEMO_TENANTS,
-    })) {
-      const mapped = source.map(record.native as never);
-      const list = Array.isArray(mapped) ? mapped : [mapped];
-      produced += list.length;
-      const batch = batches.get(record.tenant) ?? [];
-      batch.push(...list);
-      batches.set(record.tenant, batch);
+    for (const { tenant, event } of demoEventsOf(sources, source, options)) {
+      produced++;
+      const batch = batches.get(tenant) ?? [];
+      batch.push(event);
+      batches.set(tenant, batch);
       if (batch.length >= 1000) {
-        batches.set(record.tenant, []);
+        batches.set(tenant, []);
         // Several batches in flight let the store group-commit them, as concurrent clients would.
         if (inFlight.size >= 8) await Promise.race(inFlight);
-        void submit(record.tenant, batch);
+        void submit(tenant, batch);
       }
-      if (produced >= count) break;
     }
     for (const [tenant, batch] of batches) if (batch.length > 0) void submit(tenant, batch);
     await Promise.all(inFlight);
