@@ -4,19 +4,15 @@ import { join } from 'node:path';
 import { createPluginSet, ErrorCode } from '@trailmark/core';
 import { createOpenSearchStorage, type OpenSearchStorage } from '@trailmark/storage-opensearch';
 import { FakeCluster, type FakeClusterOptions } from '@trailmark/storage-opensearch/testing';
-import { createSqliteControlStore, createSqliteStorage } from '@trailmark/storage-sqlite';
+import { createSqliteStorage } from '@trailmark/storage-sqlite';
 import { contractEvents } from '@trailmark/test-utils';
-import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createApp } from './app.ts';
-import { createDeps } from './deps.ts';
 import type { Config } from './env.ts';
-import { createMetrics } from './metrics.ts';
 import type { MigrateResult } from './migrate.ts';
 import { migrateCommand } from './migrate-command.ts';
 import { defaultPlugins } from './plugins.ts';
 import { openSearchOptions } from './storage.ts';
-import { TEST_ADMIN_TOKEN } from './testing.ts';
+import { createTestApp } from './testing.ts';
 
 /**
  * The server on the OpenSearch adapter, with the in-memory emulator (fake-cluster.ts) in place of a
@@ -47,25 +43,9 @@ async function appOn(options: FakeClusterOptions = {}) {
   const cluster = new FakeCluster(options);
   const storage = storageOn(cluster);
   await storage.init();
-  const dir = mkdtempSync(join(tmpdir(), 'trailmark-os-'));
-  const control = createSqliteControlStore({ path: join(dir, 'control.db') });
-  toClose.push(storage, control);
-  const deps = createDeps({
-    storage,
-    control,
-    plugins,
-    logger: pino({ level: 'silent' }),
-    metrics: createMetrics(),
-    adminToken: TEST_ADMIN_TOKEN,
-    dataDir: dir,
-  });
-  const app = createApp(deps);
-  const request = (path: string, body?: unknown) =>
-    app.request(path, {
-      method: body === undefined ? 'GET' : 'POST',
-      headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+  const t = await createTestApp({ storage });
+  toClose.push(t);
+  const request = (path: string, body?: unknown) => t.request(path, body === undefined ? {} : { body });
   return { cluster, request };
 }
 

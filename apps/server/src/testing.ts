@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPluginSet, type Scope, type TrailmarkPlugin } from '@trailmark/core';
+import { createPluginSet, type Scope, type StoragePort, type TrailmarkPlugin } from '@trailmark/core';
 import { createSqliteControlStore, createSqliteStorage } from '@trailmark/storage-sqlite';
 import pino from 'pino';
 import { createApp } from './app.ts';
@@ -19,15 +19,22 @@ export interface RequestOptions {
   headers?: Record<string, string>;
 }
 
-/** A real app on a real SQLite file in a temp directory, for route tests that need no network. */
-export async function createTestApp(options: { plugins?: readonly TrailmarkPlugin[]; dir?: string } = {}) {
+/**
+ * A real app on a real SQLite file in a temp directory, for route tests that need no network. `storage`
+ * puts another (initialized) event store behind the same app; control data stays in SQLite.
+ */
+export async function createTestApp(
+  options: { plugins?: readonly TrailmarkPlugin[]; dir?: string; storage?: StoragePort } = {},
+) {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'trailmark-test-'));
   const plugins = createPluginSet(options.plugins ?? (await import('./plugins.ts')).defaultPlugins);
-  const storage = createSqliteStorage({
-    path: join(dir, 'events.db'),
-    actionLabel: (source, action) => plugins.registry.action(source, action)?.label,
-  });
-  await storage.init();
+  const storage =
+    options.storage ??
+    createSqliteStorage({
+      path: join(dir, 'events.db'),
+      actionLabel: (source, action) => plugins.registry.action(source, action)?.label,
+    });
+  if (!options.storage) await storage.init();
   const control = createSqliteControlStore({ path: join(dir, 'control.db') });
   const deps: AppDeps = createDeps({
     storage,

@@ -86,6 +86,13 @@ export interface FacetBucket {
   count: number;
 }
 
+/** The `limit` most frequent buckets, most frequent first, ties by value: the order every facet answers in. */
+export function topBuckets(buckets: Iterable<FacetBucket>, limit: number): FacetBucket[] {
+  return [...buckets]
+    .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))
+    .slice(0, limit);
+}
+
 /**
  * Facet counts. A store may bound the work a facet does on a very broad filter: it then counts the
  * newest `counted` matching events and says so with `complete: false`, never silently.

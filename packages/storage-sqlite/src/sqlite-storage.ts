@@ -21,6 +21,7 @@ import {
   StorageError,
   type StoragePort,
   targetKeysOf,
+  topBuckets,
 } from '@trailmark/core';
 import Database from 'better-sqlite3';
 import {
@@ -403,10 +404,7 @@ export class SqliteStorage implements StoragePort {
       add(counted.rows);
       if (counted.capped) result = { complete: false, counted: this.facetScanLimit };
     }
-    const buckets = [...totals.values()]
-      .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))
-      .slice(0, limit);
-    return { buckets, ...result };
+    return { buckets: topBuckets(totals.values(), limit), ...result };
   }
 
   /** Splits a tenant/source/time window into whole months, whole days and partial days; undefined for other filters. */

@@ -15,6 +15,7 @@ import {
   type ScannedFacetField,
   scannedFacetValue,
   TrailmarkError,
+  topBuckets,
   ValidationError,
 } from '@trailmark/core';
 import { Hono } from 'hono';
@@ -57,9 +58,7 @@ async function scannedFacet(
       counts.set(hit.value, bucket);
     }
   }
-  const buckets = [...counts.values()]
-    .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0))
-    .slice(0, limit);
+  const buckets = topBuckets(counts.values(), limit);
   return complete ? { buckets, complete } : { buckets, complete, counted: read };
 }
 
