@@ -1,6 +1,7 @@
 export * from './control.ts';
 export * from './cursor.ts';
 export * from './demo.ts';
+export * from './derive.ts';
 export * from './errors.ts';
 export * from './history.ts';
 export * from './ids.ts';

@@ -1,3 +1,4 @@
+import { normalizeEmail } from './derive.ts';
 import { ErrorCode, type ErrorDetail, TrailmarkError, ValidationError } from './errors.ts';
 import { newEventId } from './ids.ts';
 import { isSecretKey, redactSecrets } from './redact.ts';
@@ -95,7 +96,7 @@ export function prepareEvents(
       tenant: tenant as string,
       ...rest,
       ...((category ?? definition?.category) ? { category: category ?? definition?.category } : {}),
-      actor: actor.email ? { ...actor, email: actor.email.toLowerCase() } : actor,
+      actor: actor.email ? { ...actor, email: normalizeEmail(actor.email) } : actor,
       ...(request ? { request: redactRequest(request) } : {}),
       ...(changes ? { changes: changes.map(redactChange) } : {}),
       occurred_at: new Date(occurred).toISOString(),
