@@ -114,7 +114,7 @@ export function createDeps(options: CreateDepsOptions): AppDeps {
       try {
         await store(
           [{ ...event, source: 'trailmark', occurred_at: new Date().toISOString() }],
-          { tenant },
+          { tenant, system: true },
           false,
         );
       } catch (err) {

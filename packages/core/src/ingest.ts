@@ -24,7 +24,12 @@ export interface IngestScope {
   tenant?: string;
   /** Source fixed by the credential, if the key is bound to one. */
   source?: string;
+  /** Only the server's own audit trail sets this: it alone may write the reserved source. */
+  system?: boolean;
 }
+
+/** Trailmark's own audit trail; no credential may write it, or a key could forge `api_key.revoked`. */
+export const RESERVED_SOURCE = 'trailmark';
 
 const EARLIEST = Date.parse('2000-01-01T00:00:00Z');
 const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
@@ -66,6 +71,15 @@ export function prepareEvents(
     } else if (input.tenant !== undefined && input.tenant !== scope.tenant) {
       forbidden = true;
       details.push({ index, path: 'tenant', message: 'does not match the tenant of the API key' });
+      continue;
+    }
+    if (input.source === RESERVED_SOURCE && !scope.system) {
+      forbidden = true;
+      details.push({
+        index,
+        path: 'source',
+        message: `source "${RESERVED_SOURCE}" is reserved for the server's own audit trail`,
+      });
       continue;
     }
     if (scope.source !== undefined && input.source !== scope.source) {
@@ -120,8 +134,9 @@ export function prepareEvents(
         ? ErrorCode.UNKNOWN_ACTION
         : ErrorCode.VALIDATION_FAILED;
     const failed = new Set(details.map((d) => d.index)).size;
+    const reserved = details.find((d) => d.path === 'source' && d.message.includes('reserved'));
     throw new ValidationError(
-      `${failed} of ${inputs.length} event(s) rejected; nothing was stored`,
+      `${failed} of ${inputs.length} event(s) rejected${reserved ? ` (${reserved.message})` : ''}; nothing was stored`,
       details.slice(0, 100),
       code,
     );

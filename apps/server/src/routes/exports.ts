@@ -70,7 +70,13 @@ function rowHeaders(c: Context<AppEnv>, plan: ExportPlan): void {
 }
 
 function requestOf(c: Context<AppEnv>): ExportRequestInfo {
-  return { id: c.get('requestId'), method: c.req.method, endpoint: c.req.path };
+  const client = c.get('clientRequestId');
+  return {
+    id: c.get('requestId'),
+    method: c.req.method,
+    endpoint: c.req.path,
+    ...(client ? { clientId: client } : {}),
+  };
 }
 
 /** Takes `format` and `bom` out of the query string; each may be given once. */
