@@ -86,3 +86,30 @@ describe('request ids are the server own (#4)', () => {
     expect(res.headers.get('x-request-id')).toBe(body.error.request_id);
   });
 });
+
+describe('a reused event id with another body is a conflict (idempotency)', () => {
+  it('answers 409 CONFLICT naming the stored event, and keeps the stored one', async () => {
+    const first = await t.request('/v1/events', { body: event({ tenant: 'idem', id: 'evt_reused' }) });
+    expect(first.status).toBe(201);
+    const same = await t.request('/v1/events', { body: event({ tenant: 'idem', id: 'evt_reused' }) });
+    expect(same.status).toBe(200);
+    expect(await same.json()).toMatchObject({ accepted: 0, duplicates: 1 });
+    const other = await t.request('/v1/events', {
+      body: event({ tenant: 'idem', id: 'evt_reused', action: 'invoice.voided' }),
+    });
+    expect(other.status).toBe(409);
+    const body = await other.json();
+    expect(body.error.code).toBe('CONFLICT');
+    expect(body.error.message).toContain('evt_reused');
+    expect(body.error.details[0]).toMatchObject({ index: 0, path: 'id' });
+    const stored = await (await t.request('/v1/events/evt_reused?tenant=idem')).json();
+    expect(stored.action).toBe('invoice.paid');
+  });
+
+  it('the same id in another tenant is not a conflict', async () => {
+    const res = await t.request('/v1/events', {
+      body: event({ tenant: 'idem2', id: 'evt_reused', action: 'invoice.voided' }),
+    });
+    expect(res.status).toBe(201);
+  });
+});

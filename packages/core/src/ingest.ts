@@ -164,3 +164,30 @@ function redactChange(change: Change): Change {
   if (!isSecretKey(leaf)) return change;
   return { field: change.field, redacted: true };
 }
+
+/** JSON with object keys sorted, so two documents compare by content whatever their key order. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+    const sorted: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) {
+      Object.defineProperty(sorted, k, {
+        value: (v as Record<string, unknown>)[k],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return sorted;
+  });
+}
+
+/**
+ * Whether a resent event says the same as the stored one: everything but `received_at`, which only
+ * records when the platform got it. A same-id event saying something else is a conflict, not a retry.
+ */
+export function sameEvent(stored: AuditEvent, resent: AuditEvent): boolean {
+  const { received_at: _a, ...a } = stored;
+  const { received_at: _b, ...b } = resent;
+  return canonicalJson(a) === canonicalJson(b);
+}
