@@ -64,6 +64,10 @@ export function createApp(deps: AppDeps) {
   app.get('/v1/openapi.json', (c) => c.json(openApiDocument(deps)));
 
   const v1 = new Hono<AppEnv>();
+  v1.use((c, next) => {
+    c.set('bodyLimitBytes', deps.bodyLimitBytes);
+    return next();
+  });
   v1.use(
     bodyLimit({
       maxSize: deps.bodyLimitBytes,

@@ -1,5 +1,6 @@
 import { ErrorCode, type ErrorDetail, TrailmarkError, ValidationError } from './errors.ts';
 import { newEventId } from './ids.ts';
+import { jsonShapeIssue, MAX_JSON_DEPTH } from './json-shape.ts';
 import { isSecretKey, redactSecrets } from './redact.ts';
 import type { ActionRegistry } from './registry.ts';
 import { type AuditEvent, type Change, eventInputSchema, LIMITS, type RequestInfo } from './schema.ts';
@@ -31,6 +32,9 @@ export interface IngestScope {
 /** Trailmark's own audit trail; no credential may write it, or a key could forge `api_key.revoked`. */
 export const RESERVED_SOURCE = 'trailmark';
 
+/** An event's own fields take a few levels (request.request_body, changes.0.before) above a body's bound. */
+export const EVENT_MAX_DEPTH = MAX_JSON_DEPTH + 8;
+
 const EARLIEST = Date.parse('2000-01-01T00:00:00Z');
 const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
 
@@ -53,6 +57,12 @@ export function prepareEvents(
   const receivedAt = now.toISOString();
   const out: AuditEvent[] = [];
   for (const [index, raw] of inputs.entries()) {
+    // Before the schema: it and secret masking recurse, and objects would silently drop __proto__ keys.
+    const shape = jsonShapeIssue(raw, EVENT_MAX_DEPTH);
+    if (shape) {
+      details.push({ index, path: shape.path || '(event)', message: shape.message });
+      continue;
+    }
     const parsed = eventInputSchema.safeParse(raw);
     if (!parsed.success) {
       for (const issue of parsed.error.issues.slice(0, 20)) {
