@@ -103,7 +103,8 @@ export const outcomeSchema = z.strictObject({
   result: z.enum(OUTCOME_RESULTS),
   reason: z.string().regex(CODE_PATTERN, 'snake_case code').optional(),
   message: text(1024).optional(),
-  status_code: z.number().int().optional(),
+  // A 32-bit integer: the OpenSearch mapping is `integer`, and a larger value is refused there (400).
+  status_code: z.number().int().min(-2_147_483_648).max(2_147_483_647).optional(),
 });
 
 export const clientSchema = z.strictObject({

@@ -426,6 +426,34 @@ export function facetBody(filter: EventFilter, field: FacetField, limit: number)
   };
 }
 
+/**
+ * Exact facet counts, every value paged with a composite aggregation: used when the terms aggregation
+ * reports a `doc_count_error_upper_bound` (shard-level top terms, so the counts may be low).
+ */
+export function facetExactBody(
+  filter: EventFilter,
+  field: FacetField,
+  after?: string,
+  size = 1000,
+): JsonObject {
+  const { field: path, label } = FACET_SOURCES[field];
+  return {
+    size: 0,
+    track_total_hits: false,
+    query: filterQuery(filter),
+    aggs: {
+      facet: {
+        composite: {
+          size,
+          sources: [{ value: { terms: { field: path } } }],
+          ...(after !== undefined ? { after: { value: after } } : {}),
+        },
+        ...(label ? { aggs: { label: { terms: { field: label, size: 1, order: { _key: 'desc' } } } } } : {}),
+      },
+    },
+  };
+}
+
 /** Events that have a target with one of the keys; only their targets are fetched. */
 export function relatedBody(
   tenants: readonly string[] | undefined,
