@@ -1383,6 +1383,29 @@ function paths(): Record<string, Json> {
         errors: READ_ERRORS,
       }),
     },
+    '/v1/count': {
+      get: operation({
+        operationId: 'countEvents',
+        summary: 'Count the events that match',
+        description:
+          'How many events match the filters of `GET /v1/events` (the admin UI shows it above the table). `limit` and `cursor` are refused. `exact` is true when the store counted every match.',
+        tags: ['Query'],
+        scope: 'read',
+        parameters: [...filterRefs()],
+        responses: {
+          '200': jsonResponse(
+            'The count',
+            {
+              type: 'object',
+              properties: { count: { type: 'integer', minimum: 0 }, exact: { type: 'boolean' } },
+              required: ['count', 'exact'],
+            },
+            { count: 18342, exact: true },
+          ),
+        },
+        errors: READ_ERRORS,
+      }),
+    },
     '/v1/history': {
       get: operation({
         operationId: 'assetHistory',
