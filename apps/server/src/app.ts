@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { routePath } from 'hono/route';
 import { secureHeaders } from 'hono/secure-headers';
+import { serveAdminUi } from './admin-ui.ts';
 import { authenticate } from './auth.ts';
 import type { AppEnv } from './context.ts';
 import type { AppDeps } from './deps.ts';
@@ -13,6 +14,7 @@ import { eventRoutes } from './routes/events.ts';
 import { exportRoutes } from './routes/exports.ts';
 import { queryRoutes } from './routes/query.ts';
 import { sourceRoutes } from './routes/sources.ts';
+import { uiRoutes } from './routes/ui.ts';
 
 /** Builds the HTTP app from its dependencies; tests call `app.request()` on it with a temp-file store. */
 export function createApp(deps: AppDeps) {
@@ -43,8 +45,11 @@ export function createApp(deps: AppDeps) {
     deps.metrics.httpDuration.observe(labels, (performance.now() - started) / 1000);
   });
   app.onError(handleError);
-  app.notFound((c) =>
-    c.json(errorBody(c, ErrorCode.NOT_FOUND, `no route ${c.req.method} ${c.req.path}`), 404),
+  // The admin UI answers what no route did (so it can never shadow one); anything else is a JSON 404.
+  app.notFound(
+    (c) =>
+      serveAdminUi(c) ??
+      c.json(errorBody(c, ErrorCode.NOT_FOUND, `no route ${c.req.method} ${c.req.path}`), 404),
   );
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
@@ -85,6 +90,7 @@ export function createApp(deps: AppDeps) {
   v1.route('/', queryRoutes(deps));
   v1.route('/', exportRoutes(deps));
   v1.route('/', adminRoutes(deps));
+  v1.route('/', uiRoutes(deps));
   app.route('/v1', v1);
   return app;
 }

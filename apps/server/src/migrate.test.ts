@@ -52,6 +52,7 @@ function memoryStore(): StoragePort & { events: AuditEvent[] } {
     count: async (filter) => sorted(filter).length,
     get: unsupported,
     facet: unsupported,
+    histogram: unsupported,
     relatedTargetKeys: unsupported,
     partitions: unsupported,
     purge: unsupported,

@@ -1392,6 +1392,75 @@ function paths(): Record<string, Json> {
         errors: READ_ERRORS,
       }),
     },
+    '/v1/count': {
+      get: operation({
+        operationId: 'countEvents',
+        summary: 'Count the events that match',
+        description:
+          'How many events match the filters of `GET /v1/events` (the admin UI shows it above the table). `limit` and `cursor` are refused. `exact` is true when the store counted every match.',
+        tags: ['Query'],
+        scope: 'read',
+        parameters: [...filterRefs()],
+        responses: {
+          '200': jsonResponse(
+            'The count',
+            {
+              type: 'object',
+              properties: { count: { type: 'integer', minimum: 0 }, exact: { type: 'boolean' } },
+              required: ['count', 'exact'],
+            },
+            { count: 18342, exact: true },
+          ),
+        },
+        errors: READ_ERRORS,
+      }),
+    },
+    '/v1/histogram': {
+      get: operation({
+        operationId: 'histogram',
+        summary: 'Events over time',
+        description:
+          'How many events match the filters of `GET /v1/events` per time bucket, counted by the store (SQLite GROUP BY, OpenSearch date_histogram). The interval is the smallest of 1, 5, 15, 30 minutes, 1, 3, 6, 12 hours, 1, 7, 30 days that gives at most 200 buckets between `from` and `to` (default now); without `from` it is one day. Buckets start at multiples of the interval since the Unix epoch (UTC), oldest first; empty buckets are left out. `limit` and `cursor` are refused.',
+        tags: ['Query'],
+        scope: 'read',
+        parameters: [...filterRefs()],
+        responses: {
+          '200': jsonResponse(
+            'Buckets',
+            {
+              type: 'object',
+              properties: {
+                interval_ms: { type: 'integer', minimum: 1 },
+                from: { type: 'string', format: 'date-time' },
+                to: { type: 'string', format: 'date-time' },
+                buckets: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    properties: {
+                      start: { type: 'string', format: 'date-time' },
+                      count: { type: 'integer', minimum: 1 },
+                    },
+                    required: ['start', 'count'],
+                  },
+                },
+              },
+              required: ['interval_ms', 'to', 'buckets'],
+            },
+            {
+              interval_ms: 3600000,
+              from: '2026-04-14T00:00:00.000Z',
+              to: '2026-04-15T00:00:00.000Z',
+              buckets: [
+                { start: '2026-04-14T09:00:00.000Z', count: 412 },
+                { start: '2026-04-14T10:00:00.000Z', count: 977 },
+              ],
+            },
+          ),
+        },
+        errors: READ_ERRORS,
+      }),
+    },
     '/v1/history': {
       get: operation({
         operationId: 'assetHistory',

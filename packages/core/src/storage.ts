@@ -24,6 +24,12 @@ export interface EventPage {
   next_cursor: string | null;
 }
 
+/** Events in one time bucket; `start` is a multiple of the interval since the Unix epoch (UTC). */
+export interface HistogramBucket {
+  start: string;
+  count: number;
+}
+
 export interface PurgeRequest extends Partition {
   /** Delete events that occurred strictly before this instant (ISO 8601). */
   before: string;
@@ -46,6 +52,11 @@ export interface StoragePort {
   get(id: string, tenants?: readonly string[]): Promise<AuditEvent | null>;
   search(filter: EventFilter, page: PageRequest): Promise<EventPage>;
   count(filter: EventFilter): Promise<number>;
+  /**
+   * Matching events per bucket of `intervalMs`, buckets aligned on the epoch, oldest first; empty buckets
+   * are left out. Answered by the store (a GROUP BY, a date_histogram), never by reading the events.
+   */
+  histogram(filter: EventFilter, intervalMs: number): Promise<HistogramBucket[]>;
   /** The `limit` most frequent values of a field among the matching events, most frequent first. */
   facet(filter: EventFilter, field: FacetField, limit: number): Promise<FacetResult>;
   /** Keys (type:id refs and paths, current and previous) that co-occur in one target with any of the given keys. */

@@ -11,6 +11,7 @@ import {
   type FacetBucket,
   type FacetField,
   type FacetResult,
+  type HistogramBucket,
   type PageRequest,
   type Partition,
   type PurgeRequest,
@@ -43,6 +44,7 @@ import {
   facetExactBody,
   fromDocument,
   getBody,
+  histogramBody,
   indexTemplate,
   ismPolicy,
   ismPolicyId,
@@ -616,6 +618,18 @@ export class OpenSearchStorage implements StoragePort {
   async count(filter: EventFilter): Promise<number> {
     const body = await this.read('count', `/${this.layout.readAlias}/_count`, countBody(filter));
     return body === undefined ? 0 : countOf(body);
+  }
+
+  async histogram(filter: EventFilter, intervalMs: number): Promise<HistogramBucket[]> {
+    const body = await this.read(
+      'histogram',
+      `/${this.layout.readAlias}/_search`,
+      histogramBody(filter, intervalMs),
+    );
+    if (body === undefined) return [];
+    return termsBuckets(body, 'histogram')
+      .filter((b) => b.count > 0)
+      .map((b) => ({ start: new Date(Number(b.key)).toISOString(), count: b.count }));
   }
 
   /**

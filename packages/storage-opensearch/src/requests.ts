@@ -383,6 +383,20 @@ export function countBody(filter: EventFilter): JsonObject {
   return { query: filterQuery(filter) };
 }
 
+/** histogram(): a date_histogram on occurred_at with a fixed interval, buckets aligned on the epoch. */
+export function histogramBody(filter: EventFilter, intervalMs: number): JsonObject {
+  return {
+    size: 0,
+    track_total_hits: false,
+    query: filterQuery(filter),
+    aggs: {
+      histogram: {
+        date_histogram: { field: 'occurred_at', fixed_interval: `${intervalMs}ms`, min_doc_count: 1 },
+      },
+    },
+  };
+}
+
 /** get(): tenant-scoped ids when the caller has tenants, the plain id for the operator. */
 export function getBody(id: string, tenants?: readonly string[]): JsonObject {
   const query: Query = tenants

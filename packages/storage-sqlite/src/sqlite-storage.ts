@@ -16,6 +16,7 @@ import {
   type FacetField,
   type FacetResult,
   filterWindowMs,
+  type HistogramBucket,
   type PageRequest,
   type Partition,
   type PurgeRequest,
@@ -376,6 +377,17 @@ export class SqliteStorage implements StoragePort {
     const { sql, params } = this.matchingSeqs(filter);
     const row = this.db.prepare(`SELECT count(*) AS n FROM (${sql})`).get(...params) as { n: number };
     return Number(row.n);
+  }
+
+  async histogram(filter: EventFilter, intervalMs: number): Promise<HistogramBucket[]> {
+    const { sql, params } = this.matchingSeqs(filter);
+    const rows = this.db
+      .prepare(
+        `SELECT (occurred_at / CAST(? AS INTEGER)) * CAST(? AS INTEGER) AS start, count(*) AS count FROM events
+         WHERE seq IN (${sql}) GROUP BY 1 ORDER BY 1`,
+      )
+      .all(intervalMs, intervalMs, ...params) as { start: number; count: number }[];
+    return rows.map((r) => ({ start: new Date(Number(r.start)).toISOString(), count: Number(r.count) }));
   }
 
   /**

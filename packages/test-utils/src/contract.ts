@@ -175,6 +175,23 @@ export function runStorageContract(options: StorageContractOptions): void {
       expect(await storage.get(twin.id, ['initech'])).toBeNull();
     });
 
+    test('histogram counts matching events per epoch-aligned bucket, oldest first, within the tenant', async () => {
+      const hour = 3_600_000;
+      for (const filter of [{}, { tenant: ['globex'] }, { action: ['file.deleted'] }] as EventFilter[]) {
+        const want = new Map<string, number>();
+        for (const e of all.filter((x) => eventMatchesFilter(x, filter))) {
+          const start = new Date(Math.floor(Date.parse(e.occurred_at) / hour) * hour).toISOString();
+          want.set(start, (want.get(start) ?? 0) + 1);
+        }
+        const got = await storage.histogram(filter, hour);
+        expect(got).toEqual(
+          [...want.entries()]
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([start, count]) => ({ start, count })),
+        );
+      }
+    });
+
     test('events come newest first, unfiltered', async () => {
       const page = await storage.search({}, { limit: 30 });
       const times = page.data.map((e) => Date.parse(e.occurred_at));
