@@ -1,3 +1,6 @@
-import { defineProject } from 'vitest/config';
+import { configDefaults, defineProject } from 'vitest/config';
 
-export default defineProject({ test: { name: '@trailmark/e2e-tests' } });
+// test/browser needs Chromium and runs separately (`npm run test:browser`).
+export default defineProject({
+  test: { name: '@trailmark/e2e-tests', exclude: [...configDefaults.exclude, 'browser/**'] },
+});

@@ -1,9 +1,9 @@
 import { ErrorCode, IdPrefix, newId, TrailmarkError } from '@trailmark/core';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { requestId } from 'hono/request-id';
 import { routePath } from 'hono/route';
 import { secureHeaders } from 'hono/secure-headers';
+import { serveAdminUi } from './admin-ui.ts';
 import { authenticate } from './auth.ts';
 import type { AppEnv } from './context.ts';
 import type { AppDeps } from './deps.ts';
@@ -14,20 +14,29 @@ import { eventRoutes } from './routes/events.ts';
 import { exportRoutes } from './routes/exports.ts';
 import { queryRoutes } from './routes/query.ts';
 import { sourceRoutes } from './routes/sources.ts';
+import { uiRoutes } from './routes/ui.ts';
 
 /** Builds the HTTP app from its dependencies; tests call `app.request()` on it with a temp-file store. */
 export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>();
 
-  app.use(
-    requestId({
-      headerName: 'X-Request-Id',
-      generator: () => newId(IdPrefix.request),
-    }),
-  );
+  // The server's own id, always: a client-chosen X-Request-Id would otherwise be written into audit
+  // events as if the server had issued it. The client's value is kept apart, for correlation only.
+  app.use(async (c, next) => {
+    const id = newId(IdPrefix.request);
+    c.set('requestId', id);
+    const sent = c.req.header('x-request-id');
+    if (sent && /^[\x21-\x7e]{1,128}$/.test(sent)) c.set('clientRequestId', sent);
+    c.header('X-Request-Id', id);
+    await next();
+  });
   app.use(secureHeaders());
   app.use(async (c, next) => {
-    c.set('logger', deps.logger.child({ request_id: c.get('requestId') }));
+    const client = c.get('clientRequestId');
+    c.set(
+      'logger',
+      deps.logger.child({ request_id: c.get('requestId'), ...(client ? { client_request_id: client } : {}) }),
+    );
     const started = performance.now();
     await next();
     const route = routePath(c);
@@ -36,8 +45,11 @@ export function createApp(deps: AppDeps) {
     deps.metrics.httpDuration.observe(labels, (performance.now() - started) / 1000);
   });
   app.onError(handleError);
-  app.notFound((c) =>
-    c.json(errorBody(c, ErrorCode.NOT_FOUND, `no route ${c.req.method} ${c.req.path}`), 404),
+  // The admin UI answers what no route did (so it can never shadow one); anything else is a JSON 404.
+  app.notFound(
+    (c) =>
+      serveAdminUi(c) ??
+      c.json(errorBody(c, ErrorCode.NOT_FOUND, `no route ${c.req.method} ${c.req.path}`), 404),
   );
 
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
@@ -57,6 +69,10 @@ export function createApp(deps: AppDeps) {
   app.get('/v1/openapi.json', (c) => c.json(openApiDocument(deps)));
 
   const v1 = new Hono<AppEnv>();
+  v1.use((c, next) => {
+    c.set('bodyLimitBytes', deps.bodyLimitBytes);
+    return next();
+  });
   v1.use(
     bodyLimit({
       maxSize: deps.bodyLimitBytes,
@@ -74,6 +90,7 @@ export function createApp(deps: AppDeps) {
   v1.route('/', queryRoutes(deps));
   v1.route('/', exportRoutes(deps));
   v1.route('/', adminRoutes(deps));
+  v1.route('/', uiRoutes(deps));
   app.route('/v1', v1);
   return app;
 }

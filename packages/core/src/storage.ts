@@ -2,14 +2,12 @@ import type { EventFilter, FacetField, FacetResult, PageRequest } from './query.
 import type { Partition } from './retention.ts';
 import type { AuditEvent } from './schema.ts';
 
-/** What an adapter can do natively; the API and contract suite read these instead of guessing. */
+/** What an adapter can do natively; the contract suite reads these (what it runs, what it requires). */
 export interface StorageCapabilities {
   /** Free-text search (`q`). */
   fullText: boolean;
   /** Facet counts computed by the store. */
   facets: boolean;
-  /** Smallest unit retention deletes: single events, or whole time partitions plus delete-by-query. */
-  deleteGranularity: 'event' | 'partition';
   /** Consistent snapshots for long exports (OpenSearch point in time). */
   pointInTime: boolean;
 }
@@ -24,6 +22,12 @@ export interface AppendResult {
 export interface EventPage {
   data: AuditEvent[];
   next_cursor: string | null;
+}
+
+/** Events in one time bucket; `start` is a multiple of the interval since the Unix epoch (UTC). */
+export interface HistogramBucket {
+  start: string;
+  count: number;
 }
 
 export interface PurgeRequest extends Partition {
@@ -48,6 +52,11 @@ export interface StoragePort {
   get(id: string, tenants?: readonly string[]): Promise<AuditEvent | null>;
   search(filter: EventFilter, page: PageRequest): Promise<EventPage>;
   count(filter: EventFilter): Promise<number>;
+  /**
+   * Matching events per bucket of `intervalMs`, buckets aligned on the epoch, oldest first; empty buckets
+   * are left out. Answered by the store (a GROUP BY, a date_histogram), never by reading the events.
+   */
+  histogram(filter: EventFilter, intervalMs: number): Promise<HistogramBucket[]>;
   /** The `limit` most frequent values of a field among the matching events, most frequent first. */
   facet(filter: EventFilter, field: FacetField, limit: number): Promise<FacetResult>;
   /** Keys (type:id refs and paths, current and previous) that co-occur in one target with any of the given keys. */

@@ -899,6 +899,27 @@ function aggregate(aggs: Obj, docs: Located[], mapping: Obj): Obj {
           ...(isObj(raw.aggs) ? aggregate(raw.aggs, group, mapping) : {}),
         })),
       };
+    } else if (isObj(raw.date_histogram)) {
+      // Fixed intervals in milliseconds only (what the adapter sends); keys are epoch-aligned bucket starts.
+      const dh = raw.date_histogram;
+      const field = String(dh.field);
+      aggregatableField(mapping, field);
+      const interval = /^(\d+)ms$/.exec(String(dh.fixed_interval));
+      if (!interval) throw new ClusterError(400, 'fake_cluster', 'only fixed_interval in ms is emulated');
+      const ms = Number(interval[1]);
+      const counts = new Map<number, number>();
+      for (const d of docs) {
+        const v = fieldValues(mapping, d.doc, field)[0];
+        if (v === undefined) continue;
+        const t = typeof v === 'number' ? v : Date.parse(String(v));
+        const key = Math.floor(t / ms) * ms;
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+      }
+      out[name] = {
+        buckets: [...counts.entries()]
+          .sort(([a], [b]) => a - b)
+          .map(([key, count]) => ({ key, key_as_string: new Date(key).toISOString(), doc_count: count })),
+      };
     } else if (isObj(raw.composite)) {
       const composite = raw.composite;
       const sources = asList(composite.sources).map((s) => {

@@ -11,14 +11,16 @@ import {
   type FacetBucket,
   type FacetField,
   type FacetResult,
+  type HistogramBucket,
   type PageRequest,
   type Partition,
   type PurgeRequest,
+  RELATED_KEYS_MAX_EVENTS,
+  RelatedKeys,
   type RetentionPolicy,
   type StorageCapabilities,
   StorageError,
   type StoragePort,
-  targetKeysOf,
   topBuckets,
 } from '@trailmark/core';
 import {
@@ -42,6 +44,7 @@ import {
   facetExactBody,
   fromDocument,
   getBody,
+  histogramBody,
   indexTemplate,
   ismPolicy,
   ismPolicyId,
@@ -132,8 +135,6 @@ export interface OpenSearchStorageOptions {
 }
 
 const RELATED_PAGE = 1000;
-/** The SQLite adapter also looks at the newest 10,000 matching events when resolving related keys. */
-const RELATED_MAX = 10_000;
 const RETRYABLE_REQUEST = new Set([429, 502, 503, 504]);
 const PURGE_TIMEOUT_MS = 30 * 60_000;
 /** Distinct values an exact facet pass reads at most (100 pages of 1000). */
@@ -239,7 +240,6 @@ export class OpenSearchStorage implements StoragePort {
   readonly capabilities: StorageCapabilities = {
     fullText: true,
     facets: true,
-    deleteGranularity: 'partition',
     pointInTime: true,
   };
   readonly layout: IndexLayout;
@@ -620,6 +620,18 @@ export class OpenSearchStorage implements StoragePort {
     return body === undefined ? 0 : countOf(body);
   }
 
+  async histogram(filter: EventFilter, intervalMs: number): Promise<HistogramBucket[]> {
+    const body = await this.read(
+      'histogram',
+      `/${this.layout.readAlias}/_search`,
+      histogramBody(filter, intervalMs),
+    );
+    if (body === undefined) return [];
+    return termsBuckets(body, 'histogram')
+      .filter((b) => b.count > 0)
+      .map((b) => ({ start: new Date(Number(b.key)).toISOString(), count: b.count }));
+  }
+
   /**
    * A terms aggregation takes each shard's top `shard_size` values, so with many monthly indices a count
    * may be low; OpenSearch says by how much (`doc_count_error_upper_bound`). Then every value is counted
@@ -658,13 +670,10 @@ export class OpenSearchStorage implements StoragePort {
     tenants: readonly string[] | undefined,
     keys: { refs: string[]; paths: string[] },
   ): Promise<{ refs: string[]; paths: string[] }> {
-    const refs = new Set<string>();
-    const paths = new Set<string>();
     if (keys.refs.length === 0 && keys.paths.length === 0) return { refs: [], paths: [] };
-    const wantedRefs = new Set(keys.refs);
-    const wantedPaths = new Set(keys.paths);
+    const related = new RelatedKeys(keys);
     let after: SortKey | undefined;
-    for (let seen = 0; seen < RELATED_MAX; seen += RELATED_PAGE) {
+    for (let seen = 0; seen < RELATED_KEYS_MAX_EVENTS; seen += RELATED_PAGE) {
       const body = await this.read(
         'related keys',
         `/${this.layout.readAlias}/_search`,
@@ -675,21 +684,12 @@ export class OpenSearchStorage implements StoragePort {
       for (const hit of list) {
         const targets = field(hit.source, 'targets');
         if (!Array.isArray(targets)) continue;
-        for (const t of targets as AuditEvent['targets']) {
-          const matched =
-            (t.id !== undefined && wantedRefs.has(`${t.type}:${t.id}`)) ||
-            (t.path !== undefined && wantedPaths.has(t.path)) ||
-            (t.previous_path !== undefined && wantedPaths.has(t.previous_path));
-          if (!matched) continue;
-          const found = targetKeysOf([t]);
-          for (const r of found.refs) refs.add(r);
-          for (const p of found.paths) paths.add(p);
-        }
+        related.add(targets as AuditEvent['targets']);
       }
       after = list.at(-1)?.sort;
       if (list.length < RELATED_PAGE || !after) break;
     }
-    return { refs: [...refs], paths: [...paths] };
+    return related.result();
   }
 
   async partitions(): Promise<Partition[]> {

@@ -1,0 +1,552 @@
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { type KeyboardEvent, useEffect, useMemo, useRef, useState } from 'react';
+import { Outlet, useNavigate, useParams, useSearchParams } from 'react-router';
+import { api } from '../api.ts';
+import { COLUMNS } from '../components/columns.tsx';
+import { ExportMenu } from '../components/ExportMenu.tsx';
+import { FacetPicker } from '../components/FacetPicker.tsx';
+import { useEventRows } from '../components/useEventRows.ts';
+import {
+  addValue,
+  apiQuery,
+  FILTER_LABELS,
+  LIST_KEYS,
+  RANGE_PRESETS,
+  rangeOf,
+  setScalar,
+  toggleValue,
+} from '../filters.ts';
+import { useSession } from '../session.tsx';
+
+const ROW = 36;
+const PREFS_KEY = 'trailmark.columns';
+
+interface ColumnPrefs {
+  hidden: string[];
+  widths: Record<string, number>;
+}
+
+function loadPrefs(): ColumnPrefs {
+  try {
+    const raw = localStorage.getItem(PREFS_KEY);
+    if (raw) return { hidden: [], widths: {}, ...(JSON.parse(raw) as Partial<ColumnPrefs>) };
+  } catch {
+    // A broken value falls back to the defaults.
+  }
+  return { hidden: [], widths: {} };
+}
+
+/** datetime-local wants local wall time; the URL keeps UTC instants. */
+function toLocalInput(iso: string | undefined): string {
+  if (!iso) return '';
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return '';
+  return new Date(d.getTime() - d.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+}
+
+export function AuditLog() {
+  const [params, setParams] = useSearchParams();
+  const navigate = useNavigate();
+  const { id: openId } = useParams();
+  const session = useSession();
+  // The preset resolves to an instant once per view, so paging a view never shifts under the reader.
+  const query = useMemo(() => apiQuery(params, Date.now()), [params]);
+  const queryString = query.toString();
+  const rows = useEventRows(queryString);
+  const [total, setTotal] = useState<number | null>(null);
+  const [prefs, setPrefs] = useState<ColumnPrefs>(loadPrefs);
+  const [focusRow, setFocusRow] = useState(0);
+  const scroller = useRef<HTMLDivElement>(null);
+  const search = useRef<HTMLInputElement>(null);
+  const [text, setText] = useState(params.get('q') ?? '');
+  const range = rangeOf(params);
+
+  useEffect(() => setText(params.get('q') ?? ''), [params]);
+
+  useEffect(() => {
+    let live = true;
+    setTotal(null);
+    api<{ count: number }>(`/v1/count?${queryString}`)
+      .then((r) => live && setTotal(r.count))
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [queryString]);
+
+  useEffect(() => localStorage.setItem(PREFS_KEY, JSON.stringify(prefs)), [prefs]);
+
+  // `/` focuses the search box from anywhere on the page, as in most log explorers.
+  useEffect(() => {
+    const onKey = (e: globalThis.KeyboardEvent) => {
+      const el = e.target as HTMLElement;
+      if (e.key === '/' && !['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName)) {
+        e.preventDefault();
+        search.current?.focus();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+
+  const columns = COLUMNS.filter((c) => !prefs.hidden.includes(c.id)).map((c) => ({
+    ...c,
+    width: prefs.widths[c.id] ?? c.width,
+  }));
+  const template = columns.map((c) => `${c.width}px`).join(' ');
+  const tableWidth = columns.reduce((n, c) => n + c.width, 0);
+
+  const virtualizer = useVirtualizer({
+    count: rows.rows.length + (rows.done ? 0 : 1),
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW,
+    overscan: 12,
+  });
+  const items = virtualizer.getVirtualItems();
+  const last = items[items.length - 1];
+  useEffect(() => {
+    if (last && last.index >= rows.rows.length - 40) rows.more();
+  }, [last, rows]);
+
+  const go = (next: URLSearchParams) => setParams(next);
+  const keep = params.toString() ? `?${params}` : '';
+  const open = (id: string) => navigate(`/events/${encodeURIComponent(id)}${keep}`);
+
+  function onGridKey(e: KeyboardEvent<HTMLDivElement>) {
+    const n = rows.rows.length;
+    if (n === 0) return;
+    let next = focusRow;
+    const page = Math.max(1, Math.floor((scroller.current?.clientHeight ?? 400) / ROW) - 1);
+    if (e.key === 'ArrowDown' || e.key === 'j') next = Math.min(n - 1, focusRow + 1);
+    else if (e.key === 'ArrowUp' || e.key === 'k') next = Math.max(0, focusRow - 1);
+    else if (e.key === 'PageDown') next = Math.min(n - 1, focusRow + page);
+    else if (e.key === 'PageUp') next = Math.max(0, focusRow - page);
+    else if (e.key === 'Home') next = 0;
+    else if (e.key === 'End') next = n - 1;
+    else if (e.key === 'Enter') {
+      open(rows.rows[focusRow].id);
+      return;
+    } else return;
+    e.preventDefault();
+    setFocusRow(next);
+    virtualizer.scrollToIndex(next, { align: 'auto' });
+  }
+
+  const chips: { key: string; value: string; label: string }[] = [];
+  for (const key of [...LIST_KEYS, 'target_path_prefix', 'q'])
+    for (const value of params.getAll(key)) {
+      let label = value;
+      if (key === 'action') label = session.actionLabel('', value);
+      if (key === 'source') label = session.catalog.sources.find((s) => s.id === value)?.name ?? value;
+      chips.push({ key, value, label });
+    }
+
+  const presetLabel = RANGE_PRESETS.find((p) => p.id === range.preset)?.label;
+  const empty = rows.done && rows.rows.length === 0 && !rows.error;
+
+  return (
+    <main className="log-page">
+      <div className="toolbar">
+        <form
+          className="search"
+          role="search"
+          onSubmit={(e) => {
+            e.preventDefault();
+            go(setScalar(params, 'q', text.trim() || undefined));
+          }}
+        >
+          <input
+            ref={search}
+            type="search"
+            aria-label="Search events"
+            placeholder="Search actions, people, files, product names…  ( / )"
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+          />
+        </form>
+        <label className="range">
+          <span className="sr-only">Time range</span>
+          <select
+            aria-label="Time range"
+            value={range.preset}
+            onChange={(e) => {
+              const next = new URLSearchParams(params);
+              next.delete('from');
+              next.delete('to');
+              if (e.target.value === 'custom') {
+                next.set('from', new Date(Date.now() - 7 * 86_400_000).toISOString());
+                next.delete('range');
+              } else next.set('range', e.target.value);
+              go(next);
+            }}
+          >
+            {RANGE_PRESETS.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.label}
+              </option>
+            ))}
+            <option value="custom">Custom range…</option>
+          </select>
+        </label>
+        {range.preset === 'custom' && (
+          <div className="custom-range">
+            <label>
+              <span className="sr-only">From</span>
+              <input
+                type="datetime-local"
+                aria-label="From"
+                value={toLocalInput(range.from)}
+                onChange={(e) =>
+                  go(
+                    setScalar(
+                      params,
+                      'from',
+                      e.target.value ? new Date(e.target.value).toISOString() : undefined,
+                    ),
+                  )
+                }
+              />
+            </label>
+            <span aria-hidden="true">→</span>
+            <label>
+              <span className="sr-only">To</span>
+              <input
+                type="datetime-local"
+                aria-label="To"
+                value={toLocalInput(range.to)}
+                onChange={(e) =>
+                  go(
+                    setScalar(
+                      params,
+                      'to',
+                      e.target.value ? new Date(e.target.value).toISOString() : undefined,
+                    ),
+                  )
+                }
+              />
+            </label>
+          </div>
+        )}
+        <div className="toolbar-end">
+          <ColumnMenu prefs={prefs} setPrefs={setPrefs} />
+          <ExportMenu query={query} total={total} />
+        </div>
+      </div>
+      <div className="filterbar">
+        {(['action', 'actor', 'workspace', 'source', 'result'] as const).map((field) => (
+          <FacetPicker
+            key={field}
+            field={field}
+            selected={params.getAll(field)}
+            baseQuery={query}
+            onToggle={(v) => go(toggleValue(params, field, v))}
+            onClear={() => {
+              const next = new URLSearchParams(params);
+              next.delete(field);
+              go(next);
+            }}
+          />
+        ))}
+        <TextFilters params={params} go={go} />
+      </div>
+      <div className="statusbar" aria-live="polite">
+        <span className="total">
+          {total === null ? 'Counting…' : `${total.toLocaleString()} ${total === 1 ? 'event' : 'events'}`}
+        </span>
+        <span className="muted">
+          {range.preset === 'custom'
+            ? `${range.from ? range.from.replace('T', ' ').slice(0, 16) : 'beginning'} → ${range.to ? range.to.replace('T', ' ').slice(0, 16) : 'now'} UTC`
+            : presetLabel}
+        </span>
+        {chips.map((c) => (
+          <span className="chip" key={`${c.key}=${c.value}`}>
+            <span className="chip-key">{FILTER_LABELS[c.key]}</span>
+            <span className="chip-value">{c.label}</span>
+            <button
+              type="button"
+              aria-label={`Remove ${FILTER_LABELS[c.key]} ${c.label}`}
+              onClick={() =>
+                go(
+                  c.key === 'q' || c.key === 'target_path_prefix'
+                    ? setScalar(params, c.key, undefined)
+                    : toggleValue(params, c.key, c.value),
+                )
+              }
+            >
+              ×
+            </button>
+          </span>
+        ))}
+        {chips.length > 1 && (
+          <button
+            type="button"
+            className="btn btn-ghost btn-sm"
+            onClick={() => {
+              const next = new URLSearchParams();
+              for (const k of ['range', 'from', 'to']) for (const v of params.getAll(k)) next.append(k, v);
+              go(next);
+            }}
+          >
+            Clear all
+          </button>
+        )}
+      </div>
+      <div
+        className="grid"
+        ref={scroller}
+        role="grid"
+        aria-label="Audit events, newest first"
+        aria-rowcount={total ?? -1}
+        tabIndex={0}
+        onKeyDown={onGridKey}
+      >
+        <div className="grid-head" role="row" style={{ gridTemplateColumns: template, width: tableWidth }}>
+          {columns.map((c) => (
+            <div className="grid-th" role="columnheader" key={c.id}>
+              {c.title}
+              <span
+                className="resize"
+                aria-hidden="true"
+                onPointerDown={(e) => {
+                  const startX = e.clientX;
+                  const start = c.width;
+                  const move = (m: PointerEvent) =>
+                    setPrefs((p) => ({
+                      ...p,
+                      widths: { ...p.widths, [c.id]: Math.max(60, Math.round(start + m.clientX - startX)) },
+                    }));
+                  const up = () => {
+                    window.removeEventListener('pointermove', move);
+                    window.removeEventListener('pointerup', up);
+                  };
+                  window.addEventListener('pointermove', move);
+                  window.addEventListener('pointerup', up);
+                }}
+              />
+            </div>
+          ))}
+        </div>
+        <div className="grid-body" style={{ height: virtualizer.getTotalSize(), width: tableWidth }}>
+          {items.map((item) => {
+            const e = rows.rows[item.index];
+            if (!e)
+              return (
+                <div
+                  key="loader"
+                  className="grid-row grid-loading"
+                  style={{ transform: `translateY(${item.start}px)`, width: tableWidth }}
+                >
+                  {rows.error ? (
+                    <span className="form-error">
+                      {rows.error}{' '}
+                      <button type="button" className="btn btn-sm" onClick={rows.retry}>
+                        Retry
+                      </button>
+                    </span>
+                  ) : (
+                    <span className="muted">Loading…</span>
+                  )}
+                </div>
+              );
+            const ctx = {
+              actionLabel: session.actionLabel(e.source, e.action),
+              productName: session.productName(e.source, e.action),
+            };
+            return (
+              <div
+                key={e.id}
+                role="row"
+                aria-rowindex={item.index + 1}
+                aria-selected={openId === e.id}
+                className={`grid-row${item.index === focusRow ? ' is-focus' : ''}${openId === e.id ? ' is-open' : ''}`}
+                style={{
+                  transform: `translateY(${item.start}px)`,
+                  gridTemplateColumns: template,
+                  width: tableWidth,
+                }}
+                onClick={() => {
+                  setFocusRow(item.index);
+                  open(e.id);
+                }}
+                onKeyDown={undefined}
+              >
+                {columns.map((c) => {
+                  const f = c.filter?.(e);
+                  return (
+                    <div role="gridcell" className={`grid-td col-${c.id}`} key={c.id} title={c.text(e)}>
+                      {f ? (
+                        <button
+                          type="button"
+                          className="cell-filter"
+                          tabIndex={-1}
+                          title={`Filter by ${FILTER_LABELS[f.key].toLowerCase()}: ${c.text(e)}`}
+                          onClick={(ev) => {
+                            ev.stopPropagation();
+                            go(addValue(params, f.key, f.value));
+                          }}
+                        >
+                          {c.render(e, ctx)}
+                        </button>
+                      ) : (
+                        c.render(e, ctx)
+                      )}
+                    </div>
+                  );
+                })}
+              </div>
+            );
+          })}
+        </div>
+        {empty && (
+          <div className="empty-state">
+            <h2>No events match</h2>
+            <p className="muted">
+              Nothing in {presetLabel?.toLowerCase() ?? 'this range'} matches these filters.
+            </p>
+            {range.preset !== 'all' && (
+              <button
+                type="button"
+                className="btn btn-primary"
+                onClick={() => {
+                  const next = new URLSearchParams(params);
+                  next.delete('from');
+                  next.delete('to');
+                  next.set('range', 'all');
+                  go(next);
+                }}
+              >
+                Search all time
+              </button>
+            )}
+          </div>
+        )}
+        {rows.error && rows.rows.length === 0 && (
+          <div className="empty-state" role="alert">
+            <h2>Could not load events</h2>
+            <p className="muted">{rows.error}</p>
+            <button type="button" className="btn btn-primary" onClick={rows.retry}>
+              Retry
+            </button>
+          </div>
+        )}
+      </div>
+      <Outlet />
+    </main>
+  );
+}
+
+function TextFilters({ params, go }: { params: URLSearchParams; go: (p: URLSearchParams) => void }) {
+  const [open, setOpen] = useState(false);
+  const [path, setPath] = useState('');
+  const [prefix, setPrefix] = useState(false);
+  const [requestId, setRequestId] = useState('');
+  const [ip, setIp] = useState('');
+  const count = ['target_path', 'target_path_prefix', 'request_id', 'ip'].reduce(
+    (n, k) => n + params.getAll(k).length,
+    0,
+  );
+  return (
+    <div className="picker">
+      <button
+        type="button"
+        className={`btn btn-filter${count ? ' is-active' : ''}`}
+        aria-expanded={open}
+        onClick={() => setOpen(!open)}
+      >
+        Path, request, IP
+        {count > 0 && <span className="count-pill">{count}</span>}
+        <span className="caret" aria-hidden="true">
+          ▾
+        </span>
+      </button>
+      {open && (
+        <form
+          className="popover popover-form"
+          aria-label="Path, request and IP filters"
+          onSubmit={(e) => {
+            e.preventDefault();
+            let next = params;
+            if (path.trim())
+              next = prefix
+                ? setScalar(next, 'target_path_prefix', path.trim())
+                : addValue(next, 'target_path', path.trim());
+            if (requestId.trim()) next = addValue(next, 'request_id', requestId.trim());
+            if (ip.trim()) next = addValue(next, 'ip', ip.trim());
+            go(next);
+            setOpen(false);
+            setPath('');
+            setRequestId('');
+            setIp('');
+          }}
+        >
+          <label className="field">
+            <span>Asset path</span>
+            <input value={path} onChange={(e) => setPath(e.target.value)} placeholder="/forest/tree.png" />
+          </label>
+          <label className="check">
+            <input type="checkbox" checked={prefix} onChange={(e) => setPrefix(e.target.checked)} />{' '}
+            Everything in this folder
+          </label>
+          <label className="field">
+            <span>Request ID</span>
+            <input value={requestId} onChange={(e) => setRequestId(e.target.value)} />
+          </label>
+          <label className="field">
+            <span>IP address</span>
+            <input value={ip} onChange={(e) => setIp(e.target.value)} placeholder="203.0.113.7" />
+          </label>
+          <button type="submit" className="btn btn-primary btn-sm">
+            Apply
+          </button>
+        </form>
+      )}
+    </div>
+  );
+}
+
+function ColumnMenu({
+  prefs,
+  setPrefs,
+}: {
+  prefs: ColumnPrefs;
+  setPrefs: (fn: (p: ColumnPrefs) => ColumnPrefs) => void;
+}) {
+  const [open, setOpen] = useState(false);
+  return (
+    <div className="picker">
+      <button type="button" className="btn" aria-expanded={open} onClick={() => setOpen(!open)}>
+        Columns
+      </button>
+      {open && (
+        <div className="popover popover-right" role="dialog" aria-label="Columns">
+          {COLUMNS.map((c) => (
+            <label className="option" key={c.id}>
+              <input
+                type="checkbox"
+                checked={!prefs.hidden.includes(c.id)}
+                onChange={() =>
+                  setPrefs((p) => ({
+                    ...p,
+                    hidden: p.hidden.includes(c.id)
+                      ? p.hidden.filter((h) => h !== c.id)
+                      : [...p.hidden, c.id],
+                  }))
+                }
+              />
+              <span className="option-text">{c.title}</span>
+            </label>
+          ))}
+          <div className="popover-foot">
+            <button
+              type="button"
+              className="btn btn-ghost btn-sm"
+              onClick={() => setPrefs(() => ({ hidden: [], widths: {} }))}
+            >
+              Reset columns
+            </button>
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}
