@@ -10,10 +10,11 @@ import {
 } from './opensearch-storage.ts';
 
 /**
- * The shared storage contract against a REAL cluster, only when OPENSEARCH_URL is set
- * (`OPENSEARCH_URL=https://localhost:9200 OPENSEARCH_USERNAME=admin OPENSEARCH_PASSWORD=... npm run test:opensearch`).
+ * The shared storage contract against a REAL engine, when OPENSEARCH_URL is set: CI starts one
+ * (`npm run opensearch:start`, OpenSearch 2.19.6 from Maven artifacts) and runs `npm run test:opensearch`.
  * Each store gets a unique index prefix; everything under it (indices, template, ISM policies) is deleted
- * afterwards. Without a cluster the emulated run (emulated-contract.test.ts) still covers the logic.
+ * afterwards. emulated-contract.test.ts runs the same suite on the emulator only to check every request
+ * against the API specification: it is not evidence of how the engine behaves.
  */
 const url = process.env.OPENSEARCH_URL;
 if (!url)

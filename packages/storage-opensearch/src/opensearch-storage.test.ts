@@ -34,8 +34,9 @@ async function setup(options: Omit<FakeClusterOptions, 'spec'> = {}) {
 const events = contractEvents(6);
 const fault = (status: number, type: string, reason: string): BulkFault => ({ status, type, reason });
 
-// The first requests compile the spec validators (a few seconds).
-describe('append: bulk partial failures, item by item', { timeout: 30_000 }, () => {
+// The first requests compile the spec validators (a few seconds; far more on a loaded machine, and init
+// now also sends _cat/nodes and _cat/plugins).
+describe('append: bulk partial failures, item by item', { timeout: 120_000 }, () => {
   it('retries 429 items alone, with exponential backoff, until stored', async () => {
     const target = `${events[2].tenant}:${events[2].id}`;
     const { storage, cluster, delays, bulkCalls } = await setup({

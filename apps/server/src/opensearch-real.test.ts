@@ -1,0 +1,123 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '@opensearch-project/opensearch';
+import { createPluginSet } from '@trailmark/core';
+import { createOpenSearchStorage } from '@trailmark/storage-opensearch';
+import { createSqliteStorage } from '@trailmark/storage-sqlite';
+import { contractEvents } from '@trailmark/test-utils';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Config } from './env.ts';
+import type { MigrateResult } from './migrate.ts';
+import { migrateCommand } from './migrate-command.ts';
+import { defaultPlugins } from './plugins.ts';
+import { openSearchOptions } from './storage.ts';
+import { createTestApp } from './testing.ts';
+
+/**
+ * The server and the CLI migration on a real OpenSearch node (`npm run opensearch:start`; runs with
+ * `npm run test:opensearch`, skipped without OPENSEARCH_URL). Each test uses its own index prefix.
+ */
+const url = process.env.OPENSEARCH_URL;
+if (!url) console.info('server on OpenSearch: skipped, OPENSEARCH_URL is not set (no node to test)');
+
+describe.skipIf(!url)('the server and migrate on a real OpenSearch node (OPENSEARCH_URL)', () => {
+  const run = `tm-srv-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  const prefixes: string[] = [];
+  const plugins = createPluginSet(defaultPlugins);
+  // Built even when skipped (the describe body still runs); it connects only when used.
+  const admin = new Client({ node: url ?? 'http://127.0.0.1:9200' });
+  const config = (): NonNullable<Config['opensearch']> => {
+    const indexPrefix = `${run}-${prefixes.length}`;
+    prefixes.push(indexPrefix);
+    return { urls: [url ?? ''], rejectUnauthorized: true, indexPrefix, ism: 'auto' };
+  };
+  const indices = async (prefix: string): Promise<string[]> => {
+    const listed = await admin.transport.request(
+      {
+        method: 'GET',
+        path: `/_cat/indices/${prefix}-events-*`,
+        querystring: { format: 'json', h: 'index' },
+      },
+      { ignore: [404] },
+    );
+    return (Array.isArray(listed.body) ? listed.body : []).map((row: { index: string }) => row.index).sort();
+  };
+
+  afterAll(async () => {
+    for (const prefix of prefixes) {
+      for (const index of await indices(prefix))
+        await admin.transport.request({ method: 'DELETE', path: `/${index}` }, { ignore: [404] });
+      await admin.transport.request(
+        { method: 'DELETE', path: `/_index_template/${prefix}-events` },
+        { ignore: [404] },
+      );
+    }
+    await admin.close();
+  });
+
+  it('POST /v1/events answers 201 after the node stored the events, which GET /v1/events then lists', async () => {
+    const options = config();
+    const storage = createOpenSearchStorage(openSearchOptions(options, plugins));
+    await storage.init();
+    const t = await createTestApp({ storage });
+    try {
+      const upload = (id: string) => ({
+        id,
+        tenant: 'acme',
+        source: 'file-transfer',
+        action: 'file.uploaded',
+        occurred_at: '2026-04-14T10:32:15Z',
+        actor: { type: 'user', id: 'u-1', email: 'ana@acme.test' },
+        targets: [{ type: 'file', id: `f-${id}`, path: `/inbox/${id}.pdf` }],
+        outcome: { result: 'success' },
+      });
+      const res = await t.request('/v1/events', { body: { events: [upload('evt_r1'), upload('evt_r2')] } });
+      expect(res.status).toBe(201);
+      expect(await res.json()).toEqual({ accepted: 2, duplicates: 0, ids: ['evt_r1', 'evt_r2'] });
+      const again = await t.request('/v1/events', { body: { events: [upload('evt_r1')] } });
+      expect(await again.json()).toMatchObject({ accepted: 0, duplicates: 1 });
+      // file-transfer keeps 120 days: its events live in that class's monthly index.
+      expect(await indices(options.indexPrefix)).toEqual([`${options.indexPrefix}-events-r120d-2026.04`]);
+      const listed = await (await t.request('/v1/events?tenant=acme&q=uploaded')).json();
+      expect(listed.data.map((e: { id: string }) => e.id).sort()).toEqual(['evt_r1', 'evt_r2']);
+    } finally {
+      await t.close();
+    }
+  }, 60_000);
+
+  it('trailmark migrate --to opensearch copies a real events.db and verifies the counts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'trailmark-migrate-real-'));
+    const events = contractEvents(240);
+    const sqlite = createSqliteStorage({ path: join(dir, 'events.db') });
+    await sqlite.init();
+    await sqlite.append(events);
+    await sqlite.close();
+    const options = config();
+    let report: MigrateResult | undefined;
+    const code = await migrateCommand({ dataDir: dir, opensearch: options } as Config, {
+      to: 'opensearch',
+      batch: 100,
+      progress: () => {},
+      report: (r) => {
+        report = r;
+      },
+    });
+    expect(code).toBe(0);
+    expect(report).toEqual({
+      copied: 240,
+      duplicates: 0,
+      sourceCount: 240,
+      targetCount: 240,
+      verified: true,
+    });
+    const families = new Set((await indices(options.indexPrefix)).map((name) => name.split('-').at(-2)));
+    expect(families).toEqual(new Set(['r120d', 'r12m']));
+    const check = createOpenSearchStorage(openSearchOptions(options, plugins));
+    expect(await check.count({ q: 'File uploaded' })).toBe(
+      events.filter((e) => e.action === 'file.uploaded').length,
+    );
+    await check.close();
+  }, 120_000);
+});
