@@ -27,7 +27,10 @@ export async function auditView(
   const principal = c.get('principal');
   if (principal.kind === 'api_key' || !principal.user) return;
   let state = windows.get(deps);
-  if (!state) windows.set(deps, (state = new Map()));
+  if (!state) {
+    state = new Map();
+    windows.set(deps, state);
+  }
   const tenant = tenantOf(principal) ?? (view.tenants?.length === 1 ? view.tenants[0] : undefined);
   const key = `${principal.user.id}\u0000${tenant ?? ''}`;
   const now = deps.now().getTime();
