@@ -1,4 +1,4 @@
-import { ErrorCode, type Role, SCOPES, type Scope, TrailmarkError } from '@trailmark/core';
+import { type ApiKeyRecord, ErrorCode, type Role, SCOPES, type Scope, TrailmarkError } from '@trailmark/core';
 import type { Context, MiddlewareHandler } from 'hono';
 import { checkCsrf, clientInfo, readSessionCookie, validateSession } from './accounts/sessions.ts';
 import type { AppEnv, Principal } from './context.ts';
@@ -61,7 +61,7 @@ export function authenticate(deps: AppDeps): MiddlewareHandler<AppEnv> {
     const key = deps.control.findApiKeyByHash(hashSecret(token));
     if (!key || key.revoked_at)
       throw new TrailmarkError(ErrorCode.UNAUTHENTICATED, 'invalid or revoked token');
-    c.set('principal', { kind: 'api_key', key, tenant: key.tenant });
+    c.set('principal', { kind: 'api_key', key: capByCreator(deps, key), tenant: key.tenant });
     deps.touchKey(key.id);
     return next();
   };
@@ -72,6 +72,21 @@ export function scopesOf(principal: Principal): readonly Scope[] {
   if (principal.kind === 'operator') return SCOPES;
   if (principal.kind === 'user') return ROLE_SCOPES[principal.user.role];
   return principal.key.scopes.includes('admin') ? SCOPES : principal.key.scopes;
+}
+
+/**
+ * A key made by a person holds at most what that person's role allows today: a demoted or removed
+ * creator takes the key's extra rights along (a removed creator's key keeps none).
+ */
+function capByCreator(deps: AppDeps, key: ApiKeyRecord): ApiKeyRecord {
+  if (!key.created_by) return key;
+  const creator = deps.control.getUser(key.created_by);
+  const allowed = creator ? ROLE_SCOPES[creator.role] : [];
+  const expanded: readonly Scope[] = key.scopes.includes('admin') ? SCOPES : key.scopes;
+  const scopes = expanded.filter((s) => allowed.includes(s));
+  return scopes.length === key.scopes.length && scopes.every((s, i) => s === key.scopes[i])
+    ? key
+    : { ...key, scopes };
 }
 
 export function requireScope(c: Context<AppEnv>, scope: Scope): Principal {

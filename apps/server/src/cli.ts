@@ -1,5 +1,7 @@
-import { SCOPES, type Scope } from '@trailmark/core';
+import { ROLES, type Role, SCOPES, type Scope } from '@trailmark/core';
 import { Command, InvalidArgumentError } from 'commander';
+import { cliCreateUser, cliResetLink } from './accounts/cli-users.ts';
+import { publicUser } from './accounts/sessions.ts';
 import { seedDemo } from './demo.ts';
 import { loadConfig } from './env.ts';
 import { createApiKey, parseCreateKey, publicKey } from './keys.ts';
@@ -12,6 +14,12 @@ function scopesOption(value: string): Scope[] {
   if (bad.length > 0)
     throw new InvalidArgumentError(`unknown scope(s) ${bad.join(', ')}; use ${SCOPES.join(', ')}`);
   return scopes as Scope[];
+}
+
+function roleOption(value: string): Role {
+  if (!(ROLES as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`unknown role ${value}; use ${ROLES.join(', ')}`);
+  return value as Role;
 }
 
 function positiveInt(value: string): number {
@@ -72,6 +80,49 @@ keys
     console.log(ok ? `revoked ${id}` : `no active key ${id}`);
     await deps.storage.close();
     if (!ok) process.exitCode = 1;
+  });
+
+const users = program.command('users').description('manage people (sign-in accounts)');
+users
+  .command('create')
+  .requiredOption('--email <email>')
+  .requiredOption('--name <name>')
+  .requiredOption('--role <role>', ROLES.join(', '), roleOption)
+  .option('--tenant <tenant>', 'the tenant (all roles except operator)')
+  .description('create a person and print a one-time link (24 h) where they choose their password')
+  .action(async (opts: { email: string; name: string; role: Role; tenant?: string }) => {
+    const config = loadConfig();
+    const deps = await buildDeps(config);
+    const origin = config.accounts.publicUrl ?? `http://localhost:${config.port}`;
+    const { user, url } = cliCreateUser(deps, opts, origin);
+    console.log(JSON.stringify(user, null, 2));
+    console.error(`Hand this one-time link to ${user.email}: ${url}`);
+    await deps.storage.close();
+  });
+users
+  .command('list')
+  .option('--tenant <tenant>')
+  .description('list people (never their password hashes)')
+  .action(async (opts: { tenant?: string }) => {
+    const deps = await buildDeps(loadConfig());
+    console.log(JSON.stringify(deps.control.listUsers(opts.tenant).map(publicUser), null, 2));
+    await deps.storage.close();
+  });
+users
+  .command('reset-password <email>')
+  .description('print a one-time link (24 h) that sets a new password and ends every session')
+  .action(async (email: string) => {
+    const config = loadConfig();
+    const deps = await buildDeps(config);
+    const user = deps.control.findUserByEmail(email);
+    if (!user) {
+      console.error(`no user ${email}`);
+      process.exitCode = 1;
+    } else {
+      const origin = config.accounts.publicUrl ?? `http://localhost:${config.port}`;
+      console.log(cliResetLink(deps, user, origin));
+    }
+    await deps.storage.close();
   });
 
 program

@@ -59,7 +59,12 @@ export function parseCreateKey(body: unknown): CreateKeyInput {
   return parsed.data;
 }
 
-export function createApiKey(control: ControlStore, input: CreateKeyInput, now = new Date()): CreatedKey {
+export function createApiKey(
+  control: ControlStore,
+  input: CreateKeyInput,
+  now = new Date(),
+  createdBy?: string,
+): CreatedKey {
   const key = `tmk_${randomBytes(32).toString('base64url')}`;
   const record: ApiKeyRecord = {
     id: newId(IdPrefix.apiKey, now.getTime()),
@@ -67,6 +72,7 @@ export function createApiKey(control: ControlStore, input: CreateKeyInput, now =
     name: input.name,
     scopes: [...new Set(input.scopes)],
     ...(input.source ? { source: input.source } : {}),
+    ...(createdBy ? { created_by: createdBy } : {}),
     prefix: key.slice(0, 12),
     hash: hashSecret(key),
     created_at: now.toISOString(),

@@ -1,7 +1,7 @@
 import { ErrorCode, TENANT_PATTERN, TrailmarkError, ValidationError } from '@trailmark/core';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { principalLabel, requireOperator, requireScope, tenantOf } from '../auth.ts';
+import { principalLabel, requireOperator, requireScope, scopesOf, tenantOf } from '../auth.ts';
 import type { AppEnv, Principal } from '../context.ts';
 import type { AppDeps } from '../deps.ts';
 import { readJson } from '../http.ts';
@@ -27,7 +27,15 @@ export function adminRoutes(deps: AppDeps) {
     const principal = requireScope(c, 'admin');
     const input = parseCreateKey(await readJson(c));
     assertTenantAdmin(principal, input.tenant);
-    const created = createApiKey(deps.control, input);
+    // A key never holds more than its creator's role allows (checked again on every use).
+    const allowed = scopesOf(principal);
+    const excess = input.scopes.filter((scope) => !allowed.includes(scope));
+    if (excess.length > 0)
+      throw new TrailmarkError(ErrorCode.FORBIDDEN, 'a key cannot hold more than your role allows', [
+        { path: 'scopes', message: `not allowed: ${excess.join(', ')}` },
+      ]);
+    const creator = principal.kind === 'api_key' ? undefined : principal.user;
+    const created = createApiKey(deps.control, input, new Date(), creator?.id);
     await deps.audit(input.tenant, {
       action: 'api_key.created',
       actor: principalLabel(principal),

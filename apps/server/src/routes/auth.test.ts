@@ -426,3 +426,50 @@ describe('sign-in throttling (fake clock)', () => {
     expect((await from('198.51.100.1', 'fresh2@x.test')).status).toBe(401);
   });
 });
+
+describe('keys made by people, and audit-log views', () => {
+  it('caps a key at its creator role, today: a demoted or removed creator takes the rights along', async () => {
+    t = await createTestApp();
+    await t.person('owner', 'acme');
+    const admin = await t.person('admin', 'acme');
+    const cookie = await t.signIn(admin.email);
+    const res = await t.request('/v1/admin/api-keys', {
+      token: null,
+      headers: { cookie, ...SAME },
+      body: { tenant: 'acme', name: 'ci', scopes: ['read', 'export'] },
+    });
+    expect(res.status).toBe(201);
+    const { key, id } = (await res.json()) as { key: string; id: string };
+    expect(t.deps.control.getApiKey(id)?.created_by).toBe(admin.id);
+    expect((await t.request('/v1/events', { token: key })).status).toBe(200);
+    t.deps.control.updateUser(admin.id, { role: 'viewer' }, new Date().toISOString());
+    expect((await t.request('/v1/events', { token: key })).status).toBe(403);
+    t.deps.control.updateUser(admin.id, { role: 'auditor' }, new Date().toISOString());
+    expect((await t.request('/v1/events', { token: key })).status).toBe(200);
+    t.deps.control.deleteUser(admin.id);
+    expect((await t.request('/v1/events', { token: key })).status).toBe(403);
+  });
+
+  it('records searches and event views by people once per window, counting the rest', async () => {
+    const clock = fakeClock();
+    t = await createTestApp({ now: clock.now });
+    const auditor = await t.person('auditor', 'acme');
+    const cookie = await t.signIn(auditor.email);
+    for (let i = 0; i < 5; i++)
+      expect((await t.request('/v1/events?limit=1', { token: null, headers: { cookie } })).status).toBe(200);
+    expect(await trailmarkEvents(t, 'audit_log.viewed', 'acme')).toHaveLength(1);
+    clock.advance(16 * 60_000);
+    await t.request('/v1/events?q=invoice', { token: null, headers: { cookie } });
+    const views = await trailmarkEvents(t, 'audit_log.viewed', 'acme');
+    expect(views).toHaveLength(2);
+    expect(views[0].metadata).toMatchObject({
+      view: 'search',
+      query: '?q=invoice',
+      earlier_views_in_window: 4,
+    });
+    expect(views[0].actor.id).toBe(auditor.id);
+    // Machines are not recorded as audit-log viewers.
+    await t.request('/v1/events?tenant=acme');
+    expect(await trailmarkEvents(t, 'audit_log.viewed', 'acme')).toHaveLength(2);
+  });
+});

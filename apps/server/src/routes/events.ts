@@ -1,5 +1,6 @@
 import { ErrorCode, parseEventFilter, parseLimit, TrailmarkError } from '@trailmark/core';
 import { Hono } from 'hono';
+import { auditView } from '../accounts/view-audit.ts';
 import { requireScope, tenantScope } from '../auth.ts';
 import type { AppEnv } from '../context.ts';
 import type { AppDeps } from '../deps.ts';
@@ -32,6 +33,7 @@ export function eventRoutes(deps: AppDeps) {
       { ...filter, ...(tenant ? { tenant } : {}) },
       { limit: parseLimit(limit), ...(cursor ? { cursor } : {}) },
     );
+    await auditView(c, deps, { kind: 'search', tenants: tenant, query: new URL(c.req.url).search });
     return c.json(page);
   });
 
@@ -40,6 +42,7 @@ export function eventRoutes(deps: AppDeps) {
     const tenant = tenantScope(c, c.req.queries('tenant'));
     const event = await deps.storage.get(c.req.param('id'), tenant);
     if (!event) throw new TrailmarkError(ErrorCode.NOT_FOUND, `no event with id "${c.req.param('id')}"`);
+    await auditView(c, deps, { kind: 'event', tenants: [event.tenant], eventId: event.id });
     return c.json(event);
   });
 

@@ -19,6 +19,7 @@ import {
   ValidationError,
 } from '@trailmark/core';
 import { Hono } from 'hono';
+import { auditView } from '../accounts/view-audit.ts';
 import { requireHistoryAccess, requireScope, tenantScope } from '../auth.ts';
 import type { AppEnv } from '../context.ts';
 import type { AppDeps } from '../deps.ts';
@@ -86,6 +87,7 @@ export function queryRoutes(deps: AppDeps) {
       ? await scannedFacet(deps, scoped, field as ScannedFacetField, bucketLimit)
       : await deps.storage.facet(scoped, field as FacetField, bucketLimit);
     const registry = deps.plugins.registry;
+    await auditView(c, deps, { kind: 'facets', tenants: tenant, query: new URL(c.req.url).search });
     return c.json({
       field,
       ...coverage,
