@@ -316,3 +316,27 @@ describe('bodies are bounded before and while they are read (#1)', () => {
     expect((await timedOut.json()).error.code).toBe('REQUEST_TIMEOUT');
   });
 });
+
+describe('secret masking covers more key names (wider nets)', () => {
+  it('masks pwd, passphrase, pin, otp, auth, bearer, secret_key, password_hash, credential and records each path', async () => {
+    const names = [
+      'pwd',
+      'passphrase',
+      'pin',
+      'otp',
+      'auth',
+      'bearer',
+      'secret_key',
+      'password_hash',
+      'credential',
+    ];
+    const request_body = Object.fromEntries(names.map((n) => [n, `value-of-${n}`]));
+    const res = await t.request('/v1/events', {
+      body: event({ tenant: 'mask', id: 'evt_mask_1', request: { request_body } }),
+    });
+    expect(res.status).toBe(201);
+    const stored = await (await t.request('/v1/events/evt_mask_1?tenant=mask')).json();
+    for (const n of names) expect(stored.request.request_body[n]).toBe('[REDACTED]');
+    expect([...stored.request.redacted_paths].sort()).toEqual(names.map((n) => `/request_body/${n}`).sort());
+  });
+});
