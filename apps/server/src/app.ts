@@ -1,10 +1,10 @@
-import { ErrorCode, IdPrefix, newId, TrailmarkError } from '@trailmark/core';
+import { ErrorCode, IdPrefix, newId } from '@trailmark/core';
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { routePath } from 'hono/route';
 import { secureHeaders } from 'hono/secure-headers';
 import { serveAdminUi } from './admin-ui.ts';
 import { authenticate } from './auth.ts';
+import { bodyGuard } from './body-guard.ts';
 import type { AppEnv } from './context.ts';
 import type { AppDeps } from './deps.ts';
 import { errorBody, handleError } from './errors.ts';
@@ -75,18 +75,16 @@ export function createApp(deps: AppDeps) {
     c.set('bodyLimitBytes', deps.bodyLimitBytes);
     return next();
   });
+  // Credentials first, from the headers alone: an anonymous sender gets its 401 before any byte of its
+  // body is buffered. Then the body, bounded in size, time and concurrency.
+  v1.use(authenticate(deps));
   v1.use(
-    bodyLimit({
-      maxSize: deps.bodyLimitBytes,
-      onError: () => {
-        throw new TrailmarkError(
-          ErrorCode.PAYLOAD_TOO_LARGE,
-          `request body exceeds ${deps.bodyLimitBytes} bytes`,
-        );
-      },
+    bodyGuard({
+      maxBytes: deps.bodyLimitBytes,
+      timeoutMs: deps.bodyTimeoutMs,
+      maxInflight: deps.maxInflightBodies,
     }),
   );
-  v1.use(authenticate(deps));
   v1.route('/', eventRoutes(deps));
   v1.route('/', sourceRoutes(deps));
   v1.route('/', queryRoutes(deps));

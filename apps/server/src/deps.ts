@@ -32,6 +32,10 @@ export interface AppDeps {
   metrics: Metrics;
   adminToken?: string;
   bodyLimitBytes: number;
+  /** Time a request body may take to arrive (TRAILMARK_BODY_TIMEOUT_MS). */
+  bodyTimeoutMs: number;
+  /** Request bodies received at once (TRAILMARK_MAX_INFLIGHT_BODIES). */
+  maxInflightBodies: number;
   /** Most events accepted for storing but not yet committed; beyond it ingest answers 503 OVERLOADED. */
   maxPendingEvents: number;
   dataDir: string;
@@ -57,6 +61,8 @@ export type CreateDepsOptions = Pick<
       AppDeps,
       | 'adminToken'
       | 'bodyLimitBytes'
+      | 'bodyTimeoutMs'
+      | 'maxInflightBodies'
       | 'exportTtlHours'
       | 'maxPendingEvents'
       | 'accounts'
@@ -162,6 +168,8 @@ export function createDeps(options: CreateDepsOptions): AppDeps {
     metrics,
     ...(options.adminToken ? { adminToken: options.adminToken } : {}),
     bodyLimitBytes: options.bodyLimitBytes ?? 10 * 1024 * 1024,
+    bodyTimeoutMs: options.bodyTimeoutMs ?? 30_000,
+    maxInflightBodies: options.maxInflightBodies ?? 64,
     maxPendingEvents,
     dataDir: options.dataDir,
     exportTtlHours: options.exportTtlHours ?? 24,

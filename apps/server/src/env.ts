@@ -15,6 +15,8 @@ const envSchema = z.object({
     .int()
     .min(1024)
     .default(10 * 1024 * 1024),
+  TRAILMARK_BODY_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  TRAILMARK_MAX_INFLIGHT_BODIES: z.coerce.number().int().min(1).default(64),
   TRAILMARK_INGEST_MAX_PENDING_EVENTS: z.coerce.number().int().min(1000).default(100_000),
   TRAILMARK_RETENTION_INTERVAL_MINUTES: z.coerce.number().int().min(0).default(60),
   TRAILMARK_EXPORT_TTL_HOURS: z.coerce.number().int().min(1).default(24),
@@ -86,6 +88,10 @@ export interface Config {
   demoEvents: number;
   storage: 'sqlite' | 'opensearch';
   bodyLimitBytes: number;
+  /** Time a request body may take to arrive before a 408. */
+  bodyTimeoutMs: number;
+  /** Request bodies received at once before a 503. */
+  maxInflightBodies: number;
   /** Events accepted but not yet committed before ingest answers 503 OVERLOADED. */
   maxPendingEvents: number;
   retentionIntervalMinutes: number;
@@ -124,6 +130,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoEvents: e.TRAILMARK_DEMO_EVENTS,
     storage: e.TRAILMARK_STORAGE,
     bodyLimitBytes: e.TRAILMARK_BODY_LIMIT_BYTES,
+    bodyTimeoutMs: e.TRAILMARK_BODY_TIMEOUT_MS,
+    maxInflightBodies: e.TRAILMARK_MAX_INFLIGHT_BODIES,
     maxPendingEvents: e.TRAILMARK_INGEST_MAX_PENDING_EVENTS,
     retentionIntervalMinutes: e.TRAILMARK_RETENTION_INTERVAL_MINUTES,
     exportTtlHours: e.TRAILMARK_EXPORT_TTL_HOURS,

@@ -24,6 +24,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   CONFLICT: 409,
   RANGE_NOT_SATISFIABLE: 416,
   EXPIRED: 410,
+  REQUEST_TIMEOUT: 408,
   RATE_LIMITED: 429,
   OVERLOADED: 503,
   STORAGE_UNAVAILABLE: 503,
@@ -54,7 +55,10 @@ export function handleError(error: Error, c: Context<AppEnv>): Response {
     const status = statusOf(error.code);
     if (status >= 500) c.get('logger')?.error({ err: error, cause: error.cause }, error.message);
     if (error.code === ErrorCode.UNAUTHENTICATED) c.header('WWW-Authenticate', 'Bearer realm="trailmark"');
-    if (error.code === ErrorCode.OVERLOADED) c.header('Retry-After', '1');
+    if (error.code === ErrorCode.OVERLOADED || error.code === ErrorCode.RATE_LIMITED)
+      c.header('Retry-After', '1');
+    // The rest of a body that was refused half-read is not worth waiting for.
+    if (error.code === ErrorCode.REQUEST_TIMEOUT) c.header('Connection', 'close');
     if (error instanceof RateLimitedError) c.header('Retry-After', String(error.retryAfterSeconds));
     return c.json(errorBody(c, error.code, error.message, error.details), status);
   }

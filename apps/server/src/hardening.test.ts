@@ -271,3 +271,72 @@ describe('Content-Type and Content-Encoding (#11)', () => {
     expect(res.status).toBe(413);
   });
 });
+
+/** A request body that sends one chunk and then never ends, like a slowloris sender. */
+function endless(): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(controller) {
+      controller.enqueue(new TextEncoder().encode('{"events": ['));
+    },
+  });
+}
+
+describe('bodies are bounded before and while they are read (#1)', () => {
+  it('an unauthenticated request gets 401 from its headers, without its body being read', async () => {
+    const res = await t.app.request('/v1/events', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+      body: endless(),
+      duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(401);
+  });
+
+  it('a body that does not arrive in time is a 408, and a full server refuses more bodies with 503', async () => {
+    const { createApp } = await import('./app.ts');
+    const { createDeps } = await import('./deps.ts');
+    const app = createApp(createDeps({ ...t.deps, bodyTimeoutMs: 50, maxInflightBodies: 1 }));
+    const send = () =>
+      app.request('/v1/events', {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${t.adminToken}`,
+          'content-type': 'application/json',
+          'transfer-encoding': 'chunked',
+        },
+        body: endless(),
+        duplex: 'half',
+      } as RequestInit);
+    const first = send();
+    const second = await send();
+    expect(second.status).toBe(503);
+    expect(second.headers.get('retry-after')).toBe('1');
+    const timedOut = await first;
+    expect(timedOut.status).toBe(408);
+    expect((await timedOut.json()).error.code).toBe('REQUEST_TIMEOUT');
+  });
+});
+
+describe('secret masking covers more key names (wider nets)', () => {
+  it('masks pwd, passphrase, pin, otp, auth, bearer, secret_key, password_hash, credential and records each path', async () => {
+    const names = [
+      'pwd',
+      'passphrase',
+      'pin',
+      'otp',
+      'auth',
+      'bearer',
+      'secret_key',
+      'password_hash',
+      'credential',
+    ];
+    const request_body = Object.fromEntries(names.map((n) => [n, `value-of-${n}`]));
+    const res = await t.request('/v1/events', {
+      body: event({ tenant: 'mask', id: 'evt_mask_1', request: { request_body } }),
+    });
+    expect(res.status).toBe(201);
+    const stored = await (await t.request('/v1/events/evt_mask_1?tenant=mask')).json();
+    for (const n of names) expect(stored.request.request_body[n]).toBe('[REDACTED]');
+    expect([...stored.request.redacted_paths].sort()).toEqual(names.map((n) => `/request_body/${n}`).sort());
+  });
+});

@@ -244,10 +244,12 @@ export const ERROR_WHEN: Record<ErrorCode, string> = {
   RANGE_NOT_SATISFIABLE:
     'The `Range` header of an export download lies outside the file, or is a `bytes=` value that is not a valid range (`bytes=abc`, `bytes=9-3`). `Content-Range: bytes */<size>` gives the file size.',
   EXPIRED: 'The resource existed but is gone for good: an export file past its `expires_at`.',
+  REQUEST_TIMEOUT:
+    'The request body did not arrive within TRAILMARK_BODY_TIMEOUT_MS (default 30 s); nothing was stored. The connection is closed.',
   RATE_LIMITED:
     'Too many failed sign-ins for this account (each failure doubles the wait, up to 5 minutes) or from this IP. Retry after the seconds in Retry-After; nothing is locked for good.',
   OVERLOADED:
-    'More events are waiting to be stored than the server holds in memory (TRAILMARK_INGEST_MAX_PENDING_EVENTS). Nothing of the request was stored; retry the same events after `Retry-After` seconds.',
+    'More events are waiting to be stored than the server holds in memory (TRAILMARK_INGEST_MAX_PENDING_EVENTS), or more request bodies are being received at once than TRAILMARK_MAX_INFLIGHT_BODIES (default 64). Nothing of the request was stored; retry the same events after `Retry-After` seconds.',
   STORAGE_UNAVAILABLE:
     'The event store is unreachable. Nothing was acknowledged; retry the same events with the same ids.',
   STORAGE_REJECTED: 'The event store refused the write. Nothing was acknowledged.',
@@ -306,6 +308,7 @@ const ERROR_EXAMPLE: Record<ErrorCode, { message: string; details?: Json[] }> = 
     details: [{ path: 'Range', message: 'the file has 6120448 bytes' }],
   },
   EXPIRED: { message: 'export "exp_01JRWB3M0E4S5K7Y1P9H2C6T8R" has expired; create it again' },
+  REQUEST_TIMEOUT: { message: 'the request body did not arrive within 30000 ms' },
   RATE_LIMITED: { message: 'too many failed sign-ins; try again in 8 seconds' },
   OVERLOADED: {
     message:
@@ -1138,6 +1141,7 @@ export function jsonResponse(description: string, schema: Json, example?: unknow
 
 const INGEST_ERRORS = [
   ErrorCode.CONFLICT,
+  ErrorCode.REQUEST_TIMEOUT,
   ErrorCode.MALFORMED_JSON,
   ErrorCode.UNSUPPORTED_MEDIA_TYPE,
   ErrorCode.VALIDATION_FAILED,
@@ -1616,6 +1620,8 @@ function paths(): Record<string, Json> {
         errors: [
           ErrorCode.MALFORMED_JSON,
           ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+          ErrorCode.REQUEST_TIMEOUT,
+          ErrorCode.OVERLOADED,
           ErrorCode.UNSUPPORTED_MEDIA_TYPE,
           ErrorCode.VALIDATION_FAILED,
           ErrorCode.UNSUPPORTED_FORMAT,
@@ -1749,7 +1755,13 @@ function paths(): Record<string, Json> {
         responses: {
           '201': jsonResponse('Created', ref('schemas', 'CreatedApiKey'), createdApiKeyExample),
         },
-        errors: [ErrorCode.MALFORMED_JSON, ErrorCode.UNSUPPORTED_MEDIA_TYPE, ErrorCode.VALIDATION_FAILED],
+        errors: [
+          ErrorCode.MALFORMED_JSON,
+          ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+          ErrorCode.VALIDATION_FAILED,
+          ErrorCode.REQUEST_TIMEOUT,
+          ErrorCode.OVERLOADED,
+        ],
       }),
       get: operation({
         operationId: 'listApiKeys',
@@ -1828,7 +1840,13 @@ function paths(): Record<string, Json> {
             settings: { max_export_rows: 500_000 },
           }),
         },
-        errors: [ErrorCode.MALFORMED_JSON, ErrorCode.UNSUPPORTED_MEDIA_TYPE, ErrorCode.VALIDATION_FAILED],
+        errors: [
+          ErrorCode.MALFORMED_JSON,
+          ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+          ErrorCode.VALIDATION_FAILED,
+          ErrorCode.REQUEST_TIMEOUT,
+          ErrorCode.OVERLOADED,
+        ],
       }),
     },
     '/v1/admin/retention/runs': {

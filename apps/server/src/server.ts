@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { serve } from '@hono/node-server';
 import { createPluginSet, type TrailmarkPlugin } from '@trailmark/core';
 import pino, { type Logger } from 'pino';
 import { demoPassword, seedDemoUsers, setupLinkIfNoUsers } from './accounts/bootstrap.ts';
@@ -10,6 +9,7 @@ import { DEMO_TENANTS, seedDemo } from './demo.ts';
 import { type AppDeps, createDeps } from './deps.ts';
 import type { Config } from './env.ts';
 import { drainExportJobs, recoverExportJobs, sweepExpiredExports } from './exports/jobs.ts';
+import { listen } from './listen.ts';
 import { createMetrics } from './metrics.ts';
 import { defaultPlugins } from './plugins.ts';
 import { runRetention } from './retention.ts';
@@ -54,6 +54,8 @@ export async function buildDeps(
     metrics: createMetrics(),
     adminToken: admin.token,
     bodyLimitBytes: config.bodyLimitBytes,
+    bodyTimeoutMs: config.bodyTimeoutMs,
+    maxInflightBodies: config.maxInflightBodies,
     maxPendingEvents: config.maxPendingEvents,
     dataDir: config.dataDir,
     exportTtlHours: config.exportTtlHours,
@@ -76,7 +78,7 @@ export async function startServer(
   const admin = resolveAdminToken(config);
   const deps = await buildDeps(config, defaultPlugins, logger);
   const app = createApp(deps);
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host });
+  const server = listen(app.fetch, config.port, config.host);
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

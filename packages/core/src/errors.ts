@@ -33,6 +33,8 @@ export const ErrorCode = {
   RANGE_NOT_SATISFIABLE: 'RANGE_NOT_SATISFIABLE',
   /** The resource existed but is gone for good (an export file past its expiry). */
   EXPIRED: 'EXPIRED',
+  /** The request body did not arrive within the server's body timeout. */
+  REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
   RATE_LIMITED: 'RATE_LIMITED',
   /** More events are waiting to be stored than the server holds; nothing of the request was stored. */
   OVERLOADED: 'OVERLOADED',

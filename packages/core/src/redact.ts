@@ -23,6 +23,16 @@ const SECRET_KEYS = [
   'cardnumber',
   'cvc',
   'cvv',
+  // Found missing by an adversarial test (issue 10): short and compound names senders really use.
+  'pwd',
+  'passphrase',
+  'pin',
+  'otp',
+  'auth',
+  'bearer',
+  'secretkey',
+  'passwordhash',
+  'credential',
 ];
 
 function normalizeKey(key: string): string {

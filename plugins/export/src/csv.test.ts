@@ -1,7 +1,16 @@
 import type { AuditEvent } from '@trailmark/core';
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { BOM, CSV_HEADER, createCsvEncoder, csvCells, csvRow, neutralizeCell, restoreCell } from './csv.ts';
+import {
+  BOM,
+  CSV_HEADER,
+  createCsvEncoder,
+  csvCells,
+  csvRow,
+  FORMULA_SIGN,
+  neutralizeCell,
+  restoreCell,
+} from './csv.ts';
 
 const base: AuditEvent = {
   id: 'evt_1',
@@ -157,7 +166,15 @@ describe('csv format', () => {
     for (const v of ['=1', '+1', '-1', '@a', '\tx', '\rx', '\0x', '＝x', '＋x', '－x', '＠x', "'=x"]) {
       expect(neutralizeCell(v)).toBe(`'${v}`);
     }
-    for (const v of ['a=1', ' =1', "'x", '', '1-2', '{"a":1}']) expect(neutralizeCell(v)).toBe(v);
+    for (const v of ['a=1', "'x", '', '1-2', '{"a":1}', ' a=1', '\u00A0x']) expect(neutralizeCell(v)).toBe(v);
+  });
+
+  it('looks through leading whitespace, NBSP, zero-width characters and a BOM, and small-form signs', () => {
+    for (const v of [' =1', '  +1', '\u00A0=1', '\u200B=1', '\u200D@a', '\u2060-1', '\uFEFF=1', '\n=1']) {
+      expect(neutralizeCell(v)).toBe(`'${v}`);
+      expect(restoreCell(neutralizeCell(v))).toBe(v);
+    }
+    for (const v of ['﹦1', '﹢1', '﹣1', ' ＝x', '\u200B﹦x']) expect(neutralizeCell(v)).toBe(`'${v}`);
   });
 
   it('neutralizes text that looks like a number or a phone number, and gives it back', () => {
@@ -201,10 +218,10 @@ describe('csv format', () => {
       expect(row.map(restoreCell)).toEqual(original);
       // Cells that start with no trigger come back from the parser as they were, with no restore step.
       row.forEach((cell, c) => {
-        if (!/^'*[=+\-@\t\r\0＝＋－＠]/.test(original[c])) expect(cell).toBe(original[c]);
+        if (!FORMULA_SIGN.test(original[c].replace(/^'+/, ''))) expect(cell).toBe(original[c]);
       });
       // No cell reaches a spreadsheet starting with a formula trigger.
-      for (const cell of row) expect(cell).not.toMatch(/^[=+\-@\t\r\0＝＋－＠]/);
+      for (const cell of row) expect(cell).not.toMatch(FORMULA_SIGN);
       const meta = JSON.parse(restoreCell(row[CSV_HEADER.indexOf('metadata_json')])) as { note: string };
       expect(meta.note).toBe(NASTY[i]);
     });

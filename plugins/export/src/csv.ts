@@ -90,11 +90,18 @@ export const CSV_HEADER: readonly string[] = CSV_COLUMNS.map((c) => c.name);
 
 /**
  * Cells a spreadsheet would evaluate as a formula (OWASP CSV Injection, ASVS 1.2.10, CWE-1236): a leading
- * = + - @, tab, CR or NUL, plus the full-width = + - @ that some spreadsheet apps normalize to ASCII.
- * Leading single quotes are looked through so that the escaping stays reversible: a value that already
- * starts with `'=` gets one more quote, and stripping exactly one quote always restores the original.
+ * = + - @, tab, CR or NUL, plus the full-width (＝ ＋ － ＠) and small-form (﹦ ﹢ ﹣) signs that some
+ * spreadsheet apps normalize to ASCII. Spreadsheets also skip leading whitespace, NBSP, zero-width
+ * characters and a BOM before reading a formula, so those are looked through too (`FORMULA_SIGN` is the
+ * first visible character). Leading single quotes are looked through so that the escaping stays
+ * reversible: a value that already starts with `'=` gets one more quote, and stripping exactly one quote
+ * always restores the original.
  */
-const FORMULA_CELL = /^'*[=+\-@\t\r\0\uFF1D\uFF0B\uFF0D\uFF20]/;
+const INVISIBLE = '\\s\\u00A0\\u180E\\u200B-\\u200D\\u2060\\uFEFF';
+const SIGNS = '=+\\-@\\t\\r\\0\\uFF1D\\uFF0B\\uFF0D\\uFF20\\uFE66\\uFE62\\uFE63';
+/** A cell a spreadsheet reads as a formula, once invisible leading characters are skipped. */
+export const FORMULA_SIGN = new RegExp(`^[${INVISIBLE}]*[${SIGNS}]`);
+const FORMULA_CELL = new RegExp(`^'*[${INVISIBLE}]*[${SIGNS}]`);
 
 /** Prefixes a single quote to a cell that a spreadsheet would treat as a formula. */
 export function neutralizeCell(value: string): string {
