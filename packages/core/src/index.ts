@@ -6,6 +6,7 @@ export * from './errors.ts';
 export * from './history.ts';
 export * from './ids.ts';
 export * from './ingest.ts';
+export * from './json-shape.ts';
 export * from './match.ts';
 export * from './plugin.ts';
 export * from './plugins.ts';
