@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { AnySourcePlugin, AuditEvent, MappedEvent } from '@trailmark/core';
+import { defaultPlugins } from '@trailmark/server/plugins';
+import { createTestApp, type TestApp } from '@trailmark/server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultPlugins } from '../apps/server/src/plugins.ts';
-import { createTestApp, type TestApp } from '../apps/server/src/testing.ts';
 import { ROOT } from './helpers.ts';
 
 /**

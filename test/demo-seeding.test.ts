@@ -1,5 +1,5 @@
+import { loadConfig } from '@trailmark/server/env';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../apps/server/src/env.ts';
 import { type ServerProcess, startServerProcess, tempDataDir } from './helpers.ts';
 import { type FacetResponse, getJson, listAll } from './scenarios/support.ts';
 

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createPluginSet } from '@trailmark/core';
+import { demoEventsOf, demoSources } from '@trailmark/server/demo';
+import { loadConfig } from '@trailmark/server/env';
+import { defaultPlugins } from '@trailmark/server/plugins';
 import { describe, expect, it } from 'vitest';
-import { demoEventsOf, demoSources } from '../apps/server/src/demo.ts';
-import { loadConfig } from '../apps/server/src/env.ts';
-import { defaultPlugins } from '../apps/server/src/plugins.ts';
 import { ROOT } from './helpers.ts';
 
 /**

@@ -96,4 +96,3 @@ export function createApp(deps: AppDeps) {
   app.route('/v1', v1);
   return app;
 }
-export type App = ReturnType<typeof createApp>;

@@ -68,7 +68,3 @@ export function handleError(error: Error, c: Context<AppEnv>): Response {
     500,
   );
 }
-
-export function fail(code: ErrorCode, message: string, details?: ErrorDetail[]): never {
-  throw new TrailmarkError(code, message, details);
-}

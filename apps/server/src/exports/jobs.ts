@@ -83,7 +83,6 @@ export function jobView(job: ExportJobRecord, now: number = Date.now()) {
     download_url: `/v1/exports/${job.id}/download`,
   };
 }
-export type ExportJobView = ReturnType<typeof jobView>;
 
 /** Saves a queued job and starts it when a slot is free. */
 export function createExportJob(
