@@ -1,7 +1,6 @@
 import { ErrorCode, IdPrefix, newId, TrailmarkError } from '@trailmark/core';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { requestId } from 'hono/request-id';
 import { routePath } from 'hono/route';
 import { secureHeaders } from 'hono/secure-headers';
 import { serveAdminUi } from './admin-ui.ts';
@@ -21,15 +20,23 @@ import { uiRoutes } from './routes/ui.ts';
 export function createApp(deps: AppDeps) {
   const app = new Hono<AppEnv>();
 
-  app.use(
-    requestId({
-      headerName: 'X-Request-Id',
-      generator: () => newId(IdPrefix.request),
-    }),
-  );
+  // The server's own id, always: a client-chosen X-Request-Id would otherwise be written into audit
+  // events as if the server had issued it. The client's value is kept apart, for correlation only.
+  app.use(async (c, next) => {
+    const id = newId(IdPrefix.request);
+    c.set('requestId', id);
+    const sent = c.req.header('x-request-id');
+    if (sent && /^[\x21-\x7e]{1,128}$/.test(sent)) c.set('clientRequestId', sent);
+    c.header('X-Request-Id', id);
+    await next();
+  });
   app.use(secureHeaders());
   app.use(async (c, next) => {
-    c.set('logger', deps.logger.child({ request_id: c.get('requestId') }));
+    const client = c.get('clientRequestId');
+    c.set(
+      'logger',
+      deps.logger.child({ request_id: c.get('requestId'), ...(client ? { client_request_id: client } : {}) }),
+    );
     const started = performance.now();
     await next();
     const route = routePath(c);
@@ -62,6 +69,10 @@ export function createApp(deps: AppDeps) {
   app.get('/v1/openapi.json', (c) => c.json(openApiDocument(deps)));
 
   const v1 = new Hono<AppEnv>();
+  v1.use((c, next) => {
+    c.set('bodyLimitBytes', deps.bodyLimitBytes);
+    return next();
+  });
   v1.use(
     bodyLimit({
       maxSize: deps.bodyLimitBytes,

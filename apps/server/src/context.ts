@@ -7,7 +7,11 @@ export type Principal = { kind: 'operator' } | { kind: 'api_key'; key: ApiKeyRec
 export interface AppEnv {
   Variables: {
     requestId: string;
+    /** The caller's own X-Request-Id, if it sent a printable one; never used as the request id. */
+    clientRequestId?: string;
     logger: Logger;
+    /** The configured body limit, for decoders that must stop there (gzip). */
+    bodyLimitBytes?: number;
     principal: Principal;
   };
 }

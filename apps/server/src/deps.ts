@@ -2,11 +2,13 @@ import {
   type AuditEvent,
   type ControlStore,
   ErrorCode,
+  type ErrorDetail,
   type IngestScope,
   type MappedEvent,
   type PluginSet,
   prepareEvents,
   type StoragePort,
+  sameEvent,
   TrailmarkError,
 } from '@trailmark/core';
 import type { Logger } from 'pino';
@@ -80,6 +82,7 @@ export function createDeps(options: CreateDepsOptions): AppDeps {
     } finally {
       pendingEvents -= events.length;
     }
+    if (result.duplicates.length > 0) await assertSameAsStored(events, result.duplicates);
     const inserted = new Set(result.inserted);
     const stored = events.filter((e) => inserted.has(e.id));
     for (const e of stored) metrics.eventsIngested.inc({ source: e.source });
@@ -96,6 +99,37 @@ export function createDeps(options: CreateDepsOptions): AppDeps {
       ids: events.map((e) => e.id),
     };
   }
+  /**
+   * A duplicate is a retry only when it says the same as the stored event; otherwise the sender reused an
+   * id for something else, and quietly answering "duplicate" would lose it (Stripe answers a reused
+   * idempotency key with other parameters the same way). Checked after the append, against what the store
+   * kept, so concurrent senders cannot race past it; only duplicates cost a read.
+   */
+  async function assertSameAsStored(events: readonly AuditEvent[], duplicates: readonly string[]) {
+    const dup = new Set(duplicates);
+    const details: ErrorDetail[] = [];
+    const conflicting: string[] = [];
+    for (const [index, e] of events.entries()) {
+      if (!dup.has(e.id)) continue;
+      const stored = await storage.get(e.id, [e.tenant]);
+      if (stored && !sameEvent(stored, e)) {
+        conflicting.push(e.id);
+        details.push({
+          index,
+          path: 'id',
+          message: `event "${e.id}" was stored at ${stored.received_at} with a different body`,
+        });
+      }
+    }
+    if (conflicting.length === 0) return;
+    const others = events.length - duplicates.length;
+    throw new TrailmarkError(
+      ErrorCode.CONFLICT,
+      `event id ${conflicting.map((id) => `"${id}"`).join(', ')} already names a stored event with a different body; send a new id${others > 0 ? ` (the ${others} new event(s) of this request were stored)` : ''}`,
+      details.slice(0, 100),
+    );
+  }
+
   const ingest = (inputs: readonly unknown[], scope: IngestScope) => store(inputs, scope, true);
 
   return {
@@ -114,7 +148,7 @@ export function createDeps(options: CreateDepsOptions): AppDeps {
       try {
         await store(
           [{ ...event, source: 'trailmark', occurred_at: new Date().toISOString() }],
-          { tenant },
+          { tenant, system: true },
           false,
         );
       } catch (err) {

@@ -18,12 +18,25 @@ const envSchema = z.object({
   TRAILMARK_INGEST_MAX_PENDING_EVENTS: z.coerce.number().int().min(1000).default(100_000),
   TRAILMARK_RETENTION_INTERVAL_MINUTES: z.coerce.number().int().min(0).default(60),
   TRAILMARK_EXPORT_TTL_HOURS: z.coerce.number().int().min(1).default(24),
-  OPENSEARCH_URL: z.string().url().optional(),
+  // One node URL, or several nodes of one cluster separated by commas (the client fails over between them).
+  OPENSEARCH_URL: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((u) => u.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().url()).min(1))
+    .optional(),
   OPENSEARCH_USERNAME: z.string().optional(),
   OPENSEARCH_PASSWORD: z.string().optional(),
   OPENSEARCH_TLS_REJECT_UNAUTHORIZED: z.enum(['true', 'false']).default('true'),
   OPENSEARCH_CA_FILE: z.string().optional(),
   OPENSEARCH_INDEX_PREFIX: z.string().default('trailmark'),
+  // ISM backstop policies: require (default) stops start-up without the Index Management plugin, auto
+  // warns and relies on the retention purge, off never touches ISM.
+  OPENSEARCH_ISM: z.enum(['require', 'auto', 'off']).default('require'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -43,12 +56,14 @@ export interface Config {
   retentionIntervalMinutes: number;
   exportTtlHours: number;
   opensearch?: {
-    url: string;
+    /** One or more nodes of one cluster. */
+    urls: string[];
     username?: string;
     password?: string;
     rejectUnauthorized: boolean;
     caFile?: string;
     indexPrefix: string;
+    ism: 'require' | 'auto' | 'off';
   };
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 }
@@ -79,12 +94,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...(e.OPENSEARCH_URL
       ? {
           opensearch: {
-            url: e.OPENSEARCH_URL,
+            urls: e.OPENSEARCH_URL,
             ...(e.OPENSEARCH_USERNAME ? { username: e.OPENSEARCH_USERNAME } : {}),
             ...(e.OPENSEARCH_PASSWORD ? { password: e.OPENSEARCH_PASSWORD } : {}),
             rejectUnauthorized: e.OPENSEARCH_TLS_REJECT_UNAUTHORIZED === 'true',
             ...(e.OPENSEARCH_CA_FILE ? { caFile: e.OPENSEARCH_CA_FILE } : {}),
             indexPrefix: e.OPENSEARCH_INDEX_PREFIX,
+            ism: e.OPENSEARCH_ISM,
           },
         }
       : {}),

@@ -28,7 +28,7 @@ function memoryStore(): StoragePort & { events: AuditEvent[] } {
   const unsupported = () => Promise.reject(new Error('not used by migration'));
   return {
     name: 'memory',
-    capabilities: { fullText: false, facets: false, deleteGranularity: 'event', pointInTime: false },
+    capabilities: { fullText: false, facets: false, pointInTime: false },
     events,
     init: async () => {},
     async append(batch): Promise<AppendResult> {

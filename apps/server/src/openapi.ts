@@ -214,7 +214,8 @@ const createdApiKeyExample = { ...unusedKey, key: 'tmk_Q2x8vLr0kZ3m9YwPz1eT4bHn7
 export const ERROR_WHEN: Record<ErrorCode, string> = {
   VALIDATION_FAILED:
     'A body or parameter failed validation (event schema, limit, API key request, settings, missing tenant for the operator). `details` lists every problem with `index` (batch position) and `path`.',
-  MALFORMED_JSON: 'The request body is empty or is not valid JSON.',
+  MALFORMED_JSON:
+    'The request body is empty or is not valid JSON, or is declared `Content-Encoding: gzip` but is not valid gzip.',
   PAYLOAD_TOO_LARGE: `The body exceeds TRAILMARK_BODY_LIMIT_BYTES (default 10 MiB) or holds more than ${LIMITS.batchEvents} events.`,
   UNKNOWN_ACTION:
     'Every rejected event names an action its registered source does not declare (and the source does not allow custom actions).',
@@ -224,14 +225,16 @@ export const ERROR_WHEN: Record<ErrorCode, string> = {
     'A filter value is invalid: unknown `result`, unparseable `from`/`to`, `from` not before `to`, `target_path_prefix` not starting with `/`, more than 100 values, `q` over 512 characters.',
   INVALID_CURSOR: 'The cursor was not issued by this server.',
   UNSUPPORTED_FORMAT: 'The export format is not registered (see `export_formats` in `GET /v1/catalog`).',
+  UNSUPPORTED_MEDIA_TYPE:
+    'The body is not declared `Content-Type: application/json`, or its `Content-Encoding` is neither `gzip` nor `identity`.',
   UNAUTHENTICATED: 'No bearer token, or the token is unknown or revoked.',
   FORBIDDEN:
-    'The key lacks the scope, names another tenant, sends another source than the one it is bound to, or calls an operator-only endpoint.',
+    "The key lacks the scope, names another tenant, sends another source than the one it is bound to, sends the reserved source `trailmark` (the server's own audit trail; the operator token cannot either), or calls an operator-only endpoint.",
   CSRF_REJECTED:
     'Reserved for cookie-authenticated browser sessions; bearer-token requests never receive it.',
   NOT_FOUND: 'No such route, event, API key or export job (or it belongs to another tenant).',
   CONFLICT:
-    'The resource is not in a state that allows the request (an export job that is not completed yet, or failed).',
+    'The resource is not in a state that allows the request (an export job that is not completed yet, or failed), or an event id is already stored with a different body (a same-body resend is an idempotent duplicate instead). `details` names the batch `index` and the stored event.',
   RANGE_NOT_SATISFIABLE:
     'The `Range` header of an export download lies outside the file, or is a `bytes=` value that is not a valid range (`bytes=abc`, `bytes=9-3`). `Content-Range: bytes */<size>` gives the file size.',
   EXPIRED: 'The resource existed but is gone for good: an export file past its `expires_at`.',
@@ -274,6 +277,10 @@ const ERROR_EXAMPLE: Record<ErrorCode, { message: string; details?: Json[] }> = 
   UNSUPPORTED_FORMAT: {
     message: 'unsupported export format "xlsx"',
     details: [{ path: 'format', message: 'one of csv, ndjson, ocsf' }],
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    message: 'send the body as Content-Type: application/json',
+    details: [{ path: 'Content-Type', message: 'got "text/plain"' }],
   },
   UNAUTHENTICATED: { message: 'missing bearer token (Authorization: Bearer <token>)' },
   FORBIDDEN: { message: 'this API key lacks the "read" scope' },
@@ -1115,7 +1122,9 @@ function jsonResponse(description: string, schema: Json, example?: unknown): Jso
 }
 
 const INGEST_ERRORS = [
+  ErrorCode.CONFLICT,
   ErrorCode.MALFORMED_JSON,
+  ErrorCode.UNSUPPORTED_MEDIA_TYPE,
   ErrorCode.VALIDATION_FAILED,
   ErrorCode.PAYLOAD_TOO_LARGE,
   ErrorCode.UNKNOWN_ACTION,
@@ -1590,6 +1599,8 @@ function paths(): Record<string, Json> {
         },
         errors: [
           ErrorCode.MALFORMED_JSON,
+          ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+          ErrorCode.UNSUPPORTED_MEDIA_TYPE,
           ErrorCode.VALIDATION_FAILED,
           ErrorCode.UNSUPPORTED_FORMAT,
           ErrorCode.UNKNOWN_FILTER,
@@ -1722,7 +1733,7 @@ function paths(): Record<string, Json> {
         responses: {
           '201': jsonResponse('Created', ref('schemas', 'CreatedApiKey'), createdApiKeyExample),
         },
-        errors: [ErrorCode.MALFORMED_JSON, ErrorCode.VALIDATION_FAILED],
+        errors: [ErrorCode.MALFORMED_JSON, ErrorCode.UNSUPPORTED_MEDIA_TYPE, ErrorCode.VALIDATION_FAILED],
       }),
       get: operation({
         operationId: 'listApiKeys',
@@ -1801,7 +1812,7 @@ function paths(): Record<string, Json> {
             settings: { max_export_rows: 500_000 },
           }),
         },
-        errors: [ErrorCode.MALFORMED_JSON, ErrorCode.VALIDATION_FAILED],
+        errors: [ErrorCode.MALFORMED_JSON, ErrorCode.UNSUPPORTED_MEDIA_TYPE, ErrorCode.VALIDATION_FAILED],
       }),
     },
     '/v1/admin/retention/runs': {

@@ -21,9 +21,10 @@ import { createTestApp } from './testing.ts';
  */
 const plugins = createPluginSet(defaultPlugins);
 const OPENSEARCH: NonNullable<Config['opensearch']> = {
-  url: 'http://fake-cluster:9200',
+  urls: ['http://fake-cluster:9200'],
   rejectUnauthorized: true,
   indexPrefix: 'trailmark',
+  ism: 'require',
 };
 const toClose: { close(): Promise<void> | void }[] = [];
 afterEach(async () => {

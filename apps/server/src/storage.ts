@@ -21,7 +21,7 @@ export function openSearchOptions(
   plugins: StorePlugins,
 ): OpenSearchStorageOptions {
   return {
-    node: opensearch.url,
+    node: opensearch.urls.length === 1 ? opensearch.urls[0] : opensearch.urls,
     ...(opensearch.username && opensearch.password
       ? { auth: { username: opensearch.username, password: opensearch.password } }
       : {}),
@@ -30,6 +30,7 @@ export function openSearchOptions(
       ...(opensearch.caFile ? { ca: readFileSync(opensearch.caFile, 'utf8') } : {}),
     },
     indexPrefix: opensearch.indexPrefix,
+    ism: opensearch.ism,
     actionLabel: labelsOf(plugins),
     retention: plugins.retention,
   };

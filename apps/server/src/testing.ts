@@ -54,6 +54,9 @@ export async function createTestApp(
     const token = opts.token === undefined ? TEST_ADMIN_TOKEN : opts.token;
     if (token !== null) headers.authorization = `Bearer ${token}`;
     let body: string | undefined = opts.rawBody;
+    // A raw body is still declared JSON unless the test says otherwise (the server answers 415 without it).
+    if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type'))
+      headers['content-type'] = 'application/json';
     if (opts.body !== undefined) {
       body = JSON.stringify(opts.body);
       headers['content-type'] = 'application/json';

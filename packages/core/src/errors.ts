@@ -19,6 +19,8 @@ export const ErrorCode = {
   INVALID_FILTER: 'INVALID_FILTER',
   INVALID_CURSOR: 'INVALID_CURSOR',
   UNSUPPORTED_FORMAT: 'UNSUPPORTED_FORMAT',
+  /** The body is not declared `application/json`, or its Content-Encoding is neither identity nor gzip. */
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',
   CSRF_REJECTED: 'CSRF_REJECTED',

@@ -1,12 +1,8 @@
+import { targetRef } from './derive.ts';
 import type { EventFilter } from './query.ts';
 import type { StoragePort } from './storage.ts';
 
 export type AssetRef = { target_type: string; target_id: string } | { target_path: string };
-
-/** `type:id`: a target's stable identity, which survives renames and moves. */
-export function targetRef(type: string, id: string): string {
-  return `${type}:${id}`;
-}
 
 const MAX_HOPS = 16;
 
@@ -40,18 +36,4 @@ export async function assetHistoryFilter(
 ): Promise<EventFilter> {
   const keys = await resolveAssetKeys(storage, scope.tenant, asset);
   return { ...scope, target_any: keys };
-}
-
-/** The keys an event's targets contribute to history lookups. */
-export function targetKeysOf(
-  targets: readonly { type: string; id?: string; path?: string; previous_path?: string }[],
-) {
-  const refs: string[] = [];
-  const paths: string[] = [];
-  for (const t of targets) {
-    if (t.id !== undefined) refs.push(targetRef(t.type, t.id));
-    if (t.path !== undefined) paths.push(t.path);
-    if (t.previous_path !== undefined) paths.push(t.previous_path);
-  }
-  return { refs, paths };
 }

@@ -1,5 +1,7 @@
+import { normalizeEmail } from './derive.ts';
 import { ErrorCode, type ErrorDetail, TrailmarkError, ValidationError } from './errors.ts';
 import { newEventId } from './ids.ts';
+import { jsonShapeIssue, MAX_JSON_DEPTH } from './json-shape.ts';
 import { isSecretKey, redactSecrets } from './redact.ts';
 import type { ActionRegistry } from './registry.ts';
 import { type AuditEvent, type Change, eventInputSchema, LIMITS, type RequestInfo } from './schema.ts';
@@ -24,7 +26,15 @@ export interface IngestScope {
   tenant?: string;
   /** Source fixed by the credential, if the key is bound to one. */
   source?: string;
+  /** Only the server's own audit trail sets this: it alone may write the reserved source. */
+  system?: boolean;
 }
+
+/** Trailmark's own audit trail; no credential may write it, or a key could forge `api_key.revoked`. */
+export const RESERVED_SOURCE = 'trailmark';
+
+/** An event's own fields take a few levels (request.request_body, changes.0.before) above a body's bound. */
+export const EVENT_MAX_DEPTH = MAX_JSON_DEPTH + 8;
 
 const EARLIEST = Date.parse('2000-01-01T00:00:00Z');
 const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
@@ -48,6 +58,12 @@ export function prepareEvents(
   const receivedAt = now.toISOString();
   const out: AuditEvent[] = [];
   for (const [index, raw] of inputs.entries()) {
+    // Before the schema: it and secret masking recurse, and objects would silently drop __proto__ keys.
+    const shape = jsonShapeIssue(raw, EVENT_MAX_DEPTH);
+    if (shape) {
+      details.push({ index, path: shape.path || '(event)', message: shape.message });
+      continue;
+    }
     const parsed = eventInputSchema.safeParse(raw);
     if (!parsed.success) {
       for (const issue of parsed.error.issues.slice(0, 20)) {
@@ -66,6 +82,15 @@ export function prepareEvents(
     } else if (input.tenant !== undefined && input.tenant !== scope.tenant) {
       forbidden = true;
       details.push({ index, path: 'tenant', message: 'does not match the tenant of the API key' });
+      continue;
+    }
+    if (input.source === RESERVED_SOURCE && !scope.system) {
+      forbidden = true;
+      details.push({
+        index,
+        path: 'source',
+        message: `source "${RESERVED_SOURCE}" is reserved for the server's own audit trail`,
+      });
       continue;
     }
     if (scope.source !== undefined && input.source !== scope.source) {
@@ -95,7 +120,7 @@ export function prepareEvents(
       tenant: tenant as string,
       ...rest,
       ...((category ?? definition?.category) ? { category: category ?? definition?.category } : {}),
-      actor: actor.email ? { ...actor, email: actor.email.toLowerCase() } : actor,
+      actor: actor.email ? { ...actor, email: normalizeEmail(actor.email) } : actor,
       ...(request ? { request: redactRequest(request) } : {}),
       ...(changes ? { changes: changes.map(redactChange) } : {}),
       occurred_at: new Date(occurred).toISOString(),
@@ -120,8 +145,9 @@ export function prepareEvents(
         ? ErrorCode.UNKNOWN_ACTION
         : ErrorCode.VALIDATION_FAILED;
     const failed = new Set(details.map((d) => d.index)).size;
+    const reserved = details.find((d) => d.path === 'source' && d.message.includes('reserved'));
     throw new ValidationError(
-      `${failed} of ${inputs.length} event(s) rejected; nothing was stored`,
+      `${failed} of ${inputs.length} event(s) rejected${reserved ? ` (${reserved.message})` : ''}; nothing was stored`,
       details.slice(0, 100),
       code,
     );
@@ -148,4 +174,31 @@ function redactChange(change: Change): Change {
   const leaf = change.field.split(/[./]/).pop() ?? change.field;
   if (!isSecretKey(leaf)) return change;
   return { field: change.field, redacted: true };
+}
+
+/** JSON with object keys sorted, so two documents compare by content whatever their key order. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) return v;
+    const sorted: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) {
+      Object.defineProperty(sorted, k, {
+        value: (v as Record<string, unknown>)[k],
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return sorted;
+  });
+}
+
+/**
+ * Whether a resent event says the same as the stored one: everything but `received_at`, which only
+ * records when the platform got it. A same-id event saying something else is a conflict, not a retry.
+ */
+export function sameEvent(stored: AuditEvent, resent: AuditEvent): boolean {
+  const { received_at: _a, ...a } = stored;
+  const { received_at: _b, ...b } = resent;
+  return canonicalJson(a) === canonicalJson(b);
 }

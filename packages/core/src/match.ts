@@ -1,3 +1,4 @@
+import { normalizeEmail, pathUnder } from './derive.ts';
 import { type EventFilter, freeTextTerms } from './query.ts';
 import type { AuditEvent } from './schema.ts';
 
@@ -17,23 +18,6 @@ export function eventSearchText(event: AuditEvent, actionLabel?: string): string
   return freeTextTerms(parts.filter(Boolean).join(' '));
 }
 
-/** Ancestors of a path at segment boundaries, including the path itself: /a, /a/b, /a/b/c.png. */
-export function pathPrefixes(path: string): string[] {
-  const segments = path.split('/').filter(Boolean);
-  const out: string[] = [];
-  let current = '';
-  for (const s of segments.slice(0, 32)) {
-    current += `/${s}`;
-    out.push(current);
-  }
-  return out.length > 0 ? out : ['/'];
-}
-
-function pathUnder(path: string, prefix: string): boolean {
-  const p = prefix.length > 1 && prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
-  return p === '/' || path === p || path.startsWith(`${p}/`);
-}
-
 function anyOf<T>(values: readonly T[] | undefined, test: (v: T) => boolean): boolean {
   return values === undefined || values.some(test);
 }
@@ -50,7 +34,7 @@ export function eventMatchesFilter(event: AuditEvent, filter: EventFilter, actio
   if (!anyOf(filter.tenant, (v) => v === event.tenant)) return false;
   if (!anyOf(filter.source, (v) => v === event.source)) return false;
   if (!anyOf(filter.action, (v) => v === event.action)) return false;
-  if (!anyOf(filter.actor, (v) => v === event.actor.id || v.toLowerCase() === event.actor.email))
+  if (!anyOf(filter.actor, (v) => v === event.actor.id || normalizeEmail(v) === event.actor.email))
     return false;
   if (!anyOf(filter.workspace, (v) => v === event.workspace?.id)) return false;
   if (!anyOf(filter.request_id, (v) => v === event.request?.id)) return false;

@@ -215,7 +215,10 @@ export function parseEventFilter(
 
 export function parseLimit(raw: string[] | undefined): number {
   if (!raw || raw.length === 0) return PAGE_LIMIT.default;
-  const n = Number(raw[0]);
+  if (raw.length > 1)
+    throw new ValidationError('invalid limit', [{ path: 'limit', message: 'may be given once' }]);
+  // Plain decimal digits only: Number() would also take 1e3, 0x10, 5.0, +5 and padded spaces.
+  const n = /^[1-9][0-9]{0,6}$/.test(raw[0]) ? Number(raw[0]) : Number.NaN;
   if (!Number.isInteger(n) || n < 1 || n > PAGE_LIMIT.max) {
     throw new ValidationError('invalid limit', [
       { path: 'limit', message: `an integer from 1 to ${PAGE_LIMIT.max}` },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EVENT_ID_PATTERN } from './ids.ts';
+import { jsonShapeIssue, MAX_JSON_DEPTH } from './json-shape.ts';
 
 /**
  * Event schema v1. snake_case on the wire and in storage, so no mapping layer exists anywhere.
@@ -48,6 +49,12 @@ const absolutePath = z.string().min(1).max(2048).regex(/^\//, 'must be an absolu
 function boundedJson(maxBytes: number) {
   return z.unknown().superRefine((value, ctx) => {
     if (value === undefined) return;
+    // Depth first and without recursion: JSON.stringify and secret masking below both recurse.
+    const shape = jsonShapeIssue(value, MAX_JSON_DEPTH);
+    if (shape) {
+      ctx.addIssue({ code: 'custom', message: `${shape.path ? `${shape.path}: ` : ''}${shape.message}` });
+      return;
+    }
     const size = Buffer.byteLength(JSON.stringify(value) ?? '', 'utf8');
     if (size > maxBytes)
       ctx.addIssue({ code: 'custom', message: `serialized size ${size} bytes exceeds ${maxBytes}` });
@@ -96,7 +103,8 @@ export const outcomeSchema = z.strictObject({
   result: z.enum(OUTCOME_RESULTS),
   reason: z.string().regex(CODE_PATTERN, 'snake_case code').optional(),
   message: text(1024).optional(),
-  status_code: z.number().int().optional(),
+  // A 32-bit integer: the OpenSearch mapping is `integer`, and a larger value is refused there (400).
+  status_code: z.number().int().min(-2_147_483_648).max(2_147_483_647).optional(),
 });
 
 export const clientSchema = z.strictObject({

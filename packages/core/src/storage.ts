@@ -2,14 +2,12 @@ import type { EventFilter, FacetField, FacetResult, PageRequest } from './query.
 import type { Partition } from './retention.ts';
 import type { AuditEvent } from './schema.ts';
 
-/** What an adapter can do natively; the API and contract suite read these instead of guessing. */
+/** What an adapter can do natively; the contract suite reads these (what it runs, what it requires). */
 export interface StorageCapabilities {
   /** Free-text search (`q`). */
   fullText: boolean;
   /** Facet counts computed by the store. */
   facets: boolean;
-  /** Smallest unit retention deletes: single events, or whole time partitions plus delete-by-query. */
-  deleteGranularity: 'event' | 'partition';
   /** Consistent snapshots for long exports (OpenSearch point in time). */
   pointInTime: boolean;
 }

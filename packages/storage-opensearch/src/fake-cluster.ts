@@ -284,6 +284,10 @@ export class FakeCluster {
     }
     if (r.method === 'GET' && r.path === '/_cluster/health')
       return { status: 200, body: { status: 'green' } };
+    // One node with Index Management, as the adapter's ISM detection expects of a full distribution.
+    if (r.method === 'GET' && r.path === '/_cat/nodes') return { status: 200, body: [{ name: 'fake' }] };
+    if (r.method === 'GET' && r.path === '/_cat/plugins')
+      return { status: 200, body: [{ name: 'fake', component: 'opensearch-index-management' }] };
     if (r.method === 'GET' && parts[0] === '_cat' && parts[1] === 'indices') {
       return { status: 200, body: this.resolve(parts[2] ?? '*').map((index) => ({ index })) };
     }

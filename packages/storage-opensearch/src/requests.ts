@@ -1,11 +1,16 @@
 import {
   type AuditEvent,
+  actorFilterKeys,
+  actorLabel,
   type EventFilter,
   eventSearchText,
   type FacetField,
   freeTextTerms,
   type Partition,
+  pathPrefixes,
+  pathPrefixKey,
   type RetentionPeriod,
+  targetRef,
 } from '@trailmark/core';
 import { documentId, familyPattern, type IndexLayout, retentionDays } from './layout.ts';
 
@@ -197,9 +202,7 @@ export function ismPolicyId(layout: IndexLayout, cls: string): string {
 
 /** Ancestors at every `/` boundary plus the path itself, so a term query answers "under this prefix". */
 export function pathAncestors(path: string): string[] {
-  const out = new Set<string>([path]);
-  for (let i = 1; i < path.length; i++) if (path[i] === '/') out.add(path.slice(0, i));
-  return [...out];
+  return pathPrefixes(path);
 }
 
 /** The indexed document: the event as stored (snake_case, no mapping layer) plus derived fields. */
@@ -208,14 +211,14 @@ export function toDocument(event: AuditEvent, actionLabel?: string): JsonObject 
   const paths = new Set<string>();
   const prefixes = new Set<string>();
   for (const t of event.targets) {
-    if (t.id !== undefined) refs.add(`${t.type}:${t.id}`);
+    if (t.id !== undefined) refs.add(targetRef(t.type, t.id));
     for (const p of [t.path, t.previous_path]) {
       if (p === undefined) continue;
       paths.add(p);
       for (const a of pathAncestors(p)) prefixes.add(a);
     }
   }
-  const label = event.actor.name ?? event.actor.email;
+  const label = actorLabel(event.actor);
   return {
     ...(JSON.parse(JSON.stringify(event)) as JsonObject),
     doc_key: documentId(event.tenant, event.id),
@@ -283,7 +286,7 @@ export function filterClauses(filter: EventFilter): Query[] {
         ? MATCH_NONE
         : anyOf([
             terms('actor.id', filter.actor),
-            terms('actor.email', [...new Set(filter.actor.map((a) => a.toLowerCase()))]),
+            terms('actor.email', actorFilterKeys(filter.actor).emails),
           ]),
     );
   }
@@ -308,10 +311,11 @@ export function filterClauses(filter: EventFilter): Query[] {
   }
   if (filter.target_path) clauses.push(terms('target_paths', filter.target_path));
   if (filter.target_path_prefix !== undefined) {
-    const raw = filter.target_path_prefix;
-    const prefix = raw.length > 1 && raw.endsWith('/') ? raw.slice(0, -1) : raw;
+    const prefix = pathPrefixKey(filter.target_path_prefix);
     clauses.push(
-      prefix === '/' ? { exists: { field: 'target_paths' } } : { term: { target_path_prefixes: prefix } },
+      prefix === undefined
+        ? { exists: { field: 'target_paths' } }
+        : { term: { target_path_prefixes: prefix } },
     );
   }
   if (filter.target_any) {
@@ -429,6 +433,34 @@ export function facetBody(filter: EventFilter, field: FacetField, limit: number)
           size: limit,
           shard_size: Math.max(limit * 5, 100),
           order: [{ _count: 'desc' }, { _key: 'asc' }],
+        },
+        ...(label ? { aggs: { label: { terms: { field: label, size: 1, order: { _key: 'desc' } } } } } : {}),
+      },
+    },
+  };
+}
+
+/**
+ * Exact facet counts, every value paged with a composite aggregation: used when the terms aggregation
+ * reports a `doc_count_error_upper_bound` (shard-level top terms, so the counts may be low).
+ */
+export function facetExactBody(
+  filter: EventFilter,
+  field: FacetField,
+  after?: string,
+  size = 1000,
+): JsonObject {
+  const { field: path, label } = FACET_SOURCES[field];
+  return {
+    size: 0,
+    track_total_hits: false,
+    query: filterQuery(filter),
+    aggs: {
+      facet: {
+        composite: {
+          size,
+          sources: [{ value: { terms: { field: path } } }],
+          ...(after !== undefined ? { after: { value: after } } : {}),
         },
         ...(label ? { aggs: { label: { terms: { field: label, size: 1, order: { _key: 'desc' } } } } } : {}),
       },

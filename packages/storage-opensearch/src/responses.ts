@@ -105,8 +105,14 @@ export function termsBuckets(body: unknown, name: string): TermsBucket[] {
   });
 }
 
+/** The terms aggregation's bound on how far any count may be low (0: exact). */
+export function termsErrorBound(body: unknown, name: string): number {
+  const bound = field(field(field(body, 'aggregations'), name), 'doc_count_error_upper_bound');
+  return typeof bound === 'number' ? bound : 0;
+}
+
 export interface CompositePage {
-  buckets: { key: Obj; count: number }[];
+  buckets: { key: Obj; count: number; label?: string }[];
   after?: Obj;
 }
 
@@ -120,7 +126,9 @@ export function compositeBuckets(body: unknown, name: string): CompositePage {
       const key = field(b, 'key');
       const count = field(b, 'doc_count');
       if (!isObj(key) || typeof count !== 'number') throw malformed(`bucket of ${name}`);
-      return { key, count };
+      const labels = field(field(b, 'label'), 'buckets');
+      const label = Array.isArray(labels) ? field(labels[0], 'key') : undefined;
+      return { key, count, ...(typeof label === 'string' ? { label } : {}) };
     }),
     ...(isObj(after) ? { after } : {}),
   };

@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import {
   type AppendResult,
   type AuditEvent,
+  actorLabel,
   decodeCursor,
   type EventFilter,
   type EventPage,
@@ -19,9 +20,11 @@ import {
   type PageRequest,
   type Partition,
   type PurgeRequest,
+  RELATED_KEYS_MAX_EVENTS,
+  RelatedKeys,
   StorageError,
   type StoragePort,
-  targetKeysOf,
+  targetTypes,
   topBuckets,
 } from '@trailmark/core';
 import Database from 'better-sqlite3';
@@ -136,7 +139,6 @@ export class SqliteStorage implements StoragePort {
   readonly capabilities = {
     fullText: true,
     facets: true,
-    deleteGranularity: 'event',
     pointInTime: false,
   } as const;
   readonly db: Database.Database;
@@ -225,11 +227,11 @@ export class SqliteStorage implements StoragePort {
       e.source,
       e.action,
       e.actor.id,
-      e.actor.name ?? e.actor.email ?? null,
+      actorLabel(e.actor) ?? null,
       e.workspace?.id ?? null,
       e.workspace?.name ?? null,
       e.outcome.result,
-      [...new Set(e.targets.map((t) => t.type))].join(','),
+      targetTypes(e).join(','),
       Date.parse(e.received_at),
       eventJson(e),
       terms.keys,
@@ -506,8 +508,6 @@ export class SqliteStorage implements StoragePort {
     tenants: readonly string[] | undefined,
     keys: { refs: string[]; paths: string[] },
   ): Promise<{ refs: string[]; paths: string[] }> {
-    const refs = new Set<string>();
-    const paths = new Set<string>();
     const tokens = [
       ...keys.refs.map((r) => keyToken('targetRef', r)),
       ...keys.paths.map((p) => keyToken('path', p)),
@@ -518,23 +518,16 @@ export class SqliteStorage implements StoragePort {
     const rows = this.db
       .prepare(
         `SELECT doc FROM events WHERE seq IN (
-           SELECT rowid FROM event_index WHERE event_index MATCH ? ORDER BY rowid DESC LIMIT 10000)`,
+           SELECT rowid FROM event_index WHERE event_index MATCH ? ORDER BY rowid DESC LIMIT ?)`,
       )
-      .all(match) as { doc: string }[];
-    const wantedRefs = new Set(keys.refs);
-    const wantedPaths = new Set(keys.paths);
+      .all(match, RELATED_KEYS_MAX_EVENTS) as { doc: string }[];
+    const related = new RelatedKeys(keys);
     for (const row of rows) {
       const event = JSON.parse(row.doc) as AuditEvent;
       if (tenants && !tenants.includes(event.tenant)) continue;
-      for (const target of event.targets) {
-        const own = targetKeysOf([target]);
-        if (own.refs.some((r) => wantedRefs.has(r)) || own.paths.some((p) => wantedPaths.has(p))) {
-          for (const r of own.refs) refs.add(r);
-          for (const p of own.paths) paths.add(p);
-        }
-      }
+      related.add(event.targets);
     }
-    return { refs: [...refs], paths: [...paths] };
+    return related.result();
   }
 
   async partitions(): Promise<Partition[]> {

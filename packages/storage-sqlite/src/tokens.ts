@@ -1,9 +1,12 @@
 import {
   type AuditEvent,
+  actorFilterKeys,
+  actorKeys,
   type EventFilter,
   eventSearchText,
   freeTextTerms,
   pathPrefixes,
+  pathPrefixKey,
 } from '@trailmark/core';
 
 /**
@@ -83,8 +86,7 @@ export function indexTermsOf(
   tokens.add(keyToken('tenant', event.tenant));
   tokens.add(keyToken('source', event.source));
   tokens.add(keyToken('action', event.action));
-  tokens.add(keyToken('actor', event.actor.id));
-  if (event.actor.email) tokens.add(keyToken('actor', event.actor.email));
+  for (const key of actorKeys(event.actor)) tokens.add(keyToken('actor', key));
   if (event.workspace) tokens.add(keyToken('workspace', event.workspace.id));
   tokens.add(keyToken('result', event.outcome.result));
   if (event.request?.id) tokens.add(keyToken('request', event.request.id));
@@ -128,10 +130,11 @@ export function matchExpression(
   add('tenant', filter.tenant);
   add('source', filter.source);
   add('action', filter.action);
-  add(
-    'actor',
-    filter.actor?.flatMap((a) => (a.includes('@') ? [a, a.toLowerCase()] : [a])),
-  );
+  if (filter.actor) {
+    // Ids and emails share one token field: either kind of value finds the actor.
+    const { ids, emails } = actorFilterKeys(filter.actor);
+    add('actor', [...new Set([...ids, ...emails])]);
+  }
   add('workspace', filter.workspace);
   add('result', filter.result);
   add('request', filter.request_id);
@@ -147,8 +150,9 @@ export function matchExpression(
   }
   add('path', filter.target_path);
   if (filter.target_path_prefix) {
-    const p = filter.target_path_prefix.replace(/(.)\/+$/, '$1');
-    if (p !== '/') add('pathPrefix', [p]);
+    // The root is every path: no token narrows it (the re-check drops events without a path).
+    const key = pathPrefixKey(filter.target_path_prefix);
+    if (key !== undefined) add('pathPrefix', [key]);
   }
   if (filter.target_any) {
     const tokens = [

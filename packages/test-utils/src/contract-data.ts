@@ -79,3 +79,40 @@ export function contractEvents(count = 240, seed = 42): AuditEvent[] {
   }
   return events;
 }
+
+/** A path of `depth` segments under /deep: deeper than any cap an index might put on prefixes. */
+export function deepPath(depth: number): string {
+  return `/deep/${Array.from({ length: depth - 1 }, (_, i) => `d${i + 1}`).join('/')}`;
+}
+
+/**
+ * Events at the edges of the filter rules: paths deeper than 32 segments, repeated and trailing
+ * slashes, an email stored lower-cased (ingest does that) searched in upper case, unicode names.
+ */
+export function edgeEvents(): AuditEvent[] {
+  const at = (i: number) => new Date(BASE_TIME - 86_400_000 * 10 + i * 60_000).toISOString();
+  const base = {
+    tenant: 'acme',
+    source: 'media-library',
+    action: 'file.renamed',
+    actor: { type: 'user' as const, id: 'u-zoe', name: 'Zoë Ångström', email: 'zoë.ångström@acme.test' },
+    outcome: { result: 'success' as const },
+  };
+  const events: [string, AuditEvent['targets']][] = [
+    ['deep_40', [{ type: 'file', id: 'f-deep-40', path: `${deepPath(40)}/leaf.txt` }]],
+    ['deep_33', [{ type: 'file', id: 'f-deep-33', path: deepPath(33) }]],
+    ['slashes', [{ type: 'file', id: 'f-slashes', path: '/moss//lichen/spore.png' }]],
+    ['trailing', [{ type: 'folder', id: 'd-reef', path: '/reef/coral/' }]],
+    [
+      'unicode',
+      [{ type: 'file', id: 'f-unicode', name: 'Überblick 日本語.pdf', path: '/café/Überblick 日本語.pdf' }],
+    ],
+  ];
+  return events.map(([name, targets], i) => ({
+    ...base,
+    id: `evt_edge_${name}`,
+    occurred_at: at(i),
+    received_at: at(i),
+    targets,
+  }));
+}

@@ -3,13 +3,15 @@ import {
   assetHistoryFilter,
   type EventFilter,
   eventMatchesFilter,
+  exportPages,
   type FacetField,
+  facetValues,
   iterateEvents,
   type StoragePort,
   TrailmarkError,
 } from '@trailmark/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASE_TIME, contractEvents } from './contract-data.ts';
+import { BASE_TIME, contractEvents, deepPath, edgeEvents } from './contract-data.ts';
 
 export interface StorageContractOptions {
   name: string;
@@ -31,20 +33,7 @@ function expectedFacet(
   const counts: Record<string, number> = {};
   for (const e of events) {
     if (!eventMatchesFilter(e, filter)) continue;
-    const values =
-      field === 'action'
-        ? [e.action]
-        : field === 'actor'
-          ? [e.actor.id]
-          : field === 'workspace'
-            ? e.workspace
-              ? [e.workspace.id]
-              : []
-            : field === 'source'
-              ? [e.source]
-              : field === 'result'
-                ? [e.outcome.result]
-                : [...new Set(e.targets.map((t) => t.type))];
+    const values = facetValues(e, field).map((f) => f.value);
     for (const v of values) counts[v] = (counts[v] ?? 0) + 1;
   }
   return counts;
@@ -120,14 +109,22 @@ function lifecycle(tenant: string, idSuffix: string, offsetMinutes: number): Aud
  */
 export function runStorageContract(options: StorageContractOptions): void {
   const skip = options.skip ?? {};
-  const test = (name: string, fn: () => Promise<void>) =>
-    skip[name] ? it.skip(`${name} (skipped: ${skip[name]})`, fn) : it(name, fn, 60_000);
+  // A test that needs a capability runs only on stores that declare it (read once the store exists).
+  const test = (name: string, fn: () => Promise<void>, needs?: 'fullText' | 'facets') =>
+    skip[name]
+      ? it.skip(`${name} (skipped: ${skip[name]})`, fn)
+      : it(name, async (context) => {
+          if (needs && !storage.capabilities[needs])
+            return context.skip(`the store declares no ${needs} capability`);
+          await fn();
+        }, 60_000);
 
+  let storage: StoragePort;
   describe(`storage contract: ${options.name}`, () => {
-    let storage: StoragePort;
     const data = contractEvents();
     const history = [...lifecycle('acme', '', 0), ...lifecycle('globex', '_g', 30)];
-    const all = [...data, ...history];
+    const edges = edgeEvents();
+    const all = [...data, ...history, ...edges];
     const expected = (filter: EventFilter) =>
       all
         .filter((e) => eventMatchesFilter(e, filter))
@@ -140,6 +137,7 @@ export function runStorageContract(options: StorageContractOptions): void {
       expect(first.inserted).toHaveLength(100);
       await Promise.all([storage.append(data.slice(100, 170)), storage.append(data.slice(170))]);
       await storage.append(history);
+      await storage.append(edges);
     }, 120_000);
 
     afterAll(async () => {
@@ -219,6 +217,16 @@ export function runStorageContract(options: StorageContractOptions): void {
       ['target_path (previous path)', { target_path: ['/forest/tree.png'] }],
       ['target_path_prefix', { target_path_prefix: '/forest' }],
       ['target_path_prefix, nested', { target_path_prefix: '/assignments/cs101/' }],
+      ['target_path_prefix deeper than 32 segments', { target_path_prefix: deepPath(36) }],
+      ['target_path_prefix 33 segments, trailing slash', { target_path_prefix: `${deepPath(33)}/` }],
+      ['target_path_prefix over a repeated slash', { target_path_prefix: '/moss/' }],
+      ['target_path_prefix with the repeated slash', { target_path_prefix: '/moss//' }],
+      ['target_path_prefix of a path with a trailing slash', { target_path_prefix: '/reef/coral' }],
+      ['target_path_prefix, unicode', { target_path_prefix: '/café' }],
+      ['target_path, unicode', { target_path: ['/café/Überblick 日本語.pdf'] }],
+      ['actor by unicode email, upper case', { actor: ['ZOË.ÅNGSTRÖM@ACME.TEST'] }],
+      ['q: unicode name prefix', { q: 'ångs' }],
+      ['q: unicode file name word', { q: 'überblick' }],
       ['request_id', { request_id: ['req-7'] }],
       ['result', { result: ['denied'] }],
       ['result list', { result: ['failure', 'error'] }],
@@ -238,13 +246,17 @@ export function runStorageContract(options: StorageContractOptions): void {
       ],
     ];
     for (const [name, filter] of single) {
-      test(`filter alone: ${name}`, async () => {
-        const want = expected(filter);
-        expect(want.length).toBeGreaterThan(0);
-        expect(want.length).toBeLessThan(all.length);
-        expect(await allIds(storage, filter)).toEqual(want);
-        expect(await storage.count(filter)).toBe(want.length);
-      });
+      test(
+        `filter alone: ${name}`,
+        async () => {
+          const want = expected(filter);
+          expect(want.length).toBeGreaterThan(0);
+          expect(want.length).toBeLessThan(all.length);
+          expect(await allIds(storage, filter)).toEqual(want);
+          expect(await storage.count(filter)).toBe(want.length);
+        },
+        filter.q === undefined ? undefined : 'fullText',
+      );
     }
 
     const combined: [string, EventFilter][] = [
@@ -276,12 +288,24 @@ export function runStorageContract(options: StorageContractOptions): void {
       ['request id + tenant', { tenant: ['acme'], request_id: ['req-3', 'req-4'] }],
     ];
     for (const [name, filter] of combined) {
-      test(`filters combined: ${name}`, async () => {
-        const want = expected(filter);
-        expect(want.length).toBeGreaterThan(0);
-        expect(await allIds(storage, filter, 7)).toEqual(want);
-      });
+      test(
+        `filters combined: ${name}`,
+        async () => {
+          const want = expected(filter);
+          expect(want.length).toBeGreaterThan(0);
+          expect(await allIds(storage, filter, 7)).toEqual(want);
+        },
+        filter.q === undefined ? undefined : 'fullText',
+      );
     }
+
+    test('a store declaring point-in-time exports implements them, newest first, every match', async () => {
+      expect(storage.exportEvents !== undefined).toBe(storage.capabilities.pointInTime);
+      const filter: EventFilter = { tenant: ['acme'], target_path_prefix: '/deep' };
+      const ids: string[] = [];
+      for await (const page of exportPages(storage, filter, 1)) ids.push(...page.map((e) => e.id));
+      expect(ids).toEqual(expected(filter));
+    });
 
     test('a filter that matches nothing returns an empty page', async () => {
       const page = await storage.search({ tenant: ['acme'], actor: ['nobody@nowhere.test'] }, { limit: 10 });
@@ -381,40 +405,45 @@ export function runStorageContract(options: StorageContractOptions): void {
     ];
     for (const field of facetFields) {
       for (const [name, filter] of facetFilters) {
-        test(`facet counts by ${field}: ${name}`, async () => {
-          const result = await storage.facet(filter, field, 100);
-          expect(result.complete).toBe(true);
-          expect(Object.fromEntries(result.buckets.map((b) => [b.value, b.count]))).toEqual(
-            expectedFacet(all, filter, field),
-          );
-          const sorted = result.buckets.map((b) => b.count);
-          expect(sorted).toEqual([...sorted].sort((a, b) => b - a));
-          // A label is one the matching events gave that value (an actor may be named in some, only
-          // emailed in others); which one is the store's choice.
-          if (field === 'actor' || field === 'workspace') {
-            for (const bucket of result.buckets) {
-              const given = all
-                .filter((e) => eventMatchesFilter(e, filter))
-                .map((e) =>
-                  field === 'actor'
-                    ? e.actor.id === bucket.value && (e.actor.name ?? e.actor.email)
-                    : e.workspace?.id === bucket.value && e.workspace.name,
-                )
-                .filter(Boolean);
-              if (given.length === 0) expect(bucket.label).toBeUndefined();
-              else expect(given).toContain(bucket.label);
+        test(
+          `facet counts by ${field}: ${name}`,
+          async () => {
+            const result = await storage.facet(filter, field, 100);
+            expect(result.complete).toBe(true);
+            expect(Object.fromEntries(result.buckets.map((b) => [b.value, b.count]))).toEqual(
+              expectedFacet(all, filter, field),
+            );
+            const sorted = result.buckets.map((b) => b.count);
+            expect(sorted).toEqual([...sorted].sort((a, b) => b - a));
+            // A label is one the matching events gave that value (an actor may be named in some, only
+            // emailed in others); which one is the store's choice.
+            if (field === 'actor' || field === 'workspace') {
+              for (const bucket of result.buckets) {
+                const given = all
+                  .filter((e) => eventMatchesFilter(e, filter))
+                  .flatMap((e) => facetValues(e, field))
+                  .filter((f) => f.value === bucket.value && f.label !== undefined)
+                  .map((f) => f.label);
+                if (given.length === 0) expect(bucket.label).toBeUndefined();
+                else expect(given).toContain(bucket.label);
+              }
             }
-          }
-        });
+          },
+          'facets',
+        );
       }
     }
 
-    test('facet keeps the most frequent values up to the limit', async () => {
-      const filter: EventFilter = { tenant: ['acme'] };
-      const expected = Object.entries(expectedFacet(all, filter, 'actor')).sort((a, b) => b[1] - a[1]);
-      const top = await storage.facet(filter, 'actor', 2);
-      expect(top.buckets.map((b) => b.count)).toEqual(expected.slice(0, 2).map(([, n]) => n));
-    });
+    test(
+      'facet keeps the most frequent values up to the limit',
+      async () => {
+        const filter: EventFilter = { tenant: ['acme'] };
+        const expected = Object.entries(expectedFacet(all, filter, 'actor')).sort((a, b) => b[1] - a[1]);
+        const top = await storage.facet(filter, 'actor', 2);
+        expect(top.buckets.map((b) => b.count)).toEqual(expected.slice(0, 2).map(([, n]) => n));
+      },
+      'facets',
+    );
 
     test('history follows an asset across rename, move and delete, by path or by id', async () => {
       const lifeIds = ['evt_life_4', 'evt_life_3', 'evt_life_2', 'evt_life_1'];

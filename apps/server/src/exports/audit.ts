@@ -8,6 +8,8 @@ export interface ExportRequestInfo {
   id: string;
   method: string;
   endpoint: string;
+  /** The caller's X-Request-Id, recorded as metadata.client_request_id. */
+  clientId?: string;
 }
 
 export interface ExportAuditInput {
@@ -70,8 +72,7 @@ export async function auditExport(deps: AppDeps, input: ExportAuditInput): Promi
       targets: [{ type: 'export', id: input.id, name: input.fileName }],
       outcome: input.outcome,
       request: {
-        // A client may send its own X-Request-Id (up to 255 characters); the schema keeps 128.
-        id: input.request.id.slice(0, 128),
+        id: input.request.id,
         method: input.request.method,
         endpoint: input.request.endpoint,
         ...(filters.requestBody ? { request_body: filters.requestBody } : {}),
@@ -81,6 +82,7 @@ export async function auditExport(deps: AppDeps, input: ExportAuditInput): Promi
         rows: input.rowsByTenant.get(tenant) ?? 0,
         ...filters.metadata,
         ...input.extra,
+        ...(input.request.clientId ? { client_request_id: input.request.clientId } : {}),
       },
     });
   }

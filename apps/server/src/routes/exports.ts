@@ -1,6 +1,8 @@
 import {
   ErrorCode,
   type ExportJobRecord,
+  FILTER_PARAMS,
+  jsonShapeIssue,
   parseEventFilter,
   type QueryParams,
   TrailmarkError,
@@ -70,7 +72,13 @@ function rowHeaders(c: Context<AppEnv>, plan: ExportPlan): void {
 }
 
 function requestOf(c: Context<AppEnv>): ExportRequestInfo {
-  return { id: c.get('requestId'), method: c.req.method, endpoint: c.req.path };
+  const client = c.get('clientRequestId');
+  return {
+    id: c.get('requestId'),
+    method: c.req.method,
+    endpoint: c.req.path,
+    ...(client ? { clientId: client } : {}),
+  };
 }
 
 /** Takes `format` and `bom` out of the query string; each may be given once. */
@@ -86,6 +94,29 @@ function exportOptions(params: QueryParams): { format?: string; bom: boolean } {
   const bom = parseBom(params.bom?.[0]);
   for (const name of EXPORT_OPTIONS) delete params[name];
   return { ...(format === undefined ? {} : { format }), bom };
+}
+
+/**
+ * Filter names of a job body, checked on the parsed JSON itself: a record schema would drop a
+ * `__proto__` key silently and so widen the export to the whole tenant.
+ */
+function assertKnownFilterKeys(raw: unknown): void {
+  const filters = (raw as { filters?: unknown } | null)?.filters;
+  if (filters !== null && typeof filters === 'object' && !Array.isArray(filters)) {
+    const unknown = Object.keys(filters).filter((k) => !FILTER_PARAMS.includes(k));
+    if (unknown.length > 0) {
+      throw new ValidationError(
+        `unknown filter: ${unknown.join(', ')}`,
+        unknown.map((k) => ({
+          path: k,
+          message: `unknown filter; filters are ${FILTER_PARAMS.join(', ')}`,
+        })),
+        ErrorCode.UNKNOWN_FILTER,
+      );
+    }
+  }
+  const rest = jsonShapeIssue(raw);
+  if (rest) throw new ValidationError('the request body is refused', [rest]);
 }
 
 export function exportRoutes(deps: AppDeps) {
@@ -130,7 +161,9 @@ export function exportRoutes(deps: AppDeps) {
 
   app.post('/exports', async (c) => {
     const principal = requireScope(c, 'export');
-    const parsed = jobBodySchema.safeParse(await readJson(c));
+    const raw = await readJson(c, { allowProtoKeys: true });
+    assertKnownFilterKeys(raw);
+    const parsed = jobBodySchema.safeParse(raw);
     if (!parsed.success) {
       throw new ValidationError(
         'invalid export request',

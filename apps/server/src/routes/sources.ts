@@ -2,6 +2,7 @@ import {
   ErrorCode,
   type ErrorDetail,
   type MappedEvent,
+  RESERVED_SOURCE,
   TrailmarkError,
   ValidationError,
 } from '@trailmark/core';
@@ -18,6 +19,13 @@ export function sourceRoutes(deps: AppDeps) {
   app.post('/sources/:source/events', async (c) => {
     const principal = requireScope(c, 'ingest');
     const sourceId = c.req.param('source');
+    if (sourceId === RESERVED_SOURCE) {
+      throw new TrailmarkError(
+        ErrorCode.FORBIDDEN,
+        `source "${RESERVED_SOURCE}" is reserved for the server's own audit trail`,
+        [{ path: 'source', message: 'reserved' }],
+      );
+    }
     const plugin = deps.plugins.sources.get(sourceId);
     if (!plugin?.map) {
       throw new TrailmarkError(

@@ -1,0 +1,273 @@
+import type { AuditEvent } from '@trailmark/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from './testing.ts';
+
+/** Defects found by an adversarial test of the running server (issue 10); each case failed before its fix. */
+
+const event = (over: Record<string, unknown> = {}) => ({
+  source: 'billing-app',
+  action: 'invoice.paid',
+  occurred_at: '2026-04-14T10:32:15Z',
+  actor: { type: 'user', id: 'u-1' },
+  targets: [{ type: 'invoice', id: 'inv-1' }],
+  outcome: { result: 'success' },
+  ...over,
+});
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(async () => {
+  await t.close();
+});
+
+const list = async (query: string): Promise<AuditEvent[]> =>
+  (await (await t.request(`/v1/events?${query}`)).json()).data;
+
+describe('the trailmark source is reserved for the server (#3)', () => {
+  it('refuses a forged self-audit event from an ingest key with 403 naming the source', async () => {
+    const key = t.key('forge', ['ingest']);
+    const res = await t.request('/v1/events', {
+      token: key,
+      body: event({
+        source: 'trailmark',
+        action: 'api_key.revoked',
+        actor: { type: 'system', id: 'operator' },
+        targets: [{ type: 'api_key', id: 'key_x' }],
+      }),
+    });
+    expect(res.status).toBe(403);
+    const body = await res.json();
+    expect(body.error.code).toBe('FORBIDDEN');
+    expect(body.error.message).toContain('"trailmark"');
+    expect(body.error.details[0]).toMatchObject({ index: 0, path: 'source' });
+    expect(await list('tenant=forge&source=trailmark')).toEqual([]);
+  });
+
+  it('refuses it from the operator token too, and on the native route', async () => {
+    const res = await t.request('/v1/events', {
+      body: event({ tenant: 'forge', source: 'trailmark', action: 'export.created' }),
+    });
+    expect(res.status).toBe(403);
+    const native = await t.request('/v1/sources/trailmark/events?tenant=forge', { body: {} });
+    expect(native.status).toBe(403);
+    expect((await native.json()).error.message).toContain('"trailmark"');
+  });
+
+  it('still records its own audit events', async () => {
+    const res = await t.request('/v1/admin/api-keys', {
+      body: { tenant: 'forge', name: 'k', scopes: ['read'] },
+    });
+    expect(res.status).toBe(201);
+    const own = await list('tenant=forge&source=trailmark');
+    expect(own.map((e) => e.action)).toContain('api_key.created');
+  });
+});
+
+describe('request ids are the server own (#4)', () => {
+  it("keeps its req_ id and records the client's id as client_request_id", async () => {
+    const res = await t.request('/v1/export?format=ndjson&tenant=rid', {
+      headers: { 'X-Request-Id': 'client-chosen-id' },
+    });
+    expect(res.status).toBe(200);
+    await res.text();
+    const id = res.headers.get('x-request-id');
+    expect(id).toMatch(/^req_/);
+    const audit = (await list('tenant=rid&source=trailmark')).find((e) => e.action === 'export.created');
+    expect(audit?.request?.id).toBe(id);
+    expect(audit?.metadata?.client_request_id).toBe('client-chosen-id');
+  });
+
+  it('error envelopes carry the server id too', async () => {
+    const res = await t.request('/v1/nope', { headers: { 'X-Request-Id': 'mine' } });
+    const body = await res.json();
+    expect(body.error.request_id).toMatch(/^req_/);
+    expect(res.headers.get('x-request-id')).toBe(body.error.request_id);
+  });
+});
+
+describe('a reused event id with another body is a conflict (idempotency)', () => {
+  it('answers 409 CONFLICT naming the stored event, and keeps the stored one', async () => {
+    const first = await t.request('/v1/events', { body: event({ tenant: 'idem', id: 'evt_reused' }) });
+    expect(first.status).toBe(201);
+    const same = await t.request('/v1/events', { body: event({ tenant: 'idem', id: 'evt_reused' }) });
+    expect(same.status).toBe(200);
+    expect(await same.json()).toMatchObject({ accepted: 0, duplicates: 1 });
+    const other = await t.request('/v1/events', {
+      body: event({ tenant: 'idem', id: 'evt_reused', action: 'invoice.voided' }),
+    });
+    expect(other.status).toBe(409);
+    const body = await other.json();
+    expect(body.error.code).toBe('CONFLICT');
+    expect(body.error.message).toContain('evt_reused');
+    expect(body.error.details[0]).toMatchObject({ index: 0, path: 'id' });
+    const stored = await (await t.request('/v1/events/evt_reused?tenant=idem')).json();
+    expect(stored.action).toBe('invoice.paid');
+  });
+
+  it('the same id in another tenant is not a conflict', async () => {
+    const res = await t.request('/v1/events', {
+      body: event({ tenant: 'idem2', id: 'evt_reused', action: 'invoice.voided' }),
+    });
+    expect(res.status).toBe(201);
+  });
+});
+
+const nested = (depth: number): unknown => {
+  let v: unknown = 'leaf';
+  for (let i = 0; i < depth; i++) v = { a: v };
+  return v;
+};
+
+describe('hostile JSON gets a 400 naming the field', () => {
+  it('deep nesting (#5) is refused before any recursive walk, in bodies and changes', async () => {
+    for (const over of [
+      { request: { request_body: nested(2000) } },
+      { request: { response_body: nested(100) } },
+      { changes: [{ field: 'x', before: nested(2000) }] },
+    ]) {
+      const res = await t.request('/v1/events', { body: event({ tenant: 'deep', ...over }) });
+      expect(res.status).toBe(400);
+      const body = await res.json();
+      expect(body.error.code).toBe('VALIDATION_FAILED');
+      expect(body.error.details[0].path).toMatch(/^(request\.(request|response)_body|changes\.0\.before)/);
+    }
+    // 60 levels inside a body still fit.
+    const ok = await t.request('/v1/events', {
+      body: event({ tenant: 'deep', request: { request_body: nested(60) } }),
+    });
+    expect(ok.status).toBe(201);
+  });
+
+  it('__proto__ keys (#6) are refused, never silently dropped', async () => {
+    for (const raw of [
+      `{"source":"billing-app","action":"invoice.paid","tenant":"proto","occurred_at":"2026-04-14T10:32:15Z","actor":{"type":"user","id":"u"},"targets":[],"outcome":{"result":"success"},"metadata":{"__proto__":{"x":1}}}`,
+      `{"source":"billing-app","action":"invoice.paid","tenant":"proto","occurred_at":"2026-04-14T10:32:15Z","actor":{"type":"user","id":"u"},"targets":[],"outcome":{"result":"success"},"request":{"request_body":{"__proto__":"p","password":"hunter2"}}}`,
+    ]) {
+      const res = await t.request('/v1/events', { rawBody: raw });
+      expect(res.status).toBe(400);
+      const body = await res.json();
+      expect(body.error.details[0].path).toMatch(/__proto__$/);
+    }
+    expect(await list('tenant=proto')).toEqual([]);
+  });
+
+  it('__proto__ in export job filters (#7) is an unknown filter, not the whole tenant', async () => {
+    const res = await t.request('/v1/exports', {
+      token: t.key('acme', ['export']),
+      rawBody: '{"format":"csv","filters":{"__proto__":{"source":"x"}}}',
+    });
+    expect(res.status).toBe(400);
+    const body = await res.json();
+    expect(body.error.code).toBe('UNKNOWN_FILTER');
+    expect(body.error.details[0].path).toBe('__proto__');
+  });
+
+  it('lone surrogates (#8) are refused naming the field', async () => {
+    const res = await t.request('/v1/events', {
+      rawBody: JSON.stringify(event({ tenant: 'sur', actor: { type: 'user', id: 'u', name: 'x\ud800y' } })),
+    });
+    expect(res.status).toBe(400);
+    const body = await res.json();
+    expect(body.error.details[0].path).toBe('actor.name');
+    const key = await t.request('/v1/events', {
+      rawBody: JSON.stringify(event({ tenant: 'sur', metadata: { '\udc00': 1 } })),
+    });
+    expect(key.status).toBe(400);
+    // A well-formed pair (an emoji) is fine.
+    const ok = await t.request('/v1/events', {
+      body: event({ tenant: 'sur', actor: { type: 'user', id: 'u', name: 'Ana 😀' } }),
+    });
+    expect(ok.status).toBe(201);
+  });
+});
+
+describe('limit and cursor are one strict value (#9)', () => {
+  it.each(['limit=1e3', 'limit=0x10', 'limit=5.0', 'limit=+5', 'limit=05', 'limit=%205', 'limit=5&limit=6'])(
+    '%s is a 400',
+    async (q) => {
+      const res = await t.request(`/v1/events?tenant=acme&${q}`);
+      expect(res.status).toBe(400);
+      const body = await res.json();
+      expect(['limit', 'cursor']).toContain(body.error.details[0].path);
+    },
+  );
+
+  it('a real cursor given twice is a 400', async () => {
+    for (let i = 0; i < 3; i++) await t.request('/v1/events', { body: event({ tenant: 'pages' }) });
+    const page = await (await t.request('/v1/events?tenant=pages&limit=1')).json();
+    expect(page.next_cursor).toEqual(expect.any(String));
+    const c = encodeURIComponent(page.next_cursor);
+    expect((await t.request(`/v1/events?tenant=pages&limit=1&cursor=${c}`)).status).toBe(200);
+    const res = await t.request(`/v1/events?tenant=pages&limit=1&cursor=${c}&cursor=${c}`);
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.details[0].path).toBe('cursor');
+  });
+
+  it('limit=5 works', async () => {
+    expect((await t.request('/v1/events?tenant=acme&limit=5')).status).toBe(200);
+  });
+});
+
+describe('Content-Type and Content-Encoding (#11)', () => {
+  const raw = JSON.stringify(event({ tenant: 'ctype' }));
+  it.each(['text/plain', 'application/xml', 'application/x-www-form-urlencoded'])(
+    '%s is 415',
+    async (type) => {
+      const res = await t.request('/v1/events', { rawBody: raw, headers: { 'content-type': type } });
+      expect(res.status).toBe(415);
+      expect((await res.json()).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    },
+  );
+
+  it('no Content-Type is 415 too', async () => {
+    const res = await t.app.request('/v1/events', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.adminToken}` },
+      body: raw,
+    });
+    expect(res.status).toBe(415);
+  });
+
+  it('application/json; charset=utf-8 is accepted', async () => {
+    const res = await t.request('/v1/events', {
+      rawBody: raw,
+      headers: { 'content-type': 'application/json; charset=utf-8' },
+    });
+    expect(res.status).toBe(201);
+  });
+
+  it('gzip is decoded; a body declared gzip that is not gzip is 400; other encodings 415', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const gz = await t.app.request('/v1/events', {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${t.adminToken}`,
+        'content-type': 'application/json',
+        'content-encoding': 'gzip',
+      },
+      body: gzipSync(JSON.stringify(event({ tenant: 'ctype', id: 'evt_gzip' }))),
+    });
+    expect(gz.status).toBe(201);
+    const fake = await t.request('/v1/events', { rawBody: raw, headers: { 'content-encoding': 'gzip' } });
+    expect(fake.status).toBe(400);
+    const br = await t.request('/v1/events', { rawBody: raw, headers: { 'content-encoding': 'br' } });
+    expect(br.status).toBe(415);
+  });
+
+  it('a gzip bomb stops at the body limit (413)', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const bomb = gzipSync(`{"x":"${'a'.repeat(12 * 1024 * 1024)}"}`);
+    const res = await t.app.request('/v1/events', {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${t.adminToken}`,
+        'content-type': 'application/json',
+        'content-encoding': 'gzip',
+      },
+      body: bomb,
+    });
+    expect(res.status).toBe(413);
+  });
+});

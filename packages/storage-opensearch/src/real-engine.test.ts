@@ -1,0 +1,227 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, request as httpRequest, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client } from '@opensearch-project/opensearch';
+import { type AuditEvent, outcomeSchema } from '@trailmark/core';
+import { contractEvents } from '@trailmark/test-utils';
+import { afterAll, describe, expect, it } from 'vitest';
+import { indexLayout, monthlyIndex } from './layout.ts';
+import { createOpenSearchStorage, type OpenSearchStorage } from './opensearch-storage.ts';
+import { eventMapping, indexTemplate } from './requests.ts';
+
+/**
+ * Where a real OpenSearch engine (the launcher in test/opensearch: `npm run opensearch:start`) answers
+ * differently from what the adapter assumed: ISM detection, approximate shard-level facet counts, a bulk
+ * whose answer is lost, a dead node in the node list, export paging, mappings of older indices.
+ * Runs only with OPENSEARCH_URL (plain HTTP, no auth: the launcher's node).
+ */
+const url = process.env.OPENSEARCH_URL;
+if (!url)
+  console.info('storage-opensearch real engine: skipped, OPENSEARCH_URL is not set (no node to test)');
+
+describe.skipIf(!url)('storage-opensearch on a real engine (OPENSEARCH_URL)', () => {
+  const node = url ?? '';
+  const run = `tm-real-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  const prefixes: string[] = [];
+  const stores: OpenSearchStorage[] = [];
+  const admin = new Client({ node });
+
+  function store(options: Partial<Parameters<typeof createOpenSearchStorage>[0]> = {}) {
+    const prefix = `${run}-${prefixes.length}`;
+    prefixes.push(prefix);
+    const storage = createOpenSearchStorage({ node, indexPrefix: prefix, ism: 'auto', ...options });
+    stores.push(storage);
+    return storage;
+  }
+
+  afterAll(async () => {
+    for (const s of stores) await s.close();
+    for (const prefix of prefixes) {
+      const listed = await admin.transport.request(
+        {
+          method: 'GET',
+          path: `/_cat/indices/${prefix}-events-*`,
+          querystring: { format: 'json', h: 'index' },
+        },
+        { ignore: [404] },
+      );
+      for (const row of Array.isArray(listed.body) ? listed.body : [])
+        await admin.transport.request({ method: 'DELETE', path: `/${row.index}` }, { ignore: [404] });
+      await admin.transport.request(
+        { method: 'DELETE', path: `/_index_template/${prefix}-events` },
+        { ignore: [404] },
+      );
+    }
+    await admin.close();
+  });
+
+  it('ISM: detected with _cat/plugins; `require` stops init with the reason when the plugin is absent', async () => {
+    const plugins = await admin.transport.request({
+      method: 'GET',
+      path: '/_cat/plugins',
+      querystring: { format: 'json' },
+    });
+    const hasIsm = (plugins.body as { component: string }[]).some(
+      (p) => p.component === 'opensearch-index-management',
+    );
+    const strict = store({ ism: 'require' });
+    if (hasIsm) {
+      await strict.init();
+      expect(strict.ismInstalled).toBe(true);
+    } else {
+      await expect(strict.init()).rejects.toThrow(
+        /Index Management plugin \(ISM\) is not installed on node\(s\) .+OPENSEARCH_ISM=auto/,
+      );
+      const warnings: string[] = [];
+      const lenient = store({ ism: 'auto', onWarning: (m) => warnings.push(m) });
+      await lenient.init();
+      expect(lenient.ismInstalled).toBe(false);
+      expect(warnings).toEqual([expect.stringMatching(/no retention backstop policy/)]);
+    }
+  });
+
+  it('facet: exact counts when shard-level top terms would miss the true top value', async () => {
+    // Four monthly indices (four shards). Each holds 101 actors with 2 events each, unique to that month,
+    // plus actor "spread" once per month: 4 in all, the true top, yet never in any shard's top 100.
+    const storage = store();
+    await storage.init();
+    const events: AuditEvent[] = [];
+    const base = contractEvents(1)[0];
+    for (let month = 0; month < 4; month++) {
+      const at = (n: number) => new Date(Date.UTC(2026, month, 2, 0, 0, n)).toISOString();
+      events.push({
+        ...base,
+        id: `spread-${month}`,
+        tenant: 'skew',
+        occurred_at: at(0),
+        actor: { ...base.actor, id: 'spread' },
+      });
+      for (let a = 0; a < 101; a++)
+        for (let k = 0; k < 2; k++)
+          events.push({
+            ...base,
+            id: `m${month}-a${a}-${k}`,
+            tenant: 'skew',
+            occurred_at: at(1 + a * 2 + k),
+            actor: { ...base.actor, id: `m${month}-actor-${a}` },
+          });
+    }
+    const appended = await storage.append(events);
+    expect(appended.inserted).toHaveLength(events.length);
+    const facet = await storage.facet({ tenant: ['skew'] }, 'actor', 1);
+    expect(facet).toMatchObject({ complete: true, buckets: [{ value: 'spread', count: 4 }] });
+  });
+
+  it('export: a point in time paged over more than two pages returns every event once, in order', async () => {
+    const storage = store();
+    await storage.init();
+    const events = contractEvents(95, 7);
+    await storage.append(events);
+    const ids: string[] = [];
+    let pages = 0;
+    for await (const page of storage.exportEvents({}, { pageSize: 20 })) {
+      pages++;
+      ids.push(...page.map((e) => e.id));
+    }
+    expect(pages).toBe(5);
+    const listed: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await storage.search({}, { limit: 30, ...(cursor ? { cursor } : {}) });
+      listed.push(...page.data.map((e) => e.id));
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor);
+    expect(ids).toEqual(listed);
+    expect(new Set(ids).size).toBe(events.length);
+  });
+
+  it('a bulk whose answer is lost is retried, and the events it stored are reported inserted, not duplicates', async () => {
+    // A loopback proxy that forwards the first _bulk to the node, lets it be stored, then drops the
+    // connection instead of answering: the adapter cannot know whether it was stored.
+    let dropped = 0;
+    const target = new URL(node);
+    const proxy: Server = createServer((req, res) => {
+      const upstream = httpRequest(
+        { host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers },
+        (answer) => {
+          if (req.url?.startsWith('/_bulk') && dropped === 0) {
+            dropped++;
+            answer.resume();
+            answer.on('end', () => req.socket.destroy());
+            return;
+          }
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      req.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (proxy.address() as AddressInfo).port;
+      const storage = store({ node: `http://127.0.0.1:${port}`, retry: { baseDelayMs: 10, maxDelayMs: 50 } });
+      await storage.init();
+      const events = contractEvents(10, 3);
+      const result = await storage.append(events);
+      expect(dropped).toBe(1);
+      expect(result).toEqual({ inserted: events.map((e) => e.id), duplicates: [] });
+      expect(await storage.count({})).toBe(events.length);
+      // A real replay is still a duplicate.
+      expect((await storage.append(events)).duplicates).toHaveLength(events.length);
+    } finally {
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
+
+  it('a list of nodes: a dead node in it is skipped for reads and writes', async () => {
+    // Port 1 on loopback: nothing listens there, connections are refused at once.
+    const storage = store({ node: ['http://127.0.0.1:1', node], retry: { baseDelayMs: 10, maxDelayMs: 50 } });
+    await storage.init();
+    const events = contractEvents(30, 5);
+    for (let i = 0; i < events.length; i += 5) await storage.append(events.slice(i, i + 5));
+    expect(await storage.count({})).toBe(events.length);
+    for (let i = 0; i < 4; i++)
+      expect((await storage.search({}, { limit: 50 })).data).toHaveLength(events.length);
+  });
+
+  it('init() brings indices created by an older mapping up to date (added fields), on the live index', async () => {
+    const storage = store();
+    const layout = indexLayout(prefixes.at(-1));
+    const [event] = contractEvents(1, 11);
+    const old = eventMapping() as { properties: Record<string, unknown> };
+    // An older release's mapping: no workspace field yet.
+    const { workspace: _dropped, ...properties } = old.properties;
+    const template = indexTemplate(layout) as { template: { settings: unknown } };
+    const index = monthlyIndex(layout, 'r12m', event.occurred_at);
+    await admin.transport.request({
+      method: 'PUT',
+      path: `/${index}`,
+      body: {
+        settings: template.template.settings,
+        mappings: { ...old, properties },
+        aliases: { [layout.readAlias]: {} },
+      },
+    });
+    await storage.init();
+    const withWorkspace = { ...event, workspace: { id: 'ws-new', name: 'New' } };
+    expect((await storage.append([withWorkspace])).inserted).toEqual([event.id]);
+    expect((await storage.search({ workspace: ['ws-new'] }, { limit: 5 })).data.map((e) => e.id)).toEqual([
+      event.id,
+    ]);
+  });
+
+  it('outcome.status_code: the schema accepts exactly the range the `integer` mapping stores', async () => {
+    const storage = store();
+    await storage.init();
+    const [event] = contractEvents(1, 13);
+    const at = (status_code: number) => ({ ...event, outcome: { ...event.outcome, status_code } });
+    expect(outcomeSchema.safeParse(at(2_147_483_647).outcome).success).toBe(true);
+    expect((await storage.append([at(2_147_483_647)])).inserted).toEqual([event.id]);
+    // One past the mapping's range: ingest refuses it first; the engine itself refuses it too (400).
+    expect(outcomeSchema.safeParse(at(2_147_483_648).outcome).success).toBe(false);
+    await expect(storage.append([{ ...at(3_000_000_000), id: 'too-big' }])).rejects.toMatchObject({
+      code: 'STORAGE_REJECTED',
+      details: [expect.objectContaining({ path: 'outcome.status_code' })],
+    });
+  });
+});
