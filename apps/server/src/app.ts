@@ -10,11 +10,13 @@ import type { AppDeps } from './deps.ts';
 import { errorBody, handleError } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { adminRoutes } from './routes/admin.ts';
+import { authRoutes } from './routes/auth.ts';
 import { eventRoutes } from './routes/events.ts';
 import { exportRoutes } from './routes/exports.ts';
 import { queryRoutes } from './routes/query.ts';
 import { sourceRoutes } from './routes/sources.ts';
 import { uiRoutes } from './routes/ui.ts';
+import { userRoutes } from './routes/users.ts';
 
 /** Builds the HTTP app from its dependencies; tests call `app.request()` on it with a temp-file store. */
 export function createApp(deps: AppDeps) {
@@ -90,6 +92,8 @@ export function createApp(deps: AppDeps) {
   v1.route('/', queryRoutes(deps));
   v1.route('/', exportRoutes(deps));
   v1.route('/', adminRoutes(deps));
+  v1.route('/', authRoutes(deps));
+  v1.route('/', userRoutes(deps));
   v1.route('/', uiRoutes(deps));
   app.route('/v1', v1);
   return app;

@@ -1,8 +1,15 @@
-import type { ApiKeyRecord } from '@trailmark/core';
+import type { ApiKeyRecord, SessionRecord, UserRecord } from '@trailmark/core';
 import type { Logger } from 'pino';
 
-/** Who is calling: the operator token (all tenants, all scopes) or a tenant-bound API key. */
-export type Principal = { kind: 'operator' } | { kind: 'api_key'; key: ApiKeyRecord };
+/**
+ * Who is calling: the operator (the operator token, or a person with the `operator` role, across all
+ * tenants), a tenant-bound API key, or a signed-in person of one tenant. The tenant of a key or a
+ * person comes from the credential, never from the request.
+ */
+export type Principal =
+  | { kind: 'operator'; user?: UserRecord; session?: SessionRecord }
+  | { kind: 'api_key'; key: ApiKeyRecord; tenant: string }
+  | { kind: 'user'; user: UserRecord; session: SessionRecord; tenant: string };
 
 export interface AppEnv {
   Variables: {

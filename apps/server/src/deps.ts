@@ -12,6 +12,9 @@ import {
   TrailmarkError,
 } from '@trailmark/core';
 import type { Logger } from 'pino';
+import { createPasswordHasher, type PasswordHasher } from './accounts/passwords.ts';
+import { createSignInThrottle, type SignInThrottle } from './accounts/throttle.ts';
+import { type AccountsConfig, DEFAULT_ACCOUNTS } from './env.ts';
 import type { Metrics } from './metrics.ts';
 
 export interface IngestResult {
@@ -37,17 +40,36 @@ export interface AppDeps {
   /** Writes one event to Trailmark's own `trailmark` source; failures are logged, never thrown. */
   audit(tenant: string, event: Omit<MappedEvent, 'source' | 'occurred_at'>): Promise<void>;
   touchKey(id: string): void;
+  accounts: AccountsConfig;
+  passwords: PasswordHasher;
+  /** Per-instance sign-in counters (the only account state not in the control store). */
+  throttle: SignInThrottle;
+  /** The clock sessions, links and throttling read; tests pass a fake one. */
+  now(): Date;
 }
 
 export type CreateDepsOptions = Pick<
   AppDeps,
   'storage' | 'control' | 'plugins' | 'logger' | 'metrics' | 'dataDir'
 > &
-  Partial<Pick<AppDeps, 'adminToken' | 'bodyLimitBytes' | 'exportTtlHours' | 'maxPendingEvents'>>;
+  Partial<
+    Pick<
+      AppDeps,
+      | 'adminToken'
+      | 'bodyLimitBytes'
+      | 'exportTtlHours'
+      | 'maxPendingEvents'
+      | 'accounts'
+      | 'passwords'
+      | 'throttle'
+      | 'now'
+    >
+  >;
 
 export function createDeps(options: CreateDepsOptions): AppDeps {
   const { storage, plugins, logger, metrics, control } = options;
   const lastTouched = new Map<string, number>();
+  const now = options.now ?? (() => new Date());
   const maxPendingEvents = options.maxPendingEvents ?? 100_000;
   let pendingEvents = 0;
 
@@ -143,6 +165,10 @@ export function createDeps(options: CreateDepsOptions): AppDeps {
     maxPendingEvents,
     dataDir: options.dataDir,
     exportTtlHours: options.exportTtlHours ?? 24,
+    accounts: options.accounts ?? DEFAULT_ACCOUNTS,
+    passwords: options.passwords ?? createPasswordHasher(),
+    throttle: options.throttle ?? createSignInThrottle({ now: () => now().getTime() }),
+    now,
     ingest,
     async audit(tenant, event) {
       try {

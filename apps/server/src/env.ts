@@ -18,6 +18,23 @@ const envSchema = z.object({
   TRAILMARK_INGEST_MAX_PENDING_EVENTS: z.coerce.number().int().min(1000).default(100_000),
   TRAILMARK_RETENTION_INTERVAL_MINUTES: z.coerce.number().int().min(0).default(60),
   TRAILMARK_EXPORT_TTL_HOURS: z.coerce.number().int().min(1).default(24),
+  TRAILMARK_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  TRAILMARK_TRUST_PROXY: z.enum(['on', 'off', 'true', 'false', '1', '0']).default('off'),
+  TRAILMARK_SESSION_IDLE_HOURS: z.coerce
+    .number()
+    .min(1)
+    .max(24 * 90)
+    .default(12),
+  TRAILMARK_SESSION_MAX_HOURS: z.coerce
+    .number()
+    .min(1)
+    .max(24 * 400)
+    .default(24 * 7),
+  TRAILMARK_INVITE_TTL_HOURS: z.coerce
+    .number()
+    .min(0.25)
+    .max(24 * 30)
+    .default(72),
   // One node URL, or several nodes of one cluster separated by commas (the client fails over between them).
   OPENSEARCH_URL: z
     .string()
@@ -40,6 +57,24 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
+/** Sessions, cookies and one-time links (see README "People, roles and sessions"). */
+export interface AccountsConfig {
+  /** The origin browsers use (scheme://host[:port]); CSRF checks compare Origin with it. */
+  publicUrl?: string;
+  /** Believe X-Forwarded-Proto / X-Forwarded-For (only behind a proxy that sets them). */
+  trustProxy: boolean;
+  sessionIdleMs: number;
+  sessionMaxMs: number;
+  inviteTtlMs: number;
+}
+
+export const DEFAULT_ACCOUNTS: AccountsConfig = {
+  trustProxy: false,
+  sessionIdleMs: 12 * 3600_000,
+  sessionMaxMs: 7 * 24 * 3600_000,
+  inviteTtlMs: 72 * 3600_000,
+};
+
 export interface Config {
   port: number;
   host: string;
@@ -55,6 +90,7 @@ export interface Config {
   maxPendingEvents: number;
   retentionIntervalMinutes: number;
   exportTtlHours: number;
+  accounts: AccountsConfig;
   opensearch?: {
     /** One or more nodes of one cluster. */
     urls: string[];
@@ -91,6 +127,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxPendingEvents: e.TRAILMARK_INGEST_MAX_PENDING_EVENTS,
     retentionIntervalMinutes: e.TRAILMARK_RETENTION_INTERVAL_MINUTES,
     exportTtlHours: e.TRAILMARK_EXPORT_TTL_HOURS,
+    accounts: {
+      ...(e.TRAILMARK_PUBLIC_URL ? { publicUrl: new URL(e.TRAILMARK_PUBLIC_URL).origin } : {}),
+      trustProxy: ['on', 'true', '1'].includes(e.TRAILMARK_TRUST_PROXY),
+      sessionIdleMs: e.TRAILMARK_SESSION_IDLE_HOURS * 3600_000,
+      sessionMaxMs: e.TRAILMARK_SESSION_MAX_HOURS * 3600_000,
+      inviteTtlMs: e.TRAILMARK_INVITE_TTL_HOURS * 3600_000,
+    },
     ...(e.OPENSEARCH_URL
       ? {
           opensearch: {

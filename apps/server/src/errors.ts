@@ -1,4 +1,4 @@
-import { ErrorCode, type ErrorDetail, TrailmarkError } from '@trailmark/core';
+import { ErrorCode, type ErrorDetail, RateLimitedError, TrailmarkError } from '@trailmark/core';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppEnv } from './context.ts';
@@ -16,6 +16,8 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   UNSUPPORTED_FORMAT: 400,
   UNSUPPORTED_MEDIA_TYPE: 415,
   UNAUTHENTICATED: 401,
+  INVALID_CREDENTIALS: 401,
+  INVALID_LINK: 400,
   FORBIDDEN: 403,
   CSRF_REJECTED: 403,
   NOT_FOUND: 404,
@@ -53,6 +55,7 @@ export function handleError(error: Error, c: Context<AppEnv>): Response {
     if (status >= 500) c.get('logger')?.error({ err: error, cause: error.cause }, error.message);
     if (error.code === ErrorCode.UNAUTHENTICATED) c.header('WWW-Authenticate', 'Bearer realm="trailmark"');
     if (error.code === ErrorCode.OVERLOADED) c.header('Retry-After', '1');
+    if (error instanceof RateLimitedError) c.header('Retry-After', String(error.retryAfterSeconds));
     return c.json(errorBody(c, error.code, error.message, error.details), status);
   }
   c.get('logger')?.error({ err: error }, 'unhandled error');

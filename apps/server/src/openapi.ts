@@ -14,14 +14,15 @@ import {
 import { z } from 'zod';
 import type { AppDeps } from './deps.ts';
 import { statusOf } from './errors.ts';
+import { accountPaths, accountSchemas } from './openapi-accounts.ts';
 
 /** A node of the OpenAPI document. The document is plain JSON, so an open record is the honest type. */
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
 const API_VERSION = '1.0.0';
 const JSON_TYPE = 'application/json';
 
-function ref(kind: 'schemas' | 'parameters' | 'responses' | 'headers', name: string): Json {
+export function ref(kind: 'schemas' | 'parameters' | 'responses' | 'headers', name: string): Json {
   return { $ref: `#/components/${kind}/${name}` };
 }
 
@@ -227,18 +228,24 @@ export const ERROR_WHEN: Record<ErrorCode, string> = {
   UNSUPPORTED_FORMAT: 'The export format is not registered (see `export_formats` in `GET /v1/catalog`).',
   UNSUPPORTED_MEDIA_TYPE:
     'The body is not declared `Content-Type: application/json`, or its `Content-Encoding` is neither `gzip` nor `identity`.',
-  UNAUTHENTICATED: 'No bearer token, or the token is unknown or revoked.',
+  UNAUTHENTICATED:
+    'No bearer token or session cookie, the token is unknown or revoked, or the session has ended (signed out, idle past TRAILMARK_SESSION_IDLE_HOURS, or past TRAILMARK_SESSION_MAX_HOURS).',
+  INVALID_CREDENTIALS:
+    'Sign-in refused: the email and password do not match an account. The same answer, status and timing for an unknown email and a wrong password.',
+  INVALID_LINK:
+    'A setup, invitation or password-reset token is unknown, expired, already used or revoked (one answer for all four).',
   FORBIDDEN:
-    "The key lacks the scope, names another tenant, sends another source than the one it is bound to, sends the reserved source `trailmark` (the server's own audit trail; the operator token cannot either), or calls an operator-only endpoint.",
+    "The key or role lacks the right (viewers read only asset history), names another tenant, sends another source than the one it is bound to, sends the reserved source `trailmark` (the server's own audit trail; the operator token cannot either), calls an operator-only endpoint, or manages a person above its role.",
   CSRF_REJECTED:
-    'Reserved for cookie-authenticated browser sessions; bearer-token requests never receive it.',
+    'A state-changing request authenticated by the session cookie came without `Sec-Fetch-Site: same-origin` and without an `Origin` equal to the public origin. Bearer-token requests never receive it.',
   NOT_FOUND: 'No such route, event, API key or export job (or it belongs to another tenant).',
   CONFLICT:
     'The resource is not in a state that allows the request (an export job that is not completed yet, or failed), or an event id is already stored with a different body (a same-body resend is an idempotent duplicate instead). `details` names the batch `index` and the stored event.',
   RANGE_NOT_SATISFIABLE:
     'The `Range` header of an export download lies outside the file, or is a `bytes=` value that is not a valid range (`bytes=abc`, `bytes=9-3`). `Content-Range: bytes */<size>` gives the file size.',
   EXPIRED: 'The resource existed but is gone for good: an export file past its `expires_at`.',
-  RATE_LIMITED: 'Reserved: too many requests. Retry after the delay in Retry-After.',
+  RATE_LIMITED:
+    'Too many failed sign-ins for this account (each failure doubles the wait, up to 5 minutes) or from this IP. Retry after the seconds in Retry-After; nothing is locked for good.',
   OVERLOADED:
     'More events are waiting to be stored than the server holds in memory (TRAILMARK_INGEST_MAX_PENDING_EVENTS). Nothing of the request was stored; retry the same events after `Retry-After` seconds.',
   STORAGE_UNAVAILABLE:
@@ -282,9 +289,14 @@ const ERROR_EXAMPLE: Record<ErrorCode, { message: string; details?: Json[] }> = 
     message: 'send the body as Content-Type: application/json',
     details: [{ path: 'Content-Type', message: 'got "text/plain"' }],
   },
-  UNAUTHENTICATED: { message: 'missing bearer token (Authorization: Bearer <token>)' },
+  UNAUTHENTICATED: { message: 'sign in, or send a bearer token (Authorization: Bearer <token>)' },
+  INVALID_CREDENTIALS: { message: 'wrong email or password' },
+  INVALID_LINK: { message: 'this link is invalid, expired or already used; ask for a new one' },
   FORBIDDEN: { message: 'this API key lacks the "read" scope' },
-  CSRF_REJECTED: { message: 'CSRF token missing or invalid' },
+  CSRF_REJECTED: {
+    message:
+      'cross-site request refused: a request authenticated by the session cookie must come from this site',
+  },
   NOT_FOUND: { message: 'no event with id "ft_01JRW6B9G1UPLOAD0001"' },
   CONFLICT: {
     message: 'export "exp_01JRWB3M0E4S5K7Y1P9H2C6T8R" is running; download it once completed',
@@ -294,7 +306,7 @@ const ERROR_EXAMPLE: Record<ErrorCode, { message: string; details?: Json[] }> = 
     details: [{ path: 'Range', message: 'the file has 6120448 bytes' }],
   },
   EXPIRED: { message: 'export "exp_01JRWB3M0E4S5K7Y1P9H2C6T8R" has expired; create it again' },
-  RATE_LIMITED: { message: 'too many requests' },
+  RATE_LIMITED: { message: 'too many failed sign-ins; try again in 8 seconds' },
   OVERLOADED: {
     message:
       '100000 events are waiting to be stored; nothing of this request was stored, retry after Retry-After seconds',
@@ -579,7 +591,7 @@ function filterRefs(except: readonly string[] = []): Json[] {
   );
 }
 
-function pathParam(name: string, description: string, schema: Json = { type: 'string' }): Json {
+export function pathParam(name: string, description: string, schema: Json = { type: 'string' }): Json {
   return { name, in: 'path', required: true, description, schema };
 }
 
@@ -607,6 +619,7 @@ function componentSchemas(exportFormats: readonly string[]): Record<string, Json
     ],
   };
   return {
+    ...accountSchemas(),
     EventInput: input,
     Event: stored,
     IngestRequest: {
@@ -820,6 +833,7 @@ function componentSchemas(exportFormats: readonly string[]): Record<string, Json
         name: { type: 'string' },
         scopes: { type: 'array', items: ref('schemas', 'Scope') },
         source: { type: 'string' },
+        created_by: { type: 'string', description: 'The user who created the key (unset: operator or CLI).' },
         prefix: { type: 'string', description: 'First 12 characters of the key, to tell keys apart.' },
         created_at: timestamp,
         revoked_at: timestamp,
@@ -1068,14 +1082,15 @@ interface Operation {
 
 const SCOPE_NOTE: Record<NonNullable<Operation['scope']>, string> = {
   ingest: 'Requires the `ingest` scope (or `admin`), or the operator token.',
-  read: 'Requires the `read` scope (or `admin`), or the operator token.',
-  export: 'Requires the `export` scope (or `admin`), or the operator token.',
-  admin: 'Requires the `admin` scope or the operator token. Admin keys manage their own tenant only.',
-  operator: 'Operator token only (TRAILMARK_ADMIN_TOKEN).',
-  any: 'Any valid token.',
+  read: 'Requires the `read` scope (or `admin`; roles owner, admin, auditor), or the operator.',
+  export: 'Requires the `export` scope (or `admin`; roles owner, admin, auditor), or the operator.',
+  admin:
+    'Requires the `admin` scope (the owner and admin roles) or the operator. Admin keys and people manage their own tenant only.',
+  operator: 'Operator token or a signed-in operator only.',
+  any: 'Any valid token or session.',
 };
 
-function operation(op: Operation): Json {
+export function operation(op: Operation): Json {
   const description = [op.description, op.scope ? `**Auth:** ${SCOPE_NOTE[op.scope]}` : undefined]
     .filter(Boolean)
     .join('\n\n');
@@ -1106,7 +1121,7 @@ function withRequestId(responses: Record<string, Json>): Record<string, Json> {
   );
 }
 
-function jsonBody(schema: Json, examples?: Record<string, Json>, description?: string): Json {
+export function jsonBody(schema: Json, examples?: Record<string, Json>, description?: string): Json {
   return {
     required: true,
     ...(description ? { description } : {}),
@@ -1114,7 +1129,7 @@ function jsonBody(schema: Json, examples?: Record<string, Json>, description?: s
   };
 }
 
-function jsonResponse(description: string, schema: Json, example?: unknown): Json {
+export function jsonResponse(description: string, schema: Json, example?: unknown): Json {
   return {
     description,
     content: { [JSON_TYPE]: { schema, ...(example === undefined ? {} : { example }) } },
@@ -1193,6 +1208,7 @@ function paths(): Record<string, Json> {
   const pageParams = [ref('parameters', 'Limit'), ref('parameters', 'Cursor')];
   const exportId = pathParam('id', 'Export job id (`exp_...`).', { type: 'string', pattern: '^exp_' });
   return {
+    ...accountPaths(),
     '/healthz': {
       get: operation({
         operationId: 'healthz',
@@ -1902,6 +1918,7 @@ export function openApiDocument(deps: AppDeps): Record<string, unknown> {
       { name: 'Query', description: 'Search, facets, asset history and the action catalog.' },
       { name: 'Export', description: 'CSV, NDJSON and OCSF files, streamed or as background jobs.' },
       { name: 'Admin', description: 'API keys, tenant settings and retention.' },
+      { name: 'Accounts', description: 'Sign-in, sessions, people, roles and invitations.' },
       { name: 'System', description: 'Health, readiness, metrics and this document. Not authenticated.' },
     ],
     paths: paths(),

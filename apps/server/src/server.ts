@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createPluginSet, type TrailmarkPlugin } from '@trailmark/core';
 import pino, { type Logger } from 'pino';
+import { demoPassword, seedDemoUsers, setupLinkIfNoUsers } from './accounts/bootstrap.ts';
 import { createApp } from './app.ts';
-import { seedDemo } from './demo.ts';
+import { DEMO_TENANTS, seedDemo } from './demo.ts';
 import { type AppDeps, createDeps } from './deps.ts';
 import type { Config } from './env.ts';
 import { drainExportJobs, recoverExportJobs, sweepExpiredExports } from './exports/jobs.ts';
@@ -56,6 +57,7 @@ export async function buildDeps(
     maxPendingEvents: config.maxPendingEvents,
     dataDir: config.dataDir,
     exportTtlHours: config.exportTtlHours,
+    accounts: config.accounts,
   });
 }
 
@@ -86,6 +88,16 @@ export async function startServer(
     `  Operator token: ${admin.file ? `generated and kept in ${admin.file}` : 'from TRAILMARK_ADMIN_TOKEN'}`,
   );
   log(`  Try: curl -s -H "Authorization: Bearer ${tokenHint}" "${url}/v1/events?limit=5"`);
+  const origin = config.accounts.publicUrl ?? url;
+  const setup = setupLinkIfNoUsers(deps, origin);
+  if (setup) log(`  First sign-in: open ${setup} (one-time link, valid 24 h) to create the first owner`);
+  if (config.demo && config.demoEvents > 0) {
+    const password = demoPassword(config.dataDir);
+    await seedDemoUsers(deps, DEMO_TENANTS, password);
+    log(
+      `  Demo sign-in: owner@acme.test, admin@acme.test, auditor@acme.test, viewer@acme.test (also @globex.test, @initech.test), password ${password} (kept in ${join(config.dataDir, 'demo-password')})`,
+    );
+  }
 
   const timers: NodeJS.Timeout[] = [];
   const recovered = await recoverExportJobs(deps);

@@ -1,10 +1,14 @@
 import { defineSourcePlugin } from '@trailmark/core';
 
-/** Trailmark audits itself: key management, exports and retention purges land in the `trailmark` source. */
+/**
+ * Trailmark audits itself: sign-ins, sessions, people, invitations, keys, exports, retention purges,
+ * settings and audit-log reads land in the `trailmark` source.
+ */
 export const trailmarkSource = defineSourcePlugin({
   id: 'trailmark',
   name: 'Trailmark',
-  description: "Trailmark's own audit trail: API keys, exports, retention purges and settings.",
+  description:
+    "Trailmark's own audit trail: sign-ins, sessions, users, invitations, API keys, exports, retention purges, settings and audit-log views.",
   actions: [
     {
       action: 'api_key.created',
@@ -47,6 +51,104 @@ export const trailmarkSource = defineSourcePlugin({
       category: 'configuration',
       ocsf_class_uid: 6003,
       ocsf_activity_id: 3,
+    },
+    {
+      action: 'user.signed_in',
+      label: 'Signed in',
+      category: 'authentication',
+      ocsf_class_uid: 3002,
+      ocsf_activity_id: 1,
+    },
+    {
+      action: 'user.sign_in_failed',
+      label: 'Sign-in failed',
+      category: 'authentication',
+      ocsf_class_uid: 3002,
+      ocsf_activity_id: 1,
+    },
+    {
+      action: 'user.signed_out',
+      label: 'Signed out',
+      category: 'authentication',
+      ocsf_class_uid: 3002,
+      ocsf_activity_id: 2,
+    },
+    {
+      action: 'session.revoked',
+      label: 'Session revoked',
+      category: 'authentication',
+      ocsf_class_uid: 3002,
+      ocsf_activity_id: 2,
+    },
+    {
+      action: 'user.created',
+      label: 'User created',
+      category: 'account',
+      ocsf_class_uid: 3001,
+      ocsf_activity_id: 1,
+    },
+    {
+      action: 'user.removed',
+      label: 'User removed',
+      category: 'account',
+      ocsf_class_uid: 3001,
+      ocsf_activity_id: 6,
+    },
+    {
+      action: 'user.role_changed',
+      label: 'Role changed',
+      category: 'account',
+      ocsf_class_uid: 3005,
+      ocsf_activity_id: 1,
+    },
+    {
+      action: 'user.password_changed',
+      label: 'Password changed',
+      category: 'account',
+      ocsf_class_uid: 3001,
+      ocsf_activity_id: 3,
+    },
+    {
+      action: 'user.password_reset',
+      label: 'Password reset',
+      category: 'account',
+      ocsf_class_uid: 3001,
+      ocsf_activity_id: 4,
+    },
+    {
+      action: 'password_reset.created',
+      label: 'Password reset link created',
+      category: 'account',
+      ocsf_class_uid: 3001,
+      ocsf_activity_id: 4,
+    },
+    {
+      action: 'invitation.created',
+      label: 'User invited',
+      category: 'account',
+      ocsf_class_uid: 3005,
+      ocsf_activity_id: 1,
+    },
+    {
+      action: 'invitation.accepted',
+      label: 'Invitation accepted',
+      category: 'account',
+      ocsf_class_uid: 3001,
+      ocsf_activity_id: 1,
+    },
+    {
+      action: 'invitation.revoked',
+      label: 'Invitation revoked',
+      category: 'account',
+      ocsf_class_uid: 3005,
+      ocsf_activity_id: 2,
+    },
+    {
+      action: 'audit_log.viewed',
+      label: 'Audit log viewed',
+      category: 'audit',
+      ocsf_class_uid: 6003,
+      ocsf_activity_id: 2,
     },
   ],
   retention: { months: 24 },

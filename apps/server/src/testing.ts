@@ -1,15 +1,34 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createPluginSet, type Scope, type StoragePort, type TrailmarkPlugin } from '@trailmark/core';
+import {
+  createPluginSet,
+  IdPrefix,
+  newId,
+  type Role,
+  type Scope,
+  type StoragePort,
+  type TrailmarkPlugin,
+  type UserRecord,
+} from '@trailmark/core';
 import { createSqliteControlStore, createSqliteStorage } from '@trailmark/storage-sqlite';
 import pino from 'pino';
+import type { SignInThrottle } from './accounts/throttle.ts';
 import { createApp } from './app.ts';
 import { type AppDeps, createDeps } from './deps.ts';
+import { type AccountsConfig, DEFAULT_ACCOUNTS } from './env.ts';
 import { createApiKey } from './keys.ts';
 import { createMetrics } from './metrics.ts';
 
 export const TEST_ADMIN_TOKEN = 'test-operator-token-0123456789abcdef';
+export const TEST_PASSWORD = 'correct tangerine staple 42';
+
+/** `name=value` of the first Set-Cookie of a response, ready for a Cookie header. */
+export function cookieOf(res: Response): string {
+  const header = res.headers.get('set-cookie');
+  if (!header) throw new Error('no Set-Cookie in the response');
+  return header.split(';')[0];
+}
 
 export interface RequestOptions {
   method?: string;
@@ -24,7 +43,15 @@ export interface RequestOptions {
  * puts another (initialized) event store behind the same app; control data stays in SQLite.
  */
 export async function createTestApp(
-  options: { plugins?: readonly TrailmarkPlugin[]; dir?: string; storage?: StoragePort } = {},
+  options: {
+    plugins?: readonly TrailmarkPlugin[];
+    dir?: string;
+    storage?: StoragePort;
+    /** A fake clock for sessions, links and throttling. */
+    now?: () => Date;
+    accounts?: Partial<AccountsConfig>;
+    throttle?: SignInThrottle;
+  } = {},
 ) {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'trailmark-test-'));
   const plugins = createPluginSet(options.plugins ?? (await import('./plugins.ts')).defaultPlugins);
@@ -44,6 +71,9 @@ export async function createTestApp(
     metrics: createMetrics(),
     adminToken: TEST_ADMIN_TOKEN,
     dataDir: dir,
+    accounts: { ...DEFAULT_ACCOUNTS, ...options.accounts },
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.throttle ? { throttle: options.throttle } : {}),
   });
   const app = createApp(deps);
   const key = (tenant: string, scopes: Scope[], source?: string) =>
@@ -63,10 +93,36 @@ export async function createTestApp(
     }
     return app.request(path, { method: opts.method ?? (body === undefined ? 'GET' : 'POST'), headers, body });
   };
+  /** A person with a known password, created in the store directly. */
+  const person = async (
+    role: Role,
+    tenant: string | undefined,
+    email = `${role}-${newId(IdPrefix.user).slice(-8).toLowerCase()}@${tenant ?? 'ops'}.test`,
+  ) => {
+    const at = deps.now().toISOString();
+    const user: UserRecord = {
+      id: newId(IdPrefix.user),
+      email,
+      name: `Test ${role}`,
+      role,
+      ...(tenant ? { tenant } : {}),
+      password_hash: await deps.passwords.hash(TEST_PASSWORD),
+      created_at: at,
+      updated_at: at,
+    };
+    control.createUser(user);
+    return user;
+  };
+  /** Signs in through the API and returns the Cookie header value to send back. */
+  const signIn = async (email: string, password = TEST_PASSWORD) => {
+    const res = await request('/v1/auth/sign-in', { token: null, body: { email, password } });
+    if (res.status !== 200) throw new Error(`sign-in failed: ${res.status} ${await res.text()}`);
+    return cookieOf(res);
+  };
   const close = async () => {
     await storage.close();
     control.close();
   };
-  return { app, deps, dir, key, request, close, adminToken: TEST_ADMIN_TOKEN };
+  return { app, deps, dir, key, request, close, person, signIn, adminToken: TEST_ADMIN_TOKEN };
 }
 export type TestApp = Awaited<ReturnType<typeof createTestApp>>;

@@ -22,6 +22,10 @@ export const ErrorCode = {
   /** The body is not declared `application/json`, or its Content-Encoding is neither identity nor gzip. */
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   UNAUTHENTICATED: 'UNAUTHENTICATED',
+  /** Sign-in refused; the same for an unknown email and a wrong password. */
+  INVALID_CREDENTIALS: 'INVALID_CREDENTIALS',
+  /** A setup, invitation or reset link that is unknown, expired, used or revoked (one answer for all). */
+  INVALID_LINK: 'INVALID_LINK',
   FORBIDDEN: 'FORBIDDEN',
   CSRF_REJECTED: 'CSRF_REJECTED',
   NOT_FOUND: 'NOT_FOUND',
@@ -53,6 +57,16 @@ export class ValidationError extends TrailmarkError {
   constructor(message: string, details: ErrorDetail[], code: ErrorCode = ErrorCode.VALIDATION_FAILED) {
     super(code, message, details);
     this.name = 'ValidationError';
+  }
+}
+
+/** Too many attempts; `retryAfterSeconds` becomes the Retry-After header. */
+export class RateLimitedError extends TrailmarkError {
+  readonly retryAfterSeconds: number;
+  constructor(message: string, retryAfterSeconds: number) {
+    super(ErrorCode.RATE_LIMITED, message);
+    this.name = 'RateLimitedError';
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 }
 

@@ -9,6 +9,9 @@ export const IdPrefix = {
   exportJob: 'exp_',
   request: 'req_',
   retentionRun: 'ret_',
+  user: 'usr_',
+  session: 'ses_',
+  link: 'lnk_',
 } as const;
 export type IdPrefix = (typeof IdPrefix)[keyof typeof IdPrefix];
 

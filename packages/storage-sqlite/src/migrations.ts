@@ -176,4 +176,43 @@ export const CONTROL_MIGRATIONS: readonly Migration[] = [
       CREATE TABLE tenant_settings (tenant TEXT PRIMARY KEY, doc TEXT NOT NULL);
     `,
   },
+  {
+    // People, browser sessions and one-time links. Secrets are stored only as SHA-256 (tokens) or
+    // argon2id (passwords); email uniqueness is case-insensitive through the lower-cased column.
+    name: 'control-002-accounts',
+    sql: `
+      CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        email TEXT NOT NULL,
+        email_lower TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        tenant TEXT,
+        password_hash TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+      );
+      CREATE INDEX users_tenant ON users (tenant);
+      CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        secret_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        last_verified_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        user_agent TEXT,
+        ip TEXT
+      );
+      CREATE INDEX sessions_user ON sessions (user_id);
+      CREATE TABLE links (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        tenant TEXT,
+        created_at TEXT NOT NULL,
+        doc TEXT NOT NULL
+      );
+      CREATE INDEX links_kind_tenant ON links (kind, tenant, created_at);
+      ALTER TABLE api_keys ADD COLUMN created_by TEXT;
+    `,
+  },
 ];

@@ -1,7 +1,7 @@
 import { ErrorCode, TENANT_PATTERN, TrailmarkError, ValidationError } from '@trailmark/core';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { principalLabel, requireOperator, requireScope } from '../auth.ts';
+import { principalLabel, requireOperator, requireScope, tenantOf } from '../auth.ts';
 import type { AppEnv, Principal } from '../context.ts';
 import type { AppDeps } from '../deps.ts';
 import { readJson } from '../http.ts';
@@ -12,9 +12,10 @@ const settingsSchema = z.strictObject({ max_export_rows: z.number().int().min(1)
 
 /** Admin keys manage their own tenant; the operator manages all. */
 function assertTenantAdmin(principal: Principal, tenant: string): void {
-  if (principal.kind === 'api_key' && principal.key.tenant !== tenant) {
-    throw new TrailmarkError(ErrorCode.FORBIDDEN, 'an admin key manages its own tenant only', [
-      { path: 'tenant', message: `this key belongs to tenant "${principal.key.tenant}"` },
+  const own = tenantOf(principal);
+  if (own !== undefined && own !== tenant) {
+    throw new TrailmarkError(ErrorCode.FORBIDDEN, 'an admin manages their own tenant only', [
+      { path: 'tenant', message: `you belong to tenant "${own}"` },
     ]);
   }
 }
@@ -41,14 +42,15 @@ export function adminRoutes(deps: AppDeps) {
     const principal = requireScope(c, 'admin');
     const requested = c.req.query('tenant');
     if (requested) assertTenantAdmin(principal, requested);
-    const tenant = principal.kind === 'api_key' ? principal.key.tenant : requested;
+    const tenant = tenantOf(principal) ?? requested;
     return c.json({ data: deps.control.listApiKeys(tenant).map(publicKey) });
   });
 
   app.delete('/admin/api-keys/:id', async (c) => {
     const principal = requireScope(c, 'admin');
     const key = deps.control.getApiKey(c.req.param('id'));
-    if (!key || (principal.kind === 'api_key' && key.tenant !== principal.key.tenant)) {
+    const own = tenantOf(principal);
+    if (!key || (own !== undefined && key.tenant !== own)) {
       throw new TrailmarkError(ErrorCode.NOT_FOUND, `no API key "${c.req.param('id')}"`);
     }
     const revoked = deps.control.revokeApiKey(key.id, new Date().toISOString());

@@ -15,7 +15,10 @@ export function eventRoutes(deps: AppDeps) {
     const scope =
       principal.kind === 'operator'
         ? {}
-        : { tenant: principal.key.tenant, ...(principal.key.source ? { source: principal.key.source } : {}) };
+        : {
+            tenant: principal.tenant,
+            ...(principal.kind === 'api_key' && principal.key.source ? { source: principal.key.source } : {}),
+          };
     const result = await deps.ingest(items, scope);
     return c.json(result, result.accepted > 0 ? 201 : 200);
   });

@@ -10,7 +10,7 @@ import {
 } from '@trailmark/core';
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
-import { principalLabel, requireScope, tenantScope } from '../auth.ts';
+import { principalLabel, requireScope, tenantOf, tenantScope } from '../auth.ts';
 import type { AppEnv } from '../context.ts';
 import type { AppDeps } from '../deps.ts';
 import { auditExport, type ExportRequestInfo } from '../exports/audit.ts';
@@ -185,7 +185,7 @@ export function exportRoutes(deps: AppDeps) {
 
   app.get('/exports', (c) => {
     const principal = requireScope(c, 'export');
-    const tenant = principal.kind === 'api_key' ? principal.key.tenant : c.req.query('tenant');
+    const tenant = tenantOf(principal) ?? c.req.query('tenant');
     return c.json({ data: deps.control.listExportJobs(tenant).map((job) => jobView(job)) });
   });
 
@@ -194,7 +194,8 @@ export function exportRoutes(deps: AppDeps) {
     const principal = requireScope(c, 'export');
     const id = c.req.param('id') ?? '';
     const job = deps.control.getExportJob(id);
-    if (!job || (principal.kind === 'api_key' && job.tenant !== principal.key.tenant)) {
+    const own = tenantOf(principal);
+    if (!job || (own !== undefined && job.tenant !== own)) {
       throw new TrailmarkError(ErrorCode.NOT_FOUND, `no export "${id}"`, [
         { path: 'id', message: 'no export job with this id' },
       ]);

@@ -19,7 +19,7 @@ import {
   ValidationError,
 } from '@trailmark/core';
 import { Hono } from 'hono';
-import { requireScope, tenantScope } from '../auth.ts';
+import { requireHistoryAccess, requireScope, tenantScope } from '../auth.ts';
 import type { AppEnv } from '../context.ts';
 import type { AppDeps } from '../deps.ts';
 import { filterOptions } from '../filters.ts';
@@ -102,7 +102,7 @@ export function queryRoutes(deps: AppDeps) {
   });
 
   app.get('/history', async (c) => {
-    requireScope(c, 'read');
+    requireHistoryAccess(c);
     const { params, limit, cursor } = pageParams(c);
     const type = params.target_type?.[0];
     const id = params.target_id?.[0];

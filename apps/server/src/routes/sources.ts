@@ -42,8 +42,8 @@ export function sourceRoutes(deps: AppDeps) {
         ]);
       }
     } else {
-      tenant = principal.key.tenant;
-      if (principal.key.source && principal.key.source !== sourceId) {
+      tenant = principal.tenant;
+      if (principal.kind === 'api_key' && principal.key.source && principal.key.source !== sourceId) {
         throw new TrailmarkError(
           ErrorCode.FORBIDDEN,
           `this API key may only send source "${principal.key.source}"`,
