@@ -122,6 +122,29 @@ describe('admin UI in Chromium against the real server', () => {
     await captureAndScan('audit-log-filtered');
   });
 
+  it('narrows the time range by dragging across the histogram, which the store counted', async () => {
+    await page.goto(`${server.url}/events?range=7d`);
+    const chart = page.getByRole('img', { name: /Events over time/ });
+    await chart.waitFor();
+    const box = (await chart.boundingBox())!;
+    await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * 0.9, box.y + box.height / 2, { steps: 5 });
+    await page.mouse.up();
+    await page.waitForURL(/from=.*&to=|to=.*&from=/, { timeout: 5000 });
+    const url = new URL(page.url());
+    const from = Date.parse(url.searchParams.get('from')!);
+    const to = Date.parse(url.searchParams.get('to')!);
+    expect(to).toBeGreaterThan(from);
+    expect(to - from).toBeLessThan(7 * 86_400_000);
+    // The count shown is the API's for the narrowed range.
+    const q = new URLSearchParams({ from: url.searchParams.get('from')!, to: url.searchParams.get('to')! });
+    const body = (await (await api(server.url, `/v1/count?${q}`)).json()) as { count: number };
+    await expect
+      .poll(() => page.locator('.total').textContent())
+      .toContain(body.count.toLocaleString('en-US'));
+  });
+
   it('opens an event in a drawer with its own URL, request and response, and closes with Esc', async () => {
     const res = await api(server.url, '/v1/events?limit=200&q=');
     const events = ((await res.json()) as { data: { id: string; request?: { request_body?: unknown } }[] })

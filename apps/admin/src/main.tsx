@@ -5,7 +5,7 @@ import { EventDrawer } from './components/EventDrawer.tsx';
 import { AuditLog } from './pages/AuditLog.tsx';
 import { AcceptInvitation, Setup, SignIn } from './pages/Auth.tsx';
 import { History } from './pages/History.tsx';
-import { Shell } from './pages/Shell.tsx';
+import { CrashPage, Shell } from './pages/Shell.tsx';
 
 const router = createBrowserRouter([
   { path: '/sign-in', element: <SignIn /> },
@@ -14,6 +14,7 @@ const router = createBrowserRouter([
   {
     path: '/',
     element: <Shell />,
+    errorElement: <CrashPage />,
     children: [
       { index: true, element: <Navigate to="/events" replace /> },
       { path: 'events', element: <AuditLog />, children: [{ path: ':id', element: <EventDrawer /> }] },

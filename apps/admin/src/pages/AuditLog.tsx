@@ -5,6 +5,7 @@ import { api } from '../api.ts';
 import { COLUMNS } from '../components/columns.tsx';
 import { ExportMenu } from '../components/ExportMenu.tsx';
 import { FacetPicker } from '../components/FacetPicker.tsx';
+import { Histogram } from '../components/Histogram.tsx';
 import { useEventRows } from '../components/useEventRows.ts';
 import {
   addValue,
@@ -16,6 +17,7 @@ import {
   setScalar,
   toggleValue,
 } from '../filters.ts';
+import { actorLabel } from '../format.ts';
 import { useSession } from '../session.tsx';
 
 const ROW = 36;
@@ -137,6 +139,10 @@ export function AuditLog() {
     for (const value of params.getAll(key)) {
       let label = value;
       if (key === 'action') label = session.actionLabel('', value);
+      if (key === 'actor') {
+        const row = rows.rows.find((r) => r.actor.id === value);
+        if (row) label = actorLabel(row);
+      }
       if (key === 'source') label = session.catalog.sources.find((s) => s.id === value)?.name ?? value;
       chips.push({ key, value, label });
     }
@@ -291,6 +297,16 @@ export function AuditLog() {
           </button>
         )}
       </div>
+      <Histogram
+        query={queryString}
+        onNarrow={(from, to) => {
+          const next = new URLSearchParams(params);
+          next.delete('range');
+          next.set('from', from);
+          next.set('to', to);
+          go(next);
+        }}
+      />
       <div
         className="grid"
         ref={scroller}

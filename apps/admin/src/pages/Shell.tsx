@@ -129,3 +129,19 @@ function TopBar({ logAllowed }: { logAllowed: boolean }) {
     </SessionContext.Consumer>
   );
 }
+
+/** A render error: say so and offer a way back instead of a blank page. */
+export function CrashPage() {
+  return (
+    <div className="page-center">
+      <div className="state-card" role="alert">
+        <h1>Something went wrong on this page</h1>
+        <p className="muted">The view could not be shown. Reload it, or start again from the audit log.</p>
+        <button type="button" className="btn btn-primary" onClick={() => window.location.reload()}>
+          Reload
+        </button>
+        <a href="/events">Back to the audit log</a>
+      </div>
+    </div>
+  );
+}
