@@ -19,8 +19,8 @@ describe('isSecretKey', () => {
   it('leaves ordinary keys alone and accepts extra names', () => {
     for (const key of ['name', 'email', 'path', 'token_count_limit'])
       expect(isSecretKey(key), key).toBe(false);
-    expect(isSecretKey('pin')).toBe(false);
-    expect(isSecretKey('PIN', ['pin'])).toBe(true);
+    expect(isSecretKey('tax_id')).toBe(false);
+    expect(isSecretKey('TAX_ID', ['tax_id'])).toBe(true);
   });
 });
 
