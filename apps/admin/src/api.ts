@@ -174,8 +174,9 @@ export async function whoAmI(): Promise<User> {
     const me = await api<{ user: User }>('/v1/auth/me');
     return me.user;
   } catch (err) {
-    // Before the accounts routes exist (404) an API token is the only credential: prove it with the catalog.
-    if (err instanceof ApiError && err.status === 404 && auth.token()) {
+    // /v1/auth/me answers only sessions (401 for a bearer token, 404 on servers without accounts): with an
+    // API token, prove it with the catalog instead.
+    if (err instanceof ApiError && (err.status === 404 || err.status === 401) && auth.token()) {
       await api('/v1/catalog');
       return { id: 'token', email: '', name: 'API token', role: 'operator', tenant: null };
     }
