@@ -158,7 +158,7 @@ export function accountPaths(): Record<string, Json> {
         summary: 'Sign out (end this session)',
         description: `${COOKIE_NOTE} Recorded as \`user.signed_out\`.`,
         tags: ['Accounts'],
-        scope: 'any',
+        scope: 'session',
         responses: { '204': { description: 'Signed out; the cookie is cleared.' } },
         errors: [ErrorCode.CSRF_REJECTED],
       }),
@@ -169,7 +169,7 @@ export function accountPaths(): Record<string, Json> {
         summary: 'End every session of the signed-in person',
         description: `${COOKIE_NOTE} Recorded as \`user.signed_out\` with \`everywhere\`.`,
         tags: ['Accounts'],
-        scope: 'any',
+        scope: 'session',
         responses: { '204': { description: 'All sessions ended.' } },
         errors: [ErrorCode.CSRF_REJECTED],
       }),
@@ -180,7 +180,7 @@ export function accountPaths(): Record<string, Json> {
         summary: 'The signed-in person and this session',
         description: COOKIE_NOTE,
         tags: ['Accounts'],
-        scope: 'any',
+        scope: 'session',
         responses: {
           '200': jsonResponse('Who is signed in', ref('schemas', 'SignedIn'), {
             user: userExample,
@@ -195,7 +195,7 @@ export function accountPaths(): Record<string, Json> {
         summary: 'My sessions',
         description: COOKIE_NOTE,
         tags: ['Accounts'],
-        scope: 'any',
+        scope: 'session',
         responses: {
           '200': jsonResponse(
             'Live sessions, most recently seen first',
@@ -211,7 +211,7 @@ export function accountPaths(): Record<string, Json> {
         summary: 'End one of my sessions',
         description: `${COOKIE_NOTE} Recorded as \`session.revoked\`.`,
         tags: ['Accounts'],
-        scope: 'any',
+        scope: 'session',
         parameters: [pathParam('id', 'Session id (`ses_...`).')],
         responses: { '204': { description: 'Ended.' } },
         errors: [ErrorCode.NOT_FOUND, ErrorCode.CSRF_REJECTED],
@@ -223,7 +223,7 @@ export function accountPaths(): Record<string, Json> {
         summary: 'Change my password',
         description: `${COOKIE_NOTE} Ends every other session of the person. Recorded as \`user.password_changed\`.`,
         tags: ['Accounts'],
-        scope: 'any',
+        scope: 'session',
         requestBody: jsonBody(
           obj({ current_password: { type: 'string' }, new_password: ref('schemas', 'Password') }, [
             'current_password',

@@ -1074,8 +1074,11 @@ interface Operation {
   summary: string;
   description?: string;
   tags: string[];
-  /** Scope an API key needs; `admin` keys pass every scope check. Omitted for public routes. */
-  scope?: (typeof SCOPES)[number] | 'operator' | 'any';
+  /**
+   * Scope an API key needs; `admin` keys pass every scope check. `history` is `read` plus the viewer role.
+   * Omitted for public routes.
+   */
+  scope?: (typeof SCOPES)[number] | 'history' | 'operator' | 'session' | 'any';
   parameters?: Json[];
   requestBody?: Json;
   responses: Record<string, Json>;
@@ -1086,11 +1089,14 @@ interface Operation {
 const SCOPE_NOTE: Record<NonNullable<Operation['scope']>, string> = {
   ingest: 'Requires the `ingest` scope (or `admin`), or the operator token.',
   read: 'Requires the `read` scope (or `admin`; roles owner, admin, auditor), or the operator.',
+  history:
+    'Requires the `read` scope (or `admin`; roles owner, admin, auditor), the viewer role (whose only right this is), or the operator.',
   export: 'Requires the `export` scope (or `admin`; roles owner, admin, auditor), or the operator.',
   admin:
     'Requires the `admin` scope (the owner and admin roles) or the operator. Admin keys and people manage their own tenant only.',
   operator: 'Operator token or a signed-in operator only.',
   any: 'Any valid token or session.',
+  session: 'A signed-in person (session cookie); API keys and the operator token are refused.',
 };
 
 export function operation(op: Operation): Json {
@@ -1104,7 +1110,11 @@ export function operation(op: Operation): Json {
     ...(description ? { description } : {}),
     tags: op.tags,
     ...(op.public ? { security: [] } : {}),
-    ...(op.scope && op.scope !== 'any' && op.scope !== 'operator' ? { 'x-trailmark-scope': op.scope } : {}),
+    ...(op.scope && op.scope !== 'any' && op.scope !== 'operator' && op.scope !== 'session'
+      ? { 'x-trailmark-scope': op.scope === 'history' ? 'read' : op.scope }
+      : {}),
+    // Who may call it, machine-readable: the route security matrix test is generated from this.
+    'x-trailmark-access': op.public ? 'public' : (op.scope ?? 'any'),
     ...(op.parameters?.length ? { parameters: op.parameters } : {}),
     ...(op.requestBody ? { requestBody: op.requestBody } : {}),
     responses: { ...withRequestId(op.responses), ...errorResponses(errors) },
@@ -1488,7 +1498,7 @@ function paths(): Record<string, Json> {
         description:
           'Name the asset by `target_path`, or by `target_type` with `target_id`. Trailmark follows every id and path the asset had (rename and move events carry both) and returns all of its events, newest first. Other filters narrow the result.',
         tags: ['Query'],
-        scope: 'read',
+        scope: 'history',
         parameters: [
           {
             name: 'target_path',
