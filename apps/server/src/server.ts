@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createPluginSet, type TrailmarkPlugin } from '@trailmark/core';
 import pino, { type Logger } from 'pino';
 import { demoPassword, seedDemoUsers, setupLinkIfNoUsers } from './accounts/bootstrap.ts';
+import { sweepExpiredSessions } from './accounts/sessions.ts';
 import { createApp } from './app.ts';
 import { DEMO_TENANTS, seedDemo } from './demo.ts';
 import { type AppDeps, createDeps } from './deps.ts';
@@ -108,6 +109,16 @@ export async function startServer(
   const sweep = () =>
     sweepExpiredExports(deps).catch((err: unknown) => logger.error({ err }, 'export sweep failed'));
   timers.push(setInterval(sweep, 15 * 60_000).unref());
+  const sweepSessions = () => {
+    try {
+      const ended = sweepExpiredSessions(deps);
+      if (ended > 0) logger.info({ ended }, 'expired sessions deleted');
+    } catch (err) {
+      logger.error({ err }, 'session sweep failed');
+    }
+  };
+  sweepSessions();
+  timers.push(setInterval(sweepSessions, 15 * 60_000).unref());
   const markerFile = join(config.dataDir, 'demo-seeded');
   let seeding: Promise<unknown> = Promise.resolve();
   if (

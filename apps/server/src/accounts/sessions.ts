@@ -133,6 +133,18 @@ export function validateSession(
   return { session, user };
 }
 
+/**
+ * Deletes sessions past their idle or absolute end. Validation already refuses them; the sweep keeps rows
+ * of people who never come back (their IP and user agent) from staying in the database for good.
+ */
+export function sweepExpiredSessions(deps: AppDeps): number {
+  const now = deps.now().getTime();
+  return deps.control.deleteExpiredSessions(
+    new Date(now).toISOString(),
+    new Date(now - deps.accounts.sessionIdleMs).toISOString(),
+  );
+}
+
 /** What a session looks like on the wire: never the hash. `expires_at` is the nearer of idle and absolute end. */
 export function publicSession(deps: AppDeps, session: SessionRecord, current?: string) {
   const idleEnd = Date.parse(session.last_verified_at) + deps.accounts.sessionIdleMs;

@@ -4,6 +4,7 @@ import type { AuditEvent } from '@trailmark/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OPERATOR_AUDIT_TENANT } from '../accounts/audit.ts';
 import { setupLinkIfNoUsers } from '../accounts/bootstrap.ts';
+import { sweepExpiredSessions } from '../accounts/sessions.ts';
 import { createSignInThrottle } from '../accounts/throttle.ts';
 import { cookieOf, createTestApp, TEST_PASSWORD, type TestApp } from '../testing.ts';
 
@@ -186,6 +187,25 @@ describe('sessions', () => {
     const again = await t.signIn(owner.email);
     clock.advance(4 * 3600_000);
     expect((await t.request('/v1/auth/me', { token: null, headers: { cookie: again } })).status).toBe(401);
+  });
+
+  it('past their end are deleted by the sweep, live ones kept', async () => {
+    const clock = fakeClock();
+    t = await createTestApp({
+      now: clock.now,
+      accounts: { sessionIdleMs: 4 * 3600_000, sessionMaxMs: 10 * 3600_000 },
+    });
+    const idle = await t.person('auditor', 'acme');
+    const active = await t.person('owner', 'acme');
+    await t.signIn(idle.email);
+    const cookie = await t.signIn(active.email);
+    clock.advance(3 * 3600_000);
+    expect((await t.request('/v1/auth/me', { token: null, headers: { cookie } })).status).toBe(200);
+    expect(sweepExpiredSessions(t.deps)).toBe(0);
+    clock.advance(2 * 3600_000); // the idle one is 5 h without use, the active one 2 h
+    expect(sweepExpiredSessions(t.deps)).toBe(1);
+    expect(t.deps.control.listSessions(idle.id)).toHaveLength(0);
+    expect(t.deps.control.listSessions(active.id)).toHaveLength(1);
   });
 
   it('refuse a token whose secret is wrong', async () => {
