@@ -1,8 +1,18 @@
-import { IdPrefix, newId, planPurge, type RetentionRunRecord } from '@trailmark/core';
+import { IdPrefix, type MappedEvent, newId, planPurge, type RetentionRunRecord } from '@trailmark/core';
 import type { AppDeps } from './deps.ts';
 
+/** Records one purge in the tenant's own audit trail; a run someone asked for records who and from where. */
+export type PurgeRecorder = (
+  tenant: string,
+  act: Omit<MappedEvent, 'source' | 'occurred_at'>,
+) => Promise<void>;
+
 /** Applies the retention policy to every tenant/source partition and records what was purged. */
-export async function runRetention(deps: AppDeps, now = new Date()): Promise<RetentionRunRecord> {
+export async function runRetention(
+  deps: AppDeps,
+  now = new Date(),
+  record: PurgeRecorder = (tenant, act) => deps.audit(tenant, act),
+): Promise<RetentionRunRecord> {
   const started = new Date().toISOString();
   const tasks = planPurge(deps.plugins.retention, await deps.storage.partitions(), now);
   const done: RetentionRunRecord['tasks'] = [];
@@ -13,7 +23,7 @@ export async function runRetention(deps: AppDeps, now = new Date()): Promise<Ret
     done.push({ ...task, deleted });
     if (deleted > 0) {
       deps.logger.info({ ...task, deleted }, 'retention purge');
-      await deps.audit(task.tenant, {
+      await record(task.tenant, {
         action: 'retention.purged',
         actor: { type: 'system', id: 'retention', name: 'Retention policy' },
         targets: [{ type: 'source', id: task.source }],

@@ -344,10 +344,11 @@ describe('the route security matrix', () => {
   it('refuses a cookie request from a foreign Origin on every state-changing route', async () => {
     const accepted: string[] = [];
     for (const op of operations.filter((o) => !SAFE.has(o.method) && o.access !== 'public')) {
-      for (const site of [
+      const foreign: Record<string, string>[] = [
         { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' },
         { origin: 'https://evil.example' },
-      ]) {
+      ];
+      for (const site of foreign) {
         const caller: Caller = {
           name: 'owner-session',
           headers: { cookie: shared.ownerCookie, ...site },

@@ -1,6 +1,7 @@
 import { ErrorCode, TENANT_PATTERN, TrailmarkError, ValidationError } from '@trailmark/core';
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { auditAct } from '../accounts/audit.ts';
 import { principalLabel, requireOperator, requireScope, scopesOf, tenantOf } from '../auth.ts';
 import type { AppEnv, Principal } from '../context.ts';
 import type { AppDeps } from '../deps.ts';
@@ -36,12 +37,16 @@ export function adminRoutes(deps: AppDeps) {
       ]);
     const creator = principal.kind === 'api_key' ? undefined : principal.user;
     const created = createApiKey(deps.control, input, new Date(), creator?.id);
-    await deps.audit(input.tenant, {
+    const { key: _secret, ...shown } = created;
+    await auditAct(c, deps, input.tenant, {
       action: 'api_key.created',
       actor: principalLabel(principal),
       targets: [{ type: 'api_key', id: created.id, name: created.name }],
       outcome: { result: 'success' },
       metadata: { scopes: created.scopes.join(','), prefix: created.prefix },
+      requestBody: input,
+      responseBody: shown,
+      status: 201,
     });
     return c.json(created, 201);
   });
@@ -63,11 +68,12 @@ export function adminRoutes(deps: AppDeps) {
     }
     const revoked = deps.control.revokeApiKey(key.id, new Date().toISOString());
     if (revoked) {
-      await deps.audit(key.tenant, {
+      await auditAct(c, deps, key.tenant, {
         action: 'api_key.revoked',
         actor: principalLabel(principal),
         targets: [{ type: 'api_key', id: key.id, name: key.name }],
         outcome: { result: 'success' },
+        status: 200,
       });
     }
     return c.json(publicKey(deps.control.getApiKey(key.id)!));
@@ -99,12 +105,15 @@ export function adminRoutes(deps: AppDeps) {
       ...(parsed.data.max_export_rows ? { max_export_rows: parsed.data.max_export_rows } : {}),
     };
     deps.control.setTenantSettings(tenant, settings);
-    await deps.audit(tenant, {
+    await auditAct(c, deps, tenant, {
       action: 'tenant_settings.updated',
       actor: principalLabel(principal),
       targets: [{ type: 'tenant', id: tenant }],
       outcome: { result: 'success' },
       changes: [{ field: 'max_export_rows', after: settings.max_export_rows ?? null }],
+      requestBody: parsed.data,
+      responseBody: { tenant, settings },
+      status: 200,
     });
     return c.json({ tenant, settings });
   });
@@ -116,7 +125,12 @@ export function adminRoutes(deps: AppDeps) {
 
   app.post('/admin/retention/run', async (c) => {
     requireOperator(c);
-    return c.json(await runRetention(deps), 200);
+    const actor = principalLabel(c.get('principal'));
+    // Purges an operator asks for carry who asked, from where and in which request.
+    const run = await runRetention(deps, new Date(), (tenant, act) =>
+      auditAct(c, deps, tenant, { ...act, actor }),
+    );
+    return c.json(run, 200);
   });
 
   return app;
