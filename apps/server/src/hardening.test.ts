@@ -210,6 +210,73 @@ describe('limit and cursor are one strict value (#9)', () => {
   });
 });
 
+describe('cursors are authenticated and bound to their query and tenant (#10)', () => {
+  const first = async (query: string) => {
+    const page = await (await t.request(`/v1/events?${query}`)).json();
+    expect(page.next_cursor, query).toEqual(expect.any(String));
+    return encodeURIComponent(page.next_cursor);
+  };
+  const refused = async (path: string, token?: string) => {
+    const res = await t.request(path, token === undefined ? {} : { token });
+    expect(res.status, path).toBe(400);
+    const body = await res.json();
+    expect(body.error.code).toBe('INVALID_CURSOR');
+    expect(body.error.details[0].path).toBe('cursor');
+  };
+
+  beforeAll(async () => {
+    for (const tenant of ['curs-a', 'curs-b'])
+      for (let i = 0; i < 4; i++)
+        await t.request('/v1/events', {
+          body: event({ tenant, targets: [{ type: 'file', id: 'f-1', path: '/c/a.txt' }] }),
+        });
+  });
+
+  it('pages through with the cursor it issued, in either parameter order', async () => {
+    const c = await first('tenant=curs-a&source=billing-app&limit=1');
+    expect((await t.request(`/v1/events?tenant=curs-a&source=billing-app&limit=1&cursor=${c}`)).status).toBe(
+      200,
+    );
+    expect((await t.request(`/v1/events?source=billing-app&cursor=${c}&limit=2&tenant=curs-a`)).status).toBe(
+      200,
+    );
+  });
+
+  it('refuses a hand-made cursor in the store format, and a tampered one', async () => {
+    const handMade = Buffer.from(JSON.stringify({ v: 1, p: { s: '999999' } })).toString('base64url');
+    await refused(`/v1/events?tenant=curs-a&limit=1&cursor=${handMade}`);
+    const c = decodeURIComponent(await first('tenant=curs-a&limit=1'));
+    const [inner, tag] = c.split('.') as [string, string];
+    await refused(`/v1/events?tenant=curs-a&limit=1&cursor=${handMade}.${tag}`);
+    await refused(`/v1/events?tenant=curs-a&limit=1&cursor=${inner}.${tag.slice(1)}A`);
+    await refused(`/v1/events?tenant=curs-a&limit=1&cursor=${inner}`);
+  });
+
+  it('refuses a cursor carried to other filters, another tenant or another route', async () => {
+    const c = await first('tenant=curs-a&limit=1');
+    await refused(`/v1/events?tenant=curs-a&action=invoice.paid&limit=1&cursor=${c}`);
+    await refused(`/v1/events?tenant=curs-b&limit=1&cursor=${c}`);
+    await refused(`/v1/events?limit=1&cursor=${c}`, t.key('curs-b', ['read']));
+    await refused(`/v1/history?tenant=curs-a&target_path=/c/a.txt&limit=1&cursor=${c}`);
+    const h = await (await t.request('/v1/history?tenant=curs-a&target_path=/c/a.txt&limit=1')).json();
+    const hc = encodeURIComponent(h.next_cursor);
+    expect(
+      (await t.request(`/v1/history?tenant=curs-a&target_path=/c/a.txt&limit=1&cursor=${hc}`)).status,
+    ).toBe(200);
+    await refused(`/v1/history?tenant=curs-a&target_path=/c/b.txt&limit=1&cursor=${hc}`);
+  });
+
+  it('keeps a cursor valid across a restart on the same data directory', async () => {
+    const c = await first('tenant=curs-a&limit=1');
+    const again = await createTestApp({ dir: t.dir, storage: t.deps.storage });
+    const res = await again.app.request(`/v1/events?tenant=curs-a&limit=1&cursor=${c}`, {
+      headers: { authorization: `Bearer ${again.adminToken}` },
+    });
+    expect(res.status).toBe(200);
+    again.deps.control.close();
+  });
+});
+
 describe('Content-Type and Content-Encoding (#11)', () => {
   const raw = JSON.stringify(event({ tenant: 'ctype' }));
   it.each(['text/plain', 'application/xml', 'application/x-www-form-urlencoded'])(

@@ -224,7 +224,8 @@ export const ERROR_WHEN: Record<ErrorCode, string> = {
   UNKNOWN_FILTER: 'A query parameter is not a known filter; typos never silently widen a query.',
   INVALID_FILTER:
     'A filter value is invalid: unknown `result`, unparseable `from`/`to`, `from` not before `to`, `target_path_prefix` not starting with `/`, more than 100 values, `q` over 512 characters.',
-  INVALID_CURSOR: 'The cursor was not issued by this server.',
+  INVALID_CURSOR:
+    'The cursor was not issued by this server, was altered, or was issued for other filters, another tenant or another route.',
   UNSUPPORTED_FORMAT: 'The export format is not registered (see `export_formats` in `GET /v1/catalog`).',
   UNSUPPORTED_MEDIA_TYPE:
     'The body is not declared `Content-Type: application/json`, or its `Content-Encoding` is neither `gzip` nor `identity`.',

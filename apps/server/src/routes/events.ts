@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { auditView } from '../accounts/view-audit.ts';
 import { requireScope, tenantScope } from '../auth.ts';
 import type { AppEnv } from '../context.ts';
+import { openCursor, sealCursor } from '../cursors.ts';
 import type { AppDeps } from '../deps.ts';
 import { filterOptions } from '../filters.ts';
 import { asBatch, pageParams, readJson } from '../http.ts';
@@ -29,10 +30,13 @@ export function eventRoutes(deps: AppDeps) {
     const { params, limit, cursor } = pageParams(c);
     const filter = parseEventFilter(params, [], filterOptions(deps.plugins.registry));
     const tenant = tenantScope(c, filter.tenant);
-    const page = await deps.storage.search(
-      { ...filter, ...(tenant ? { tenant } : {}) },
-      { limit: parseLimit(limit), ...(cursor ? { cursor } : {}) },
-    );
+    const scoped = { ...filter, ...(tenant ? { tenant } : {}) };
+    const binding = { route: 'events', filter: scoped };
+    const found = await deps.storage.search(scoped, {
+      limit: parseLimit(limit),
+      ...(cursor ? { cursor: openCursor(deps, cursor, binding) } : {}),
+    });
+    const page = { ...found, next_cursor: sealCursor(deps, found.next_cursor, binding) };
     await auditView(c, deps, { kind: 'search', tenants: tenant, query: new URL(c.req.url).search });
     return c.json(page);
   });

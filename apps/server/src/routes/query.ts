@@ -22,6 +22,7 @@ import { Hono } from 'hono';
 import { auditView } from '../accounts/view-audit.ts';
 import { requireHistoryAccess, requireScope, tenantScope } from '../auth.ts';
 import type { AppEnv } from '../context.ts';
+import { openCursor, sealCursor } from '../cursors.ts';
 import type { AppDeps } from '../deps.ts';
 import { filterOptions } from '../filters.ts';
 import { pageParams } from '../http.ts';
@@ -127,11 +128,13 @@ export function queryRoutes(deps: AppDeps) {
       { ...filter, ...(tenant ? { tenant } : {}) },
       asset,
     );
+    // Bound to the asset asked for, not to its lineage: a rename while paging keeps the cursor valid.
+    const binding = { route: 'history', asset, filter: { ...filter, ...(tenant ? { tenant } : {}) } };
     const page = await deps.storage.search(scoped, {
       limit: parseLimit(limit),
-      ...(cursor ? { cursor } : {}),
+      ...(cursor ? { cursor: openCursor(deps, cursor, binding) } : {}),
     });
-    return c.json({ asset, ...page });
+    return c.json({ asset, ...page, next_cursor: sealCursor(deps, page.next_cursor, binding) });
   });
 
   app.get('/catalog', (c) => {
