@@ -38,6 +38,8 @@ export interface AppDeps {
   maxInflightBodies: number;
   /** Most events accepted for storing but not yet committed; beyond it ingest answers 503 OVERLOADED. */
   maxPendingEvents: number;
+  /** Streamed exports (`GET /v1/export`) running at once, overall and per tenant; beyond them 429. */
+  exportStreams: { total: number; perTenant: number };
   dataDir: string;
   exportTtlHours: number;
   ingest(inputs: readonly unknown[], scope: IngestScope): Promise<IngestResult>;
@@ -63,6 +65,7 @@ export type CreateDepsOptions = Pick<
       | 'bodyLimitBytes'
       | 'bodyTimeoutMs'
       | 'maxInflightBodies'
+      | 'exportStreams'
       | 'exportTtlHours'
       | 'maxPendingEvents'
       | 'accounts'
@@ -170,6 +173,7 @@ export function createDeps(options: CreateDepsOptions): AppDeps {
     bodyLimitBytes: options.bodyLimitBytes ?? 10 * 1024 * 1024,
     bodyTimeoutMs: options.bodyTimeoutMs ?? 30_000,
     maxInflightBodies: options.maxInflightBodies ?? 64,
+    exportStreams: options.exportStreams ?? { total: 16, perTenant: 4 },
     maxPendingEvents,
     dataDir: options.dataDir,
     exportTtlHours: options.exportTtlHours ?? 24,

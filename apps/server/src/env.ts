@@ -20,6 +20,8 @@ const envSchema = z.object({
   TRAILMARK_INGEST_MAX_PENDING_EVENTS: z.coerce.number().int().min(1000).default(100_000),
   TRAILMARK_RETENTION_INTERVAL_MINUTES: z.coerce.number().int().min(0).default(60),
   TRAILMARK_EXPORT_TTL_HOURS: z.coerce.number().int().min(1).default(24),
+  TRAILMARK_MAX_EXPORT_STREAMS: z.coerce.number().int().min(1).default(16),
+  TRAILMARK_MAX_EXPORT_STREAMS_PER_TENANT: z.coerce.number().int().min(1).default(4),
   TRAILMARK_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   TRAILMARK_TRUST_PROXY: z.enum(['on', 'off', 'true', 'false', '1', '0']).default('off'),
   TRAILMARK_SESSION_IDLE_HOURS: z.coerce
@@ -96,6 +98,8 @@ export interface Config {
   maxPendingEvents: number;
   retentionIntervalMinutes: number;
   exportTtlHours: number;
+  /** Streamed exports at once, overall and per tenant. */
+  exportStreams: { total: number; perTenant: number };
   accounts: AccountsConfig;
   opensearch?: {
     /** One or more nodes of one cluster. */
@@ -137,6 +141,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxPendingEvents: e.TRAILMARK_INGEST_MAX_PENDING_EVENTS,
     retentionIntervalMinutes: e.TRAILMARK_RETENTION_INTERVAL_MINUTES,
     exportTtlHours: e.TRAILMARK_EXPORT_TTL_HOURS,
+    exportStreams: {
+      total: e.TRAILMARK_MAX_EXPORT_STREAMS,
+      perTenant: e.TRAILMARK_MAX_EXPORT_STREAMS_PER_TENANT,
+    },
     accounts: {
       ...(e.TRAILMARK_PUBLIC_URL ? { publicUrl: new URL(e.TRAILMARK_PUBLIC_URL).origin } : {}),
       trustProxy: ['on', 'true', '1'].includes(e.TRAILMARK_TRUST_PROXY),

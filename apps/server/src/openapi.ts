@@ -248,7 +248,7 @@ export const ERROR_WHEN: Record<ErrorCode, string> = {
   REQUEST_TIMEOUT:
     'The request body did not arrive within TRAILMARK_BODY_TIMEOUT_MS (default 30 s); nothing was stored. The connection is closed.',
   RATE_LIMITED:
-    'Too many failed sign-ins for this account (each failure doubles the wait, up to 5 minutes) or from this IP. Retry after the seconds in Retry-After; nothing is locked for good.',
+    'Too many failed sign-ins for this account (each failure doubles the wait, up to 5 minutes) or from this IP; or, on `GET /v1/export`, more streamed exports running than TRAILMARK_MAX_EXPORT_STREAMS (default 16) or TRAILMARK_MAX_EXPORT_STREAMS_PER_TENANT (default 4) allow (an export job has no such bound). Retry after the seconds in Retry-After; nothing is locked for good.',
   OVERLOADED:
     'More events are waiting to be stored than the server holds in memory (TRAILMARK_INGEST_MAX_PENDING_EVENTS), or more request bodies are being received at once than TRAILMARK_MAX_INFLIGHT_BODIES (default 64). Nothing of the request was stored; retry the same events after `Retry-After` seconds.',
   STORAGE_UNAVAILABLE:
@@ -1593,6 +1593,7 @@ function paths(): Record<string, Json> {
           ErrorCode.INVALID_FILTER,
           ErrorCode.VALIDATION_FAILED,
           ErrorCode.STORAGE_UNAVAILABLE,
+          ErrorCode.RATE_LIMITED,
         ],
       }),
     },

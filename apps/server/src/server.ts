@@ -57,6 +57,7 @@ export async function buildDeps(
     bodyLimitBytes: config.bodyLimitBytes,
     bodyTimeoutMs: config.bodyTimeoutMs,
     maxInflightBodies: config.maxInflightBodies,
+    exportStreams: config.exportStreams,
     maxPendingEvents: config.maxPendingEvents,
     dataDir: config.dataDir,
     exportTtlHours: config.exportTtlHours,

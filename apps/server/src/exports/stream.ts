@@ -38,6 +38,9 @@ export function exportStream(
       async pull(controller) {
         try {
           for (;;) {
+            // One page per turn of the event loop: health checks, ingest and searches get their turn
+            // between the pages of every running export.
+            await new Promise<void>((resolve) => setImmediate(resolve));
             const next = await chunks.next();
             if (next.done) {
               await finish({ reason: 'completed' });

@@ -23,6 +23,7 @@ import {
   resolveFormat,
 } from '../exports/plan.ts';
 import { fileRangeStream, parseRange } from '../exports/range.ts';
+import { takeExportSlot } from '../exports/slots.ts';
 import { exportStream } from '../exports/stream.ts';
 import { readJson } from '../http.ts';
 
@@ -132,7 +133,10 @@ export function exportRoutes(deps: AppDeps) {
     const { format, bom } = exportOptions(params);
     const plan = await planFor(c, deps, params, format, bom);
     const request = requestOf(c);
+    // Released when the stream ends in any way (completed, client gone, failed).
+    const release = takeExportSlot(deps, plan.filter.tenant);
     const body = exportStream(deps, plan, async ({ summary, reason }) => {
+      release();
       // Audited when the stream ends, with the rows that really went out; the export never contains its
       // own audit entry, and a client that hangs up midway is recorded as such.
       await auditExport(deps, {
