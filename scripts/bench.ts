@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import type { AuditEvent } from '@trailmark/core';
 import { createSqliteStorage } from '@trailmark/storage-sqlite';
 import { api, startServerProcess, tempDataDir } from '../test/helpers.ts';
+import { runAvailabilityBench } from './bench-availability.ts';
 import { benchEvents, toInput, WORDS } from './bench-data.ts';
 import { runExportBench } from './bench-export.ts';
 
@@ -14,7 +15,7 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const SCALE = Number(process.env.BENCH_SCALE_EVENTS ?? 0);
 const BATCH = 500;
 /** Which parts to run, e.g. BENCH_PARTS=scale with BENCH_SCALE_EVENTS=10000000 for the 10M run alone. */
-const PARTS = new Set((process.env.BENCH_PARTS ?? 'ingest,scale,export').split(','));
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'ingest,scale,export,availability').split(','));
 const CLIENTS = 8;
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -268,3 +269,5 @@ if (PARTS.has('scale') && SCALE > 0) {
   await scaleRun(SCALE);
 }
 if (PARTS.has('export')) await runExportBench({ events: Number(process.env.BENCH_EXPORT_EVENTS ?? EVENTS) });
+if (PARTS.has('availability'))
+  await runAvailabilityBench({ events: Number(process.env.BENCH_AVAILABILITY_EVENTS ?? 10_000) });
