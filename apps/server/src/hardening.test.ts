@@ -210,6 +210,22 @@ describe('limit and cursor are one strict value (#9)', () => {
   });
 });
 
+describe('a source-bound key cannot create broader keys', () => {
+  it('refuses a key without its source or with another, and allows the same source', async () => {
+    const bound = t.key('bound', ['admin'], 'file-transfer');
+    const create = (body: Record<string, unknown>) =>
+      t.request('/v1/admin/api-keys', { token: bound, body: { tenant: 'bound', name: 'child', ...body } });
+    for (const body of [{ scopes: ['read'] }, { scopes: ['ingest'], source: 'media-library' }]) {
+      const res = await create(body);
+      expect(res.status).toBe(403);
+      expect((await res.json()).error.details[0].path).toBe('source');
+    }
+    const same = await create({ scopes: ['ingest'], source: 'file-transfer' });
+    expect(same.status).toBe(201);
+    expect((await same.json()).source).toBe('file-transfer');
+  });
+});
+
 describe('cursors are authenticated and bound to their query and tenant (#10)', () => {
   const first = async (query: string) => {
     const page = await (await t.request(`/v1/events?${query}`)).json();

@@ -35,6 +35,14 @@ export function adminRoutes(deps: AppDeps) {
       throw new TrailmarkError(ErrorCode.FORBIDDEN, 'a key cannot hold more than your role allows', [
         { path: 'scopes', message: `not allowed: ${excess.join(', ')}` },
       ]);
+    // A key bound to one source makes keys for that source only: never one broader than itself.
+    if (principal.kind === 'api_key' && principal.key.source && input.source !== principal.key.source)
+      throw new TrailmarkError(ErrorCode.FORBIDDEN, 'a key cannot be broader than the key that creates it', [
+        {
+          path: 'source',
+          message: `this key is bound to source "${principal.key.source}"; give the same source`,
+        },
+      ]);
     const creator = principal.kind === 'api_key' ? undefined : principal.user;
     const created = createApiKey(deps.control, input, new Date(), creator?.id);
     const { key: _secret, ...shown } = created;
