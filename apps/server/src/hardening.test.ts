@@ -422,4 +422,33 @@ describe('secret masking covers more key names (wider nets)', () => {
     for (const n of names) expect(stored.request.request_body[n]).toBe('[REDACTED]');
     expect([...stored.request.redacted_paths].sort()).toEqual(names.map((n) => `/request_body/${n}`).sort());
   });
+
+  it('masks HAR-style header lists, bodies sent as JSON strings and credentials in the endpoint, recording each', async () => {
+    const res = await t.request('/v1/events', {
+      body: event({
+        tenant: 'mask',
+        id: 'evt_mask_2',
+        request: {
+          endpoint: '/api/login?user=ana&access_token=abc123',
+          request_body: {
+            headers: [
+              { name: 'Authorization', value: 'Bearer live-secret' },
+              { name: 'Accept', value: 'application/json' },
+            ],
+            raw: JSON.stringify({ password: 'hunter2', keep: 'me' }),
+          },
+        },
+      }),
+    });
+    expect(res.status).toBe(201);
+    const stored = await (await t.request('/v1/events/evt_mask_2?tenant=mask')).json();
+    const text = JSON.stringify(stored);
+    for (const secret of ['abc123', 'live-secret', 'hunter2']) expect(text).not.toContain(secret);
+    expect(stored.request.endpoint).toBe('/api/login?user=ana&access_token=[REDACTED]');
+    expect(stored.request.request_body.headers[1].value).toBe('application/json');
+    expect(JSON.parse(stored.request.request_body.raw)).toEqual({ password: '[REDACTED]', keep: 'me' });
+    expect([...stored.request.redacted_paths].sort()).toEqual(
+      ['/endpoint', '/request_body/headers/0/value', '/request_body/raw'].sort(),
+    );
+  });
 });

@@ -2,7 +2,7 @@ import { normalizeEmail } from './derive.ts';
 import { ErrorCode, type ErrorDetail, TrailmarkError, ValidationError } from './errors.ts';
 import { newEventId } from './ids.ts';
 import { jsonShapeIssue, MAX_JSON_DEPTH } from './json-shape.ts';
-import { isSecretKey, redactSecrets } from './redact.ts';
+import { isSecretKey, maskUrlSecrets, redactSecrets } from './redact.ts';
 import type { ActionRegistry } from './registry.ts';
 import { type AuditEvent, type Change, eventInputSchema, LIMITS, type RequestInfo } from './schema.ts';
 
@@ -157,9 +157,16 @@ export function prepareEvents(
 
 /** Platform safety net: secrets in bodies are masked even when a plugin forgot to; the paths are recorded. */
 function redactRequest(request: RequestInfo): RequestInfo {
-  if (request.request_body === undefined && request.response_body === undefined) return request;
+  const endpoint = request.endpoint === undefined ? undefined : maskUrlSecrets(request.endpoint);
+  if (request.request_body === undefined && request.response_body === undefined && endpoint === undefined)
+    return request;
   const out: RequestInfo = { ...request };
   const paths = new Set(request.redacted_paths ?? []);
+  // Credentials in a query string (`/login?token=...`) are as secret as in a body.
+  if (endpoint !== undefined) {
+    out.endpoint = endpoint;
+    paths.add('/endpoint');
+  }
   for (const key of ['request_body', 'response_body'] as const) {
     if (request[key] === undefined) continue;
     const masked = redactSecrets(request[key], { base: `/${key}` });

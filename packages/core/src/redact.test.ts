@@ -59,3 +59,53 @@ describe('redactSecrets', () => {
     expect(paths).toEqual(['/credentials']);
   });
 });
+
+describe('redactSecrets: the wider net (issue 10)', () => {
+  it('masks the value of HAR-style name/value pairs whose name is a secret', () => {
+    const headers = [
+      { name: 'Authorization', value: 'Bearer abc' },
+      { name: 'Accept', value: 'application/json' },
+      { name: 'X-Api-Key', value: 'k-123' },
+    ];
+    const { value, paths } = redactSecrets({ headers });
+    expect(value).toEqual({
+      headers: [
+        { name: 'Authorization', value: REDACTED },
+        { name: 'Accept', value: 'application/json' },
+        { name: 'X-Api-Key', value: REDACTED },
+      ],
+    });
+    expect(paths).toEqual(['/headers/0/value', '/headers/2/value']);
+  });
+
+  it('masks secrets inside a JSON body sent as a string, and records the string', () => {
+    const body = JSON.stringify({ user: 'ana', password: 'hunter2', nested: [{ token: 't' }] });
+    const { value, paths } = redactSecrets({ body }, { base: '/request_body' });
+    const parsed = JSON.parse((value as { body: string }).body);
+    expect(parsed).toEqual({ user: 'ana', password: REDACTED, nested: [{ token: REDACTED }] });
+    expect(paths).toEqual(['/request_body/body']);
+    const plain = redactSecrets({ note: '{not json', list: '[1, 2]' });
+    expect(plain.paths).toEqual([]);
+  });
+
+  it('masks secret query parameters in URL-like strings and leaves prose and other parameters alone', () => {
+    const { value, paths } = redactSecrets({
+      endpoint: '/v1/login?user=ana&token=abc123&api_key=zz#frag',
+      callback: 'https://app.example/cb?state=1&access_token=xyz',
+      prose: 'see /x?token=1 for details',
+      clean: '/v1/files?path=/a&limit=5',
+    });
+    expect(value).toEqual({
+      endpoint: `/v1/login?user=ana&token=${REDACTED}&api_key=${REDACTED}#frag`,
+      callback: `https://app.example/cb?state=1&access_token=${REDACTED}`,
+      prose: 'see /x?token=1 for details',
+      clean: '/v1/files?path=/a&limit=5',
+    });
+    expect(paths).toEqual(['/endpoint', '/callback']);
+  });
+
+  it('stops walking a document nested deeper than any body may be, instead of overflowing the stack', () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    expect(() => redactSecrets({ body: deep })).not.toThrow();
+  });
+});
