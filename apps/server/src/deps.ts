@@ -115,12 +115,6 @@ export function createDeps(options: CreateDepsOptions): AppDeps {
     const stored = events.filter((e) => inserted.has(e.id));
     for (const e of stored) metrics.eventsIngested.inc({ source: e.source });
     if (result.duplicates.length > 0) metrics.eventsDuplicate.inc(result.duplicates.length);
-    for (const stream of plugins.streams) {
-      // After the commit: a slow or failing stream never delays or undoes an acknowledgement.
-      Promise.resolve()
-        .then(() => stream.afterIngest(stored))
-        .catch((err: unknown) => logger.warn({ err, plugin: stream.id }, 'stream plugin failed'));
-    }
     return {
       accepted: result.inserted.length,
       duplicates: result.duplicates.length,
