@@ -16,6 +16,7 @@ import { createPasswordHasher, type PasswordHasher } from './accounts/passwords.
 import { createSignInThrottle, type SignInThrottle } from './accounts/throttle.ts';
 import { type AccountsConfig, DEFAULT_ACCOUNTS } from './env.ts';
 import type { Metrics } from './metrics.ts';
+import type { StreamService } from './streams/service.ts';
 
 export interface IngestResult {
   accepted: number;
@@ -50,6 +51,8 @@ export interface AppDeps {
   throttle: SignInThrottle;
   /** The clock sessions, links and throttling read; tests pass a fake one. */
   now(): Date;
+  /** Stream destinations and their delivery (absent in apps built without streaming). */
+  streams?: StreamService;
 }
 
 export type CreateDepsOptions = Pick<
@@ -69,6 +72,7 @@ export type CreateDepsOptions = Pick<
       | 'passwords'
       | 'throttle'
       | 'now'
+      | 'streams'
     >
   >;
 
@@ -110,8 +114,15 @@ export function createDeps(options: CreateDepsOptions): AppDeps {
     } finally {
       pendingEvents -= events.length;
     }
-    if (result.duplicates.length > 0) await assertSameAsStored(events, result.duplicates);
     const inserted = new Set(result.inserted);
+    // The stream outbox before the acknowledgement (a no-op wake-up where the store writes it itself).
+    options.streams?.afterAppend(events.filter((e) => inserted.has(e.id)));
+    if (result.duplicates.length > 0) {
+      await assertSameAsStored(events, result.duplicates);
+      const dup = new Set(result.duplicates);
+      // A retry of a request whose acknowledgement was lost: its events may never have reached the outbox.
+      options.streams?.afterAppend(events.filter((e) => dup.has(e.id)));
+    }
     const stored = events.filter((e) => inserted.has(e.id));
     for (const e of stored) metrics.eventsIngested.inc({ source: e.source });
     if (result.duplicates.length > 0) metrics.eventsDuplicate.inc(result.duplicates.length);
@@ -171,6 +182,7 @@ export function createDeps(options: CreateDepsOptions): AppDeps {
     passwords: options.passwords ?? createPasswordHasher(),
     throttle: options.throttle ?? createSignInThrottle({ now: () => now().getTime() }),
     now,
+    ...(options.streams ? { streams: options.streams } : {}),
     ingest,
     async audit(tenant, event) {
       try {

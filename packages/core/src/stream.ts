@@ -239,3 +239,132 @@ export function nextRetryDelay(
   // The last attempt lands at the end of the window rather than past it.
   return Math.min(delay, Math.max(RETRY_MIN_DELAY_MS, windowMs - elapsedMs));
 }
+
+/* ------------------------------------------------------------------------------------------------ */
+/* Outbox ports: the stream log (what was stored, in commit order) and the delivery state.           */
+/* ------------------------------------------------------------------------------------------------ */
+
+/** One stored event at its position in the stream log (positions increase in commit order, never reused). */
+export interface StreamLogEntry {
+  position: number;
+  event: AuditEvent;
+}
+
+/**
+ * The stream log: every stored event in commit order. The embedded store writes it in the very
+ * transaction that stores the events (a trigger); a store that cannot (OpenSearch) gets it written by the
+ * ingest path into control.db after the store acknowledged and before the client is acknowledged.
+ */
+export interface StreamLog {
+  /** True when the ingest path must call `append` (the store does not write the log itself). */
+  readonly fedByIngest: boolean;
+  append?(events: readonly AuditEvent[]): void;
+  /** Entries of one tenant with after < position <= through, oldest first, at most `limit`. */
+  read(tenant: string, after: number, through: number, limit: number): StreamLogEntry[];
+  /** The newest position (0 when empty). */
+  head(): number;
+  /** Entries of a tenant after a position (counted up to `cap`), and when the oldest of them was received. */
+  backlog(tenant: string, after: number, cap: number): { count: number; oldest_received_at?: string };
+  /** Forgets entries at or before a position (every destination is past it). */
+  prune(through: number): number;
+}
+
+export type StreamMessageStatus = 'pending' | 'delivered' | 'dead';
+export type StreamMessageOrigin = 'live' | 'replay' | 'test';
+
+export interface StreamMessageRecord {
+  id: string;
+  destination_id: string;
+  sequence: number;
+  status: StreamMessageStatus;
+  origin: StreamMessageOrigin;
+  /** Kept until delivered (and for dead letters, so they can be replayed). */
+  events?: AuditEvent[];
+  event_count: number;
+  event_ids: string[];
+  attempts: number;
+  created_at: string;
+  first_attempt_at?: string;
+  /** Epoch ms of the next attempt, while pending. */
+  next_attempt_at: number;
+  last_status?: number;
+  last_error?: string;
+  /** Start of the receiver's last answer (size-capped), for dead letters. */
+  last_response?: string;
+  delivered_at?: string;
+  dead_at?: string;
+}
+
+export interface StreamAttemptRecord {
+  message_id: string;
+  destination_id: string;
+  sequence: number;
+  attempt: number;
+  at: string;
+  outcome: 'delivered' | 'retry' | 'reject' | 'gone' | 'exhausted';
+  status_code?: number;
+  latency_ms: number;
+  error?: string;
+}
+
+export type DestinationPause = 'failing' | 'gone';
+
+export interface DestinationRecord {
+  id: string;
+  tenant: string;
+  name: string;
+  kind: string;
+  config: Record<string, unknown>;
+  /** Encrypted secrets (AES-256-GCM envelope); the store never sees them in clear. */
+  secrets_sealed?: string;
+  filter: StreamFilter;
+  /** The admin's switch. */
+  enabled: boolean;
+  /** Set by the dispatcher: 410 Gone, or failing for too long. An admin's resume clears it. */
+  paused_reason?: DestinationPause;
+  /** Stream log position up to which events were turned into messages. */
+  cursor: number;
+  /** Sequence the next message gets. */
+  next_sequence: number;
+  failing_since?: string;
+  last_success_at?: string;
+  last_error?: string;
+  created_at: string;
+  updated_at: string;
+  created_by?: string;
+}
+
+/** Delivery state in control.db: destinations, their messages (the queue and the dead letters), attempts. */
+export interface StreamStore {
+  createDestination(record: DestinationRecord): void;
+  getDestination(id: string, tenant?: string): DestinationRecord | undefined;
+  listDestinations(tenant?: string): DestinationRecord[];
+  updateDestination(id: string, patch: Partial<Omit<DestinationRecord, 'id' | 'tenant'>>): void;
+  deleteDestination(id: string): void;
+  /** The lowest-sequence pending message of a destination. */
+  nextPending(destinationId: string): StreamMessageRecord | undefined;
+  /**
+   * Atomically: appends messages (each takes the destination's next sequence) and moves its cursor.
+   * Returns the messages as stored.
+   */
+  enqueue(
+    destinationId: string,
+    batches: { events: AuditEvent[]; origin: StreamMessageOrigin; id: string }[],
+    cursor: number | undefined,
+    at: string,
+  ): StreamMessageRecord[];
+  updateMessage(
+    id: string,
+    patch: Partial<Omit<StreamMessageRecord, 'id' | 'destination_id' | 'sequence'>>,
+  ): void;
+  getMessage(id: string): StreamMessageRecord | undefined;
+  listMessages(
+    destinationId: string,
+    options: { status?: StreamMessageStatus; limit: number; before_sequence?: number },
+  ): StreamMessageRecord[];
+  countMessages(destinationId: string, status: StreamMessageStatus): { messages: number; events: number };
+  recordAttempt(attempt: StreamAttemptRecord): void;
+  listAttempts(destinationId: string, options: { limit: number; since?: string }): StreamAttemptRecord[];
+  /** Drops attempts and delivered messages older than a cut-off (the delivery log is kept for a bounded time). */
+  pruneHistory(before: string): number;
+}
