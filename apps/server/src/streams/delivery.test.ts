@@ -414,7 +414,7 @@ describe('other kinds against real receivers', () => {
     expect((await dispatcher.step(d.id, worker)).kind).toBe('attempted');
     const single = JSON.parse(r.requests[0]!.body) as { text: string };
     expect(single.text).toContain('Ana Lima');
-    expect(single.text).toMatch(/<https:\/\/audit\.acme\.example\/events\/evt_stream_\d+\|view event>/);
+    expect(single.text).toMatch(/<https:\/\/audit\.acme\.example\/events\/evt_stream_\d+\?range=all\|view event>/);
     const digest = JSON.parse(r.requests[1]!.body) as { text: string };
     expect(digest.text).toBe('50 audit events');
   });

@@ -255,7 +255,7 @@ export class StreamDispatcher {
           now: new Date(started),
           host: this.host,
           ...(this.options.publicUrl
-            ? { eventUrl: (e: AuditEvent) => `${this.options.publicUrl}/events/${encodeURIComponent(e.id)}` }
+            ? { eventUrl: (e: AuditEvent) => `${this.options.publicUrl}/events/${encodeURIComponent(e.id)}?range=all` }
             : {}),
         },
       );
