@@ -165,6 +165,34 @@ export function createDeps(options: CreateDepsOptions): AppDeps {
 
   const ingest = (inputs: readonly unknown[], scope: IngestScope) => store(inputs, scope, true);
 
+  const audit: AppDeps['audit'] = async (tenant, event) => {
+    try {
+      await store(
+        [{ ...event, source: 'trailmark', occurred_at: new Date().toISOString() }],
+        { tenant, system: true },
+        false,
+      );
+    } catch (err) {
+      logger.error({ err, action: event.action }, 'could not record self-audit event');
+    }
+  };
+
+  // A destination the dispatcher pauses by itself (410 Gone, failing for days) is a change of
+  // configuration like an admin's, so it is audited too, by the system.
+  options.streams?.onPause((d, reason, error) => {
+    void audit(d.tenant, {
+      action: 'stream_destination.paused',
+      actor: { type: 'system', id: 'stream-dispatcher', name: 'Stream dispatcher' },
+      targets: [{ type: 'stream_destination', id: d.id, name: d.name }],
+      outcome: {
+        result: 'success',
+        reason: reason === 'gone' ? 'receiver_gone' : 'failing_too_long',
+        message: error.slice(0, 1000),
+      },
+      metadata: { kind: d.kind },
+    });
+  });
+
   return {
     storage,
     control,
@@ -184,17 +212,7 @@ export function createDeps(options: CreateDepsOptions): AppDeps {
     now,
     ...(options.streams ? { streams: options.streams } : {}),
     ingest,
-    async audit(tenant, event) {
-      try {
-        await store(
-          [{ ...event, source: 'trailmark', occurred_at: new Date().toISOString() }],
-          { tenant, system: true },
-          false,
-        );
-      } catch (err) {
-        logger.error({ err, action: event.action }, 'could not record self-audit event');
-      }
-    },
+    audit,
     touchKey(id) {
       // At most one write a minute per key: "last used" need not cost a write per request.
       const now = Date.now();

@@ -452,11 +452,11 @@ export function streamPaths(): Record<string, Json> {
       post: operation({
         operationId: 'replayStreamRange',
         summary: 'Re-send the stored events of a time range (a SIEM that was down)',
-        description: `Events matching the destination's filter with \`from <= occurred_at < to\`, oldest first, at most 100,000 per request, through the same queue. ${AUDIT_NOTE}`,
+        description: `Events matching the destination's filter with \`from <= occurred_at < to\`, oldest first, at most 50,000 per request (split longer ranges); without \`to\`, everything from \`from\` on, through the same queue. ${AUDIT_NOTE}`,
         tags,
         scope: 'admin',
         parameters: [ID],
-        requestBody: jsonBody(obj({ from: timestamp, to: timestamp }, ['from', 'to']), {
+        requestBody: jsonBody(obj({ from: timestamp, to: timestamp }, ['from']), {
           day: { value: { from: '2026-04-14T00:00:00Z', to: '2026-04-15T00:00:00Z' } },
         }),
         responses: {

@@ -193,6 +193,13 @@ export const trailmarkSource = defineSourcePlugin({
       ocsf_activity_id: 99,
     },
     {
+      action: 'stream_destination.paused',
+      label: 'Stream destination paused by Trailmark',
+      category: 'configuration',
+      ocsf_class_uid: 6003,
+      ocsf_activity_id: 3,
+    },
+    {
       action: 'stream_destination.replayed',
       label: 'Stream destination replay queued',
       category: 'configuration',

@@ -20,7 +20,9 @@ async function storage(): Promise<SqliteStorage> {
 }
 
 function streamStore(): SqliteStreamStore {
-  const s = createSqliteStreamStore({ path: join(mkdtempSync(join(tmpdir(), 'tm-streamstore-')), 'control.db') });
+  const s = createSqliteStreamStore({
+    path: join(mkdtempSync(join(tmpdir(), 'tm-streamstore-')), 'control.db'),
+  });
   open.push(s);
   return s;
 }
@@ -90,7 +92,10 @@ describe('the stream store (control-003)', () => {
     store.updateMessage('msg_1', { status: 'delivered', delivered_at: '2026-05-01T00:00:01.000Z' });
     expect(store.nextPending('dst_a')?.id).toBe('msg_2');
     // A delivered message keeps its ids for the delivery log, not its events.
-    expect(store.getMessage('msg_1')).toMatchObject({ status: 'delivered', event_ids: events.slice(0, 2).map((e) => e.id) });
+    expect(store.getMessage('msg_1')).toMatchObject({
+      status: 'delivered',
+      event_ids: events.slice(0, 2).map((e) => e.id),
+    });
     expect(store.getMessage('msg_1')?.events).toBeUndefined();
     expect(store.countMessages('dst_a', 'pending')).toEqual({ messages: 1, events: 1 });
   });
@@ -100,7 +105,12 @@ describe('the stream store (control-003)', () => {
     store.createDestination(destination('dst_a'));
     expect(store.getDestination('dst_a', 'globex')).toBeUndefined();
     expect(store.listDestinations('globex')).toEqual([]);
-    store.enqueue('dst_a', [{ id: 'msg_1', events: contractEvents(1), origin: 'live' }], undefined, '2026-05-01T00:00:00.000Z');
+    store.enqueue(
+      'dst_a',
+      [{ id: 'msg_1', events: contractEvents(1), origin: 'live' }],
+      undefined,
+      '2026-05-01T00:00:00.000Z',
+    );
     store.deleteDestination('dst_a');
     expect(store.getMessage('msg_1')).toBeUndefined();
   });

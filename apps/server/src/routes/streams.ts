@@ -241,7 +241,10 @@ export function streamRoutes(deps: AppDeps) {
     const range = parseWith(replaySchema, body, 'invalid replay range');
     const s = service();
     const d = s.record(c.req.param('id'), tenantOf(principal));
-    const result = await s.replayRange(d.id, d.tenant, range);
+    const result = await s.replayRange(d.id, d.tenant, {
+      from: range.from,
+      to: range.to ?? new Date().toISOString(),
+    });
     await audit(c, principal, d, 'stream_destination.replayed', {
       requestBody: body,
       metadata: { events: result.events, truncated: result.truncated },

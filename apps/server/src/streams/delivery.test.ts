@@ -253,6 +253,21 @@ describe('webhook delivery', () => {
     const paused = (await json(t, `/v1/streams/destinations/${d.id}`)) as PublicDestination;
     expect(paused.state).toBe('paused_gone');
     expect(paused.health.last_error).toContain('410');
+    // The pause is audited by the system (asynchronously, like every self-audit event).
+    type Page = { data: { actor: { type: string }; outcome: { reason: string } }[] };
+    let audited: Page = { data: [] };
+    for (let i = 0; i < 100 && audited.data.length === 0; i++) {
+      audited = (await json(
+        t,
+        '/v1/events?tenant=acme&source=trailmark&action=stream_destination.paused',
+      )) as Page;
+      if (audited.data.length === 0) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(audited.data).toHaveLength(1);
+    expect(audited.data[0]).toMatchObject({
+      actor: { type: 'system' },
+      outcome: { reason: 'receiver_gone' },
+    });
     gone = false;
     const resumed = await t.request(`/v1/streams/destinations/${d.id}/resume`, { method: 'POST' });
     expect(((await resumed.json()) as PublicDestination).state).toBe('active');
@@ -339,6 +354,28 @@ describe('webhook delivery', () => {
   });
 });
 
+describe('bounded history', () => {
+  it('keeps the delivery log 7 days and prunes the stream log behind every cursor', async () => {
+    const clock = fakeClock(Date.now());
+    const t = await app({ streams: { allowPrivate: '127.0.0.1', overrides: { clock } } });
+    const r = await receiver();
+    const d = await createDestination(t, { name: 'SIEM', kind: 'webhook', config: { url: `${r.url}/hook` } });
+    await ingest(t, events(3));
+    await drain(t, d.id, clock);
+    const service = t.deps.streams!;
+    expect(
+      ((await json(t, `/v1/streams/destinations/${d.id}/deliveries`)) as { data: unknown[] }).data,
+    ).toHaveLength(1);
+    expect(service.prune().log).toBeGreaterThan(0);
+    expect(service.log.read('acme', 0, service.log.head(), 100)).toEqual([]);
+    clock.t += 8 * 86_400_000;
+    expect(service.prune().history).toBe(2);
+    expect(
+      ((await json(t, `/v1/streams/destinations/${d.id}/deliveries`)) as { data: unknown[] }).data,
+    ).toHaveLength(0);
+  });
+});
+
 describe('a slow receiver', () => {
   it('answering after 30 s holds up neither ingest nor the other destinations', async () => {
     const t = await app({ streams: { allowPrivate: '127.0.0.1', overrides: { idlePollMs: 20 } } });
@@ -414,7 +451,9 @@ describe('other kinds against real receivers', () => {
     expect((await dispatcher.step(d.id, worker)).kind).toBe('attempted');
     const single = JSON.parse(r.requests[0]!.body) as { text: string };
     expect(single.text).toContain('Ana Lima');
-    expect(single.text).toMatch(/<https:\/\/audit\.acme\.example\/events\/evt_stream_\d+\?range=all\|view event>/);
+    expect(single.text).toMatch(
+      /<https:\/\/audit\.acme\.example\/events\/evt_stream_\d+\?range=all\|view event>/,
+    );
     const digest = JSON.parse(r.requests[1]!.body) as { text: string };
     expect(digest.text).toBe('50 audit events');
   });

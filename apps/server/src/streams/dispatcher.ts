@@ -59,6 +59,8 @@ export interface DispatcherOptions {
   sender?: (request: Parameters<typeof send>[0], options: TransportOptions) => Promise<SendResult>;
   onDelivered?: (destination: DestinationRecord, message: StreamMessageRecord, result: SendResult) => void;
   onFailed?: (destination: DestinationRecord, message: StreamMessageRecord, result: SendResult) => void;
+  /** The dispatcher paused a destination (410 Gone, or failing for too long). */
+  onPaused?: (destination: DestinationRecord, reason: 'gone' | 'failing', error: string) => void;
 }
 
 /** What one step of a destination's loop did, and when its next step is due. */
@@ -255,7 +257,10 @@ export class StreamDispatcher {
           now: new Date(started),
           host: this.host,
           ...(this.options.publicUrl
-            ? { eventUrl: (e: AuditEvent) => `${this.options.publicUrl}/events/${encodeURIComponent(e.id)}?range=all` }
+            ? {
+                eventUrl: (e: AuditEvent) =>
+                  `${this.options.publicUrl}/events/${encodeURIComponent(e.id)}?range=all`,
+              }
             : {}),
         },
       );
@@ -335,6 +340,8 @@ export class StreamDispatcher {
       latency_ms: result.latencyMs,
       ...(base.last_error ? { error: base.last_error.slice(0, 1024) } : {}),
     });
+    if (health.paused_reason && !destination.paused_reason)
+      this.options.onPaused?.(destination, health.paused_reason, health.last_error ?? '');
     if (outcome === 'delivered') this.options.onDelivered?.(destination, message, result);
     else this.options.onFailed?.(destination, message, result);
     return result;

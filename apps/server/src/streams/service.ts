@@ -52,8 +52,8 @@ export interface StreamServiceOptions {
 export const DEFAULT_ROTATION_OVERLAP_MS = 24 * 3600_000;
 /** Delivery log and delivered messages are kept this long. */
 export const DELIVERY_LOG_DAYS = 7;
-/** Most events one replay request re-sends. */
-export const REPLAY_MAX_EVENTS = 100_000;
+/** Most events one replay request re-sends (they are held in memory to be sent oldest first); split longer ranges. */
+export const REPLAY_MAX_EVENTS = 50_000;
 
 /** A destination as the API shows it: secrets masked, health spelled out. */
 export interface PublicDestination {
@@ -83,6 +83,7 @@ export type StreamService = ReturnType<typeof createStreamService>;
 /** The streaming feature: destinations and their delivery, behind the admin API. */
 export function createStreamService(options: StreamServiceOptions) {
   const { store, log, plugins, box, storage } = options;
+  const pauseListeners: NonNullable<DispatcherOptions['onPaused']>[] = [];
   const clock = options.clock ?? systemClock;
   const dispatcher = new StreamDispatcher({
     store,
@@ -103,6 +104,9 @@ export function createStreamService(options: StreamServiceOptions) {
     ...(options.onDelivered ? { onDelivered: options.onDelivered } : {}),
     ...(options.onFailed ? { onFailed: options.onFailed } : {}),
     ...(options.sender ? { sender: options.sender } : {}),
+    onPaused: (d, reason, error) => {
+      for (const listener of pauseListeners) listener(d, reason, error);
+    },
   });
   const iso = () => new Date(clock.now()).toISOString();
 
@@ -483,6 +487,10 @@ export function createStreamService(options: StreamServiceOptions) {
       });
     },
 
+    /** Called when the dispatcher pauses a destination by itself (the server audits it). */
+    onPause(listener: NonNullable<DispatcherOptions['onPaused']>) {
+      pauseListeners.push(listener);
+    },
     start: () => dispatcher.start(),
     /** Stops the loops (an attempt in flight finishes first) and closes the store. */
     async stop() {

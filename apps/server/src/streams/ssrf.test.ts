@@ -229,4 +229,24 @@ describe('SSRF guard at connect time', () => {
       await big.close();
     }
   });
+
+  it('gives up on an answer that takes longer than the response timeout (a retryable failure)', async () => {
+    const slow = await startHttpReceiver(() => ({ status: 200, delayMs: 5000 }));
+    try {
+      const result = await sendHttp(
+        { transport: 'http', method: 'POST', url: `${slow.url}/`, headers: {}, body: '{}' },
+        {
+          allow: parseAllowList('127.0.0.1'),
+          connectTimeoutMs: 100,
+          responseTimeoutMs: 200,
+          maxResponseBytes: 1024,
+        },
+      );
+      expect(result.outcome.kind).toBe('retry');
+      expect(result.error).toMatch(/no answer within/);
+      expect(slow.requests).toHaveLength(1);
+    } finally {
+      await slow.close();
+    }
+  });
 });
