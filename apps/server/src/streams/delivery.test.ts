@@ -376,6 +376,23 @@ describe('bounded history', () => {
   });
 });
 
+describe('restart after a restore', () => {
+  it('brings back a cursor found past the stream log (events.db older than control.db), so nothing new is skipped', async () => {
+    const t = await app();
+    const r = await receiver();
+    const d = await createDestination(t, { name: 'SIEM', kind: 'webhook', config: { url: `${r.url}/hook` } });
+    const service = t.deps.streams!;
+    service.store.updateDestination(d.id, { cursor: service.log.head() + 1000 });
+    // What start() does first.
+    service.dispatcher.recoverCursors();
+    expect(service.record(d.id, 'acme').cursor).toBe(service.log.head());
+    const sent = events(3);
+    await ingest(t, sent);
+    await drain(t, d.id);
+    expect(deliveredEventIds(r.requests)).toEqual(sent.map((e) => e.id));
+  });
+});
+
 describe('a slow receiver', () => {
   it('answering after 30 s holds up neither ingest nor the other destinations', async () => {
     const t = await app({ streams: { allowPrivate: '127.0.0.1', overrides: { idlePollMs: 20 } } });

@@ -105,7 +105,22 @@ export class StreamDispatcher {
   start(): void {
     this.running = true;
     this.stopping = false;
+    this.recoverCursors();
     this.refresh();
+  }
+
+  recoverCursors(): void {
+    // A cursor past the log's head means events.db was restored from an older backup than control.db:
+    // new events would get positions the cursor already passed and be skipped, so it comes back.
+    const head = this.options.log.head();
+    for (const d of this.options.store.listDestinations())
+      if (d.cursor > head) {
+        this.options.logger.warn(
+          { destination: d.id, cursor: d.cursor, head },
+          'stream cursor past the log head; reset',
+        );
+        this.options.store.updateDestination(d.id, { cursor: head });
+      }
   }
 
   /** Starts loops for new destinations and stops those of deleted ones. */
