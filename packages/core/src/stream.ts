@@ -37,6 +37,8 @@ export interface HttpStreamRequest {
   url: string;
   headers: Record<string, string>;
   body: string;
+  /** HTTPS only: verify the receiver's certificate against this PEM bundle instead of the system CAs. */
+  ca?: string;
 }
 
 /** Bytes to write on one TCP (or TLS) connection; each message already framed (RFC 6587 octet counting). */

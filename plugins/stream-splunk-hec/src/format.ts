@@ -48,6 +48,7 @@ export function encodeSplunkHec(
       'x-splunk-request-channel': uuidFromId(batch.messageId),
     },
     body: hecBody(batch, config, context),
+    ...(config.ca ? { ca: config.ca } : {}),
   };
 }
 

@@ -7,6 +7,11 @@ const field = z.string().min(1).max(256);
 export const splunkHecConfigSchema = z.strictObject({
   /** The collector's base URL, e.g. https://splunk.example:8088 (the path /services/collector/event is added). */
   url: z.url({ protocol: /^https?$/ }).max(2048),
+  /** PEM certificate(s) to trust for this receiver instead of the system CAs (an on-premise CA). */
+  ca: z
+    .string()
+    .max(64 * 1024)
+    .optional(),
   index: field.optional(),
   sourcetype: field.default('trailmark:audit'),
   source: field.default('trailmark'),

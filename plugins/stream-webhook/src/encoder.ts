@@ -48,6 +48,7 @@ export function encodeWebhook(
       'trailmark-sequence': String(batch.sequence),
     },
     body,
+    ...(config.ca ? { ca: config.ca } : {}),
   };
 }
 

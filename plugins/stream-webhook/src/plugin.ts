@@ -8,6 +8,11 @@ export const WEBHOOK_SECRET_PATTERN = /^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/;
 export const webhookConfigSchema = z.strictObject({
   /** The receiver's endpoint. HTTPS, except for addresses the operator allow-listed (on-premise). */
   url: z.url({ protocol: /^https?$/ }).max(2048),
+  /** PEM certificate(s) to trust for this receiver instead of the system CAs (an on-premise CA). */
+  ca: z
+    .string()
+    .max(64 * 1024)
+    .optional(),
 });
 export type WebhookConfig = z.infer<typeof webhookConfigSchema>;
 

@@ -121,6 +121,31 @@ describe('webhook delivery', () => {
     }
   });
 
+  it('delivers over HTTPS to a receiver with a private CA given in the config, and refuses it without', async () => {
+    const cert = selfSignedCertificate();
+    const t = await app();
+    const r = await startHttpReceiver(undefined, { tls: cert });
+    open.push(r);
+    const trusted = await createDestination(t, {
+      name: 'https',
+      kind: 'webhook',
+      config: { url: `${r.url}/hook`, ca: cert.cert },
+    });
+    const untrusted = await createDestination(t, {
+      name: 'untrusted',
+      kind: 'webhook',
+      config: { url: `${r.url}/hook` },
+    });
+    const sent = events(3);
+    await ingest(t, sent);
+    await drain(t, trusted.id);
+    expect(deliveredEventIds(r.requests)).toEqual(sent.map((e) => e.id));
+    const step = await t.deps.streams!.dispatcher.step(untrusted.id);
+    expect(step.kind === 'attempted' && step.result.outcome.kind).toBe('retry');
+    expect(step.kind === 'attempted' && step.result.error).toMatch(/certificate/i);
+    expect(r.requests).toHaveLength(1);
+  });
+
   it('keeps delivering after a secret rotation: both the old and the new secret verify during the overlap', async () => {
     const t = await app();
     const r = await receiver();

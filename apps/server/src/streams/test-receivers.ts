@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http, { type IncomingHttpHeaders } from 'node:http';
+import https from 'node:https';
 import net, { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,7 +26,11 @@ export interface HttpReceiver {
   close(): Promise<void>;
 }
 
-export async function startHttpReceiver(answer?: HttpReceiver['answer']): Promise<HttpReceiver> {
+/** An HTTP receiver, or HTTPS with `tls` (a certificate from selfSignedCertificate()). */
+export async function startHttpReceiver(
+  answer?: HttpReceiver['answer'],
+  options: { tls?: { key: string; cert: string } } = {},
+): Promise<HttpReceiver> {
   const receiver: HttpReceiver = {
     url: '',
     requests: [],
@@ -33,7 +38,7 @@ export async function startHttpReceiver(answer?: HttpReceiver['answer']): Promis
     close: async () => {},
   };
   const timers = new Set<NodeJS.Timeout>();
-  const server = http.createServer((req, res) => {
+  const handler: http.RequestListener = (req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -53,9 +58,10 @@ export async function startHttpReceiver(answer?: HttpReceiver['answer']): Promis
       const timer = setTimeout(reply, a.delayMs ?? 0);
       timers.add(timer);
     });
-  });
+  };
+  const server = options.tls ? https.createServer(options.tls, handler) : http.createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  receiver.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  receiver.url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
   receiver.close = () =>
     new Promise((resolve) => {
       for (const t of timers) clearTimeout(t);

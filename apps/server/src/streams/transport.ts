@@ -84,7 +84,7 @@ export async function sendHttp(request: HttpStreamRequest, options: TransportOpt
           lookup: guardedLookup(guard),
           // No connection reuse: every attempt resolves and checks the address again.
           agent: false,
-          ...(options.ca ? { ca: options.ca } : {}),
+          ...(request.ca ? { ca: request.ca } : options.ca ? { ca: options.ca } : {}),
         },
         (res) => {
           const chunks: Buffer[] = [];
