@@ -474,6 +474,9 @@ describe('other kinds against real receivers', () => {
     const objects = r.requests[0]!.body.split('\n').map((l) => JSON.parse(l));
     expect(objects.map((o) => o.event.id)).toEqual(sent.map((e) => e.id));
     expect(objects[0]).toMatchObject({ index: 'audit', sourcetype: 'trailmark:audit', source: 'trailmark' });
+    const metrics = await (await t.request('/metrics')).text();
+    expect(metrics).toContain(`trailmark_stream_delivered_events_total{destination="${d.id}",kind="splunk-hec"} 20`);
+    expect(metrics).toContain(`trailmark_stream_queued_events{destination="${d.id}",kind="splunk-hec"} 0`);
   });
 
   it('slack: a readable message with a link to the event, paced to one a second', async () => {
