@@ -475,7 +475,9 @@ describe('other kinds against real receivers', () => {
     expect(objects.map((o) => o.event.id)).toEqual(sent.map((e) => e.id));
     expect(objects[0]).toMatchObject({ index: 'audit', sourcetype: 'trailmark:audit', source: 'trailmark' });
     const metrics = await (await t.request('/metrics')).text();
-    expect(metrics).toContain(`trailmark_stream_delivered_events_total{destination="${d.id}",kind="splunk-hec"} 20`);
+    expect(metrics).toContain(
+      `trailmark_stream_delivered_events_total{destination="${d.id}",kind="splunk-hec"} 20`,
+    );
     expect(metrics).toContain(`trailmark_stream_queued_events{destination="${d.id}",kind="splunk-hec"} 0`);
   });
 
