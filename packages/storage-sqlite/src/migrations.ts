@@ -134,12 +134,17 @@ export const EVENT_MIGRATIONS: readonly Migration[] = [
     // The stream log: every stored event in commit order, written by a trigger in the very transaction
     // that stores the event (the outbox of issue 15). `seq` orders by occurred time, so it cannot be the
     // cursor; AUTOINCREMENT positions are never reused, even after the newest entry was pruned. Only the
-    // event's rowid is kept: the dispatcher reads the document from the events table.
+    // event's rowid and tenant are kept: a destination's read skips other tenants' entries without
+    // touching their events (no index: a window of positions is scanned), then reads the documents.
     name: 'events-005-stream-log',
     sql: `
-      CREATE TABLE stream_log (position INTEGER PRIMARY KEY AUTOINCREMENT, event_seq INTEGER NOT NULL);
+      CREATE TABLE stream_log (
+        position INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_seq INTEGER NOT NULL,
+        tenant TEXT NOT NULL
+      );
       CREATE TRIGGER events_stream_log AFTER INSERT ON events BEGIN
-        INSERT INTO stream_log (event_seq) VALUES (new.seq);
+        INSERT INTO stream_log (event_seq, tenant) VALUES (new.seq, new.tenant);
       END;
     `,
   },

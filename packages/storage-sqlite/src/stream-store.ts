@@ -24,20 +24,20 @@ const parseEntries = (rows: { position: number; doc: string }[]): StreamLogEntry
 export function createEventsStreamLog(db: Database.Database): StreamLog {
   const read = db.prepare(
     `SELECT l.position AS position, e.doc AS doc FROM stream_log l JOIN events e ON e.seq = l.event_seq
-     WHERE l.position > ? AND l.position <= ? AND e.tenant = ? ORDER BY l.position LIMIT ?`,
+     WHERE l.position > ? AND l.position <= ? AND l.tenant = ? ORDER BY l.position LIMIT ?`,
   );
   const head = db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'stream_log'").pluck();
   const prune = db.prepare('DELETE FROM stream_log WHERE position <= ?');
   const count = db
     .prepare(
       `SELECT count(*) FROM (SELECT 1 FROM stream_log l JOIN events e ON e.seq = l.event_seq
-       WHERE l.position > ? AND e.tenant = ? LIMIT ?)`,
+       WHERE l.position > ? AND l.tenant = ? LIMIT ?)`,
     )
     .pluck();
   const oldest = db
     .prepare(
       `SELECT e.received_at FROM stream_log l JOIN events e ON e.seq = l.event_seq
-       WHERE l.position > ? AND e.tenant = ? ORDER BY l.position LIMIT 1`,
+       WHERE l.position > ? AND l.tenant = ? ORDER BY l.position LIMIT 1`,
     )
     .pluck();
   return {

@@ -474,7 +474,8 @@ export function createStreamService(options: StreamServiceOptions) {
       const now = clock.now();
       return store.listDestinations().map((d) => {
         const next = store.nextPending(d.id);
-        const backlog = log.backlog(d.tenant, d.cursor, 1_000_000);
+        // Counted up to 100,000 per scrape: beyond that the gauge says "at least".
+        const backlog = log.backlog(d.tenant, d.cursor, 100_000);
         const queued = store.countMessages(d.id, 'pending').events + backlog.count;
         const oldest = next?.events?.[0]?.received_at ?? backlog.oldest_received_at;
         return {
