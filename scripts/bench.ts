@@ -270,4 +270,7 @@ if (PARTS.has('scale') && SCALE > 0) {
 }
 if (PARTS.has('export')) await runExportBench({ events: Number(process.env.BENCH_EXPORT_EVENTS ?? EVENTS) });
 if (PARTS.has('streams'))
-  await runStreamBench({ events: Number(process.env.BENCH_STREAM_EVENTS ?? 200_000) });
+  await runStreamBench({
+    events: Number(process.env.BENCH_STREAM_EVENTS ?? 100_000),
+    rounds: Number(process.env.BENCH_STREAM_ROUNDS ?? 3),
+  });
