@@ -1,7 +1,9 @@
-import { createPluginSet } from '@trailmark/core';
+import { randomBytes } from 'node:crypto';
+import { Client } from '@opensearch-project/opensearch';
+import { createPluginSet, type StoragePort } from '@trailmark/core';
 import { createOpenSearchStorage } from '@trailmark/storage-opensearch';
 import { FakeCluster } from '@trailmark/storage-opensearch/testing';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../env.ts';
 import { defaultPlugins } from '../plugins.ts';
 import { openSearchOptions } from '../storage.ts';
@@ -25,14 +27,18 @@ afterEach(async () => {
   while (open.length > 0) await open.pop()?.close();
 });
 
-async function setup(): Promise<{ t: TestApp; r: HttpReceiver; id: string }> {
-  const plugins = createPluginSet(defaultPlugins);
-  const storage = createOpenSearchStorage({
+const plugins = createPluginSet(defaultPlugins);
+const emulated = (): StoragePort =>
+  createOpenSearchStorage({
     ...openSearchOptions(OPENSEARCH, plugins),
     client: new FakeCluster().client(),
     retry: { retries: 0, baseDelayMs: 1, maxDelayMs: 1 },
     sleep: async () => {},
   });
+
+async function setup(
+  storage: StoragePort = emulated(),
+): Promise<{ t: TestApp; r: HttpReceiver; id: string }> {
   await storage.init();
   const t = await createTestApp({ storage, streams: { allowPrivate: '127.0.0.1' } });
   open.push(t);
@@ -100,5 +106,46 @@ describe('stream outbox with OpenSearch', () => {
     expect(((await retry.json()) as { duplicates: number }).duplicates).toBe(2);
     await drain(t, id);
     expect(delivered(r)).toEqual(['os_a', 'os_b']);
+  });
+});
+
+/** The same on a real node (`npm run opensearch:start`), when OPENSEARCH_URL names one; own index prefix. */
+const url = process.env.OPENSEARCH_URL;
+describe.skipIf(!url)('stream outbox on a real OpenSearch node (OPENSEARCH_URL)', () => {
+  const prefix = `tm-stream-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  afterAll(async () => {
+    const admin = new Client({ node: url ?? 'http://127.0.0.1:9200' });
+    await admin.transport.request({ method: 'DELETE', path: `/${prefix}-events-*` }, { ignore: [404] });
+    await admin.transport.request(
+      { method: 'DELETE', path: `/_index_template/${prefix}-events` },
+      { ignore: [404] },
+    );
+    await admin.close();
+  });
+
+  it('delivers every acknowledged event, including the retry of a request whose outbox write failed', async () => {
+    const storage = createOpenSearchStorage(
+      openSearchOptions(
+        { urls: [url ?? ''], rejectUnauthorized: true, indexPrefix: prefix, ism: 'auto' },
+        plugins,
+      ),
+    );
+    const { t, r, id } = await setup(storage);
+    const log = t.deps.streams!.log;
+    const append = log.append?.bind(log);
+    let failOnce = true;
+    log.append = (list) => {
+      if (failOnce) {
+        failOnce = false;
+        throw new Error('disk I/O error');
+      }
+      append?.(list);
+    };
+    const first = { events: events(['osr_1', 'osr_2']) };
+    expect((await t.request('/v1/events', { body: first })).status).toBeGreaterThanOrEqual(500);
+    expect((await t.request('/v1/events', { body: first })).status).toBeLessThan(300);
+    expect((await t.request('/v1/events', { body: { events: events(['osr_3']) } })).status).toBe(201);
+    await drain(t, id);
+    expect(delivered(r)).toEqual(['osr_1', 'osr_2', 'osr_3']);
   });
 });
