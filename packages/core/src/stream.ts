@@ -369,4 +369,6 @@ export interface StreamStore {
   listAttempts(destinationId: string, options: { limit: number; since?: string }): StreamAttemptRecord[];
   /** Drops attempts and delivered messages older than a cut-off (the delivery log is kept for a bounded time). */
   pruneHistory(before: string): number;
+  /** Runs several writes as one transaction (one commit, one fsync). */
+  atomically<T>(fn: () => T): T;
 }

@@ -314,6 +314,7 @@ export function createSqliteStreamStore(options: { path: string }): SqliteStream
         .run(before).changes;
       return a + m;
     },
+    atomically: (fn) => db.transaction(fn)(),
     close() {
       db.close();
     },

@@ -300,60 +300,63 @@ export class StreamDispatcher {
     };
     let outcome: 'delivered' | 'retry' | 'reject' | 'gone' | 'exhausted' = result.outcome.kind;
     const health: Partial<DestinationRecord> = {};
-    switch (result.outcome.kind) {
-      case 'delivered':
-        store.updateMessage(message.id, {
-          ...base,
-          status: 'delivered',
-          delivered_at: at,
-          last_error: undefined,
-        });
-        Object.assign(health, { last_success_at: at, failing_since: undefined, last_error: undefined });
-        break;
-      case 'gone':
-        // The message stays queued: when an admin resumes the destination it is sent again.
-        store.updateMessage(message.id, { ...base, next_attempt_at: 0 });
-        Object.assign(health, {
-          paused_reason: 'gone',
-          last_error: `HTTP 410 Gone at ${at}: the receiver asked to stop; resume the destination to send again`,
-          failing_since: destination.failing_since ?? at,
-        });
-        break;
-      case 'reject':
-        store.updateMessage(message.id, { ...base, status: 'dead', dead_at: at });
-        Object.assign(health, { last_error: base.last_error });
-        break;
-      case 'retry': {
-        const delay = nextRetryDelay(
-          attempt,
-          now - Date.parse(firstAttemptAt),
-          this.random(),
-          result.outcome.retryAfterMs,
-        );
-        if (delay === undefined) {
-          outcome = 'exhausted';
+    // The message, the destination's health and the log entry: one commit (one fsync) per attempt.
+    store.atomically(() => {
+      switch (result.outcome.kind) {
+        case 'delivered':
+          store.updateMessage(message.id, {
+            ...base,
+            status: 'delivered',
+            delivered_at: at,
+            last_error: undefined,
+          });
+          Object.assign(health, { last_success_at: at, failing_since: undefined, last_error: undefined });
+          break;
+        case 'gone':
+          // The message stays queued: when an admin resumes the destination it is sent again.
+          store.updateMessage(message.id, { ...base, next_attempt_at: 0 });
+          Object.assign(health, {
+            paused_reason: 'gone',
+            last_error: `HTTP 410 Gone at ${at}: the receiver asked to stop; resume the destination to send again`,
+            failing_since: destination.failing_since ?? at,
+          });
+          break;
+        case 'reject':
           store.updateMessage(message.id, { ...base, status: 'dead', dead_at: at });
-        } else {
-          store.updateMessage(message.id, { ...base, next_attempt_at: now + delay });
+          Object.assign(health, { last_error: base.last_error });
+          break;
+        case 'retry': {
+          const delay = nextRetryDelay(
+            attempt,
+            now - Date.parse(firstAttemptAt),
+            this.random(),
+            result.outcome.retryAfterMs,
+          );
+          if (delay === undefined) {
+            outcome = 'exhausted';
+            store.updateMessage(message.id, { ...base, status: 'dead', dead_at: at });
+          } else {
+            store.updateMessage(message.id, { ...base, next_attempt_at: now + delay });
+          }
+          const since = destination.failing_since ?? at;
+          Object.assign(health, { failing_since: since, last_error: base.last_error });
+          if (now - Date.parse(since) >= (this.options.autoPauseAfterMs ?? 5 * 86_400_000))
+            health.paused_reason = 'failing';
+          break;
         }
-        const since = destination.failing_since ?? at;
-        Object.assign(health, { failing_since: since, last_error: base.last_error });
-        if (now - Date.parse(since) >= (this.options.autoPauseAfterMs ?? 5 * 86_400_000))
-          health.paused_reason = 'failing';
-        break;
       }
-    }
-    store.updateDestination(destination.id, { ...health, updated_at: destination.updated_at });
-    store.recordAttempt({
-      message_id: message.id,
-      destination_id: destination.id,
-      sequence: message.sequence,
-      attempt,
-      at,
-      outcome,
-      ...(result.status !== undefined ? { status_code: result.status } : {}),
-      latency_ms: result.latencyMs,
-      ...(base.last_error ? { error: base.last_error.slice(0, 1024) } : {}),
+      store.updateDestination(destination.id, { ...health, updated_at: destination.updated_at });
+      store.recordAttempt({
+        message_id: message.id,
+        destination_id: destination.id,
+        sequence: message.sequence,
+        attempt,
+        at,
+        outcome,
+        ...(result.status !== undefined ? { status_code: result.status } : {}),
+        latency_ms: result.latencyMs,
+        ...(base.last_error ? { error: base.last_error.slice(0, 1024) } : {}),
+      });
     });
     if (health.paused_reason && !destination.paused_reason)
       this.options.onPaused?.(destination, health.paused_reason, health.last_error ?? '');
