@@ -54,8 +54,13 @@ export interface SocketStreamRequest {
 
 export type StreamRequest = HttpStreamRequest | SocketStreamRequest;
 
-/** Where a destination sends to, for SSRF checks before any socket opens and for display. */
-export type StreamEndpoint = { kind: 'url'; url: string } | { kind: 'socket'; host: string; port: number };
+/**
+ * Where a destination sends to, for SSRF checks before any socket opens and for display; `field` is
+ * the input path that holds it (errors point there).
+ */
+export type StreamEndpoint =
+  | { kind: 'url'; url: string; field: string }
+  | { kind: 'socket'; host: string; port: number; tls: boolean; field: string };
 
 export interface StreamPluginDefinition<Config = unknown, Secrets = unknown> {
   /** The destination `kind` ("webhook", "slack", ...). Lower case, digits and dashes. */

@@ -12,7 +12,7 @@ export const slackStream = defineStreamPlugin<SlackConfig, SlackSecrets>({
   ...slackInfo,
   configSchema: slackConfigSchema,
   secretsSchema: slackSecretsSchema,
-  endpoint: (_config, secrets) => ({ kind: 'url', url: secrets.webhook_url }),
+  endpoint: (_config, secrets) => ({ kind: 'url', url: secrets.webhook_url, field: 'secrets.webhook_url' }),
   encode: encodeSlack,
   maskSecrets: (s) => {
     const url = new URL(s.webhook_url);

@@ -12,7 +12,7 @@ export const splunkHecStream = defineStreamPlugin<SplunkHecConfig, SplunkHecSecr
   ...splunkHecInfo,
   configSchema: splunkHecConfigSchema,
   secretsSchema: splunkHecSecretsSchema,
-  endpoint: (config) => ({ kind: 'url', url: hecEndpoint(config.url) }),
+  endpoint: (config) => ({ kind: 'url', url: hecEndpoint(config.url), field: 'config.url' }),
   encode: encodeSplunkHec,
   maskSecrets: (s) => ({ token: maskSecret(s.token) }),
 });

@@ -5,7 +5,13 @@ import { type SyslogConfig, syslogConfigSchema, syslogInfo } from './plugin.ts';
 export const syslogStream = defineStreamPlugin<SyslogConfig, undefined>({
   ...syslogInfo,
   configSchema: syslogConfigSchema,
-  endpoint: (config) => ({ kind: 'socket', host: config.host, port: config.port }),
+  endpoint: (config) => ({
+    kind: 'socket',
+    host: config.host,
+    port: config.port,
+    tls: config.tls,
+    field: 'config.host',
+  }),
   encode: encodeSyslog,
 });
 

@@ -12,7 +12,7 @@ export const webhookStream = defineStreamPlugin<WebhookConfig, WebhookSecrets>({
   ...webhookInfo,
   configSchema: webhookConfigSchema,
   secretsSchema: webhookSecretsSchema,
-  endpoint: (config) => ({ kind: 'url', url: config.url }),
+  endpoint: (config) => ({ kind: 'url', url: config.url, field: 'config.url' }),
   encode: encodeWebhook,
   maskSecrets: (s) => ({
     signing_secret: maskSecret(s.signing_secret),

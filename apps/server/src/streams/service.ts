@@ -154,11 +154,9 @@ export function createStreamService(options: StreamServiceOptions) {
     secrets: unknown,
   ): Promise<void> {
     const endpoint = plugin.endpoint(config, secrets);
-    const host = endpoint.kind === 'url' ? new URL(endpoint.url).hostname : endpoint.host;
-    const plaintext =
-      endpoint.kind === 'url'
-        ? new URL(endpoint.url).protocol === 'http:'
-        : (config as { tls?: boolean }).tls === false;
+    const url = endpoint.kind === 'url' ? new URL(endpoint.url) : undefined;
+    const host = url ? url.hostname : endpoint.kind === 'socket' ? endpoint.host : '';
+    const plaintext = url ? url.protocol === 'http:' : endpoint.kind === 'socket' && !endpoint.tls;
     try {
       await checkHost(host, {
         allow: options.allow,
@@ -168,15 +166,7 @@ export function createStreamService(options: StreamServiceOptions) {
     } catch (error) {
       if (error instanceof BlockedAddressError)
         throw new TrailmarkError(ErrorCode.DESTINATION_BLOCKED, error.message, [
-          {
-            path:
-              endpoint.kind === 'url'
-                ? plugin.secretsSchema && !('url' in (config as object))
-                  ? 'secrets.webhook_url'
-                  : 'config.url'
-                : 'config.host',
-            message: error.message,
-          },
+          { path: endpoint.field, message: error.message },
         ]);
       // A name that does not resolve today may tomorrow; the connect-time check still applies.
     }
