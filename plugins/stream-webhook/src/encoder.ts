@@ -5,9 +5,19 @@ import type { WebhookConfig, WebhookSecrets } from './plugin.ts';
 /** The message type receivers switch on; the body's `data` holds the events, oldest first. */
 export const WEBHOOK_EVENT_TYPE = 'audit_events.batch';
 
-/** The body of one message. Identical on every attempt: only the timestamp and signature headers change. */
+/**
+ * The body of one message, in the Standard Webhooks payload shape (`type`, `timestamp`, `data`) plus the
+ * destination's `sequence`. `timestamp` is when the newest event of the batch was received, so the body
+ * is identical on every attempt: only the webhook-timestamp and signature headers change.
+ */
 export function webhookBody(batch: StreamBatch): string {
-  return JSON.stringify({ type: WEBHOOK_EVENT_TYPE, sequence: batch.sequence, data: batch.events });
+  const timestamp = batch.events.reduce((latest, e) => (e.received_at > latest ? e.received_at : latest), '');
+  return JSON.stringify({
+    type: WEBHOOK_EVENT_TYPE,
+    timestamp: timestamp || null,
+    sequence: batch.sequence,
+    data: batch.events,
+  });
 }
 
 /** `v1,<base64 HMAC-SHA256(key, "{id}.{timestamp}.{body}")>`, the key being the base64 after `whsec_`. */
