@@ -6,7 +6,11 @@ const field = z.string().min(1).max(256);
 
 export const splunkHecConfigSchema = z.strictObject({
   /** The collector's base URL, e.g. https://splunk.example:8088 (the path /services/collector/event is added). */
-  url: z.url({ protocol: /^https?$/ }).max(2048),
+  url: z
+    .url({ protocol: /^https?$/ })
+    .max(2048)
+    // Settings are listed in full: credentials belong in `secrets`, never in the URL.
+    .refine((u) => !new URL(u).username && !new URL(u).password, 'no user:password in the URL; use secrets'),
   /** PEM certificate(s) to trust for this receiver instead of the system CAs (an on-premise CA). */
   ca: z
     .string()

@@ -88,5 +88,6 @@ describe('webhook plugin', () => {
     expect(webhookSecretsSchema.safeParse({ signing_secret: 'hunter2' }).success).toBe(false);
     expect(webhookConfigSchema.safeParse({ url: 'ftp://siem.example/' }).success).toBe(false);
     expect(webhookConfigSchema.safeParse({ url: 'gopher://siem.example/' }).success).toBe(false);
+    expect(webhookConfigSchema.safeParse({ url: 'https://user:pw@siem.example/' }).success).toBe(false);
   });
 });

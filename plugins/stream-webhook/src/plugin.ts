@@ -7,7 +7,11 @@ export const WEBHOOK_SECRET_PATTERN = /^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/;
 
 export const webhookConfigSchema = z.strictObject({
   /** The receiver's endpoint. HTTPS, except for addresses the operator allow-listed (on-premise). */
-  url: z.url({ protocol: /^https?$/ }).max(2048),
+  url: z
+    .url({ protocol: /^https?$/ })
+    .max(2048)
+    // Settings are listed in full: credentials belong in `secrets`, never in the URL.
+    .refine((u) => !new URL(u).username && !new URL(u).password, 'no user:password in the URL; use secrets'),
   /** PEM certificate(s) to trust for this receiver instead of the system CAs (an on-premise CA). */
   ca: z
     .string()
