@@ -114,6 +114,30 @@ describe('stream destinations API: happy path', () => {
     }
   });
 
+  it('asks for the secrets again (409, not a 500) when they do not open with the current key', async () => {
+    const t = await app();
+    const d = await json<PublicDestination>(
+      t.request('/v1/streams/destinations', { body: { ...splunk, tenant: 'acme' } }),
+    );
+    // What a changed TRAILMARK_SECRET_KEY looks like: a sealed value this key cannot open.
+    t.deps.streams!.store.updateDestination(d.id, {
+      secrets_sealed: 'v1.AAAAAAAAAAAAAAAA.AAAAAAAAAAAAAAAAAAAAAA.AAAA',
+    });
+    const listed = await json<PublicDestination>(t.request(`/v1/streams/destinations/${d.id}`));
+    expect(JSON.stringify(listed.secrets)).toContain('TRAILMARK_SECRET_KEY');
+    const rename = await t.request(`/v1/streams/destinations/${d.id}`, {
+      method: 'PATCH',
+      body: { config: splunk.config },
+    });
+    expect(rename.status).toBe(409);
+    const fixed = await t.request(`/v1/streams/destinations/${d.id}`, {
+      method: 'PATCH',
+      body: { secrets: { token: 'a-new-token-0123456789' } },
+    });
+    expect(fixed.status).toBe(200);
+    expect(((await fixed.json()) as PublicDestination).secrets).toMatchObject({ token: '••••6789' });
+  });
+
   it('exposes per-destination metrics', async () => {
     const t = await app();
     const d = await json<PublicDestination>(

@@ -144,7 +144,16 @@ export function createStreamService(options: StreamServiceOptions) {
   }
 
   function openSecrets(d: DestinationRecord): unknown {
-    return d.secrets_sealed ? box.open(d.secrets_sealed, d.id) : undefined;
+    if (!d.secrets_sealed) return undefined;
+    try {
+      return box.open(d.secrets_sealed, d.id);
+    } catch {
+      throw new TrailmarkError(
+        ErrorCode.CONFLICT,
+        'the stored secrets of this destination do not open with the current TRAILMARK_SECRET_KEY; send them again',
+        [{ path: 'secrets', message: 'set every secret field again (PATCH with "secrets")' }],
+      );
+    }
   }
 
   /** Refuses an endpoint that resolves to a refused range now; the socket checks again at connect time. */
@@ -297,9 +306,15 @@ export function createStreamService(options: StreamServiceOptions) {
       const plugin = pluginOf(d.kind);
       const config = patch.config ? parseConfig(plugin, patch.config) : d.config;
       let sealed = d.secrets_sealed;
-      let secrets = openSecrets(d);
+      // Secrets that no longer open (another key) can only be replaced, with every field sent again.
+      let secrets: unknown;
+      try {
+        secrets = openSecrets(d);
+      } catch (error) {
+        if (!patch.secrets) throw error;
+      }
       if (patch.secrets) {
-        // Secrets are replaced as a whole; a field left out keeps its current value.
+        // A field left out keeps its current value.
         secrets = parseSecrets(plugin, { ...((secrets as object) ?? {}), ...patch.secrets });
         sealed = box.seal(secrets, d.id);
       }
