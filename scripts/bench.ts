@@ -6,6 +6,7 @@ import { api, startServerProcess, tempDataDir } from '../test/helpers.ts';
 import { runAvailabilityBench } from './bench-availability.ts';
 import { benchEvents, toInput, WORDS } from './bench-data.ts';
 import { runExportBench } from './bench-export.ts';
+import { runStreamBench } from './bench-streams.ts';
 
 /**
  * `npm run bench`: ingest through HTTP vs straight into SQLite, query latencies at that size,
@@ -15,7 +16,7 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const SCALE = Number(process.env.BENCH_SCALE_EVENTS ?? 0);
 const BATCH = 500;
 /** Which parts to run, e.g. BENCH_PARTS=scale with BENCH_SCALE_EVENTS=10000000 for the 10M run alone. */
-const PARTS = new Set((process.env.BENCH_PARTS ?? 'ingest,scale,export,availability').split(','));
+const PARTS = new Set((process.env.BENCH_PARTS ?? 'ingest,scale,export,availability,streams').split(','));
 const CLIENTS = 8;
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -271,3 +272,8 @@ if (PARTS.has('scale') && SCALE > 0) {
 if (PARTS.has('export')) await runExportBench({ events: Number(process.env.BENCH_EXPORT_EVENTS ?? EVENTS) });
 if (PARTS.has('availability'))
   await runAvailabilityBench({ events: Number(process.env.BENCH_AVAILABILITY_EVENTS ?? 10_000) });
+if (PARTS.has('streams'))
+  await runStreamBench({
+    events: Number(process.env.BENCH_STREAM_EVENTS ?? 100_000),
+    rounds: Number(process.env.BENCH_STREAM_ROUNDS ?? 3),
+  });

@@ -15,8 +15,10 @@ import { eventRoutes } from './routes/events.ts';
 import { exportRoutes } from './routes/exports.ts';
 import { queryRoutes } from './routes/query.ts';
 import { sourceRoutes } from './routes/sources.ts';
+import { streamRoutes } from './routes/streams.ts';
 import { uiRoutes } from './routes/ui.ts';
 import { userRoutes } from './routes/users.ts';
+import { refreshStreamMetrics } from './streams/metrics.ts';
 
 /** Builds the HTTP app from its dependencies; tests call `app.request()` on it with a temp-file store. */
 export function createApp(deps: AppDeps) {
@@ -65,6 +67,7 @@ export function createApp(deps: AppDeps) {
     }
   });
   app.get('/metrics', async (c) => {
+    refreshStreamMetrics(deps);
     c.header('Content-Type', deps.metrics.registry.contentType);
     return c.body(await deps.metrics.registry.metrics());
   });
@@ -93,6 +96,7 @@ export function createApp(deps: AppDeps) {
   v1.route('/', authRoutes(deps));
   v1.route('/', userRoutes(deps));
   v1.route('/', uiRoutes(deps));
+  v1.route('/', streamRoutes(deps));
   app.route('/v1', v1);
   return app;
 }

@@ -16,6 +16,7 @@ import { createPasswordHasher, type PasswordHasher } from './accounts/passwords.
 import { createSignInThrottle, type SignInThrottle } from './accounts/throttle.ts';
 import { type AccountsConfig, DEFAULT_ACCOUNTS } from './env.ts';
 import type { Metrics } from './metrics.ts';
+import type { StreamService } from './streams/service.ts';
 
 export interface IngestResult {
   accepted: number;
@@ -52,6 +53,8 @@ export interface AppDeps {
   throttle: SignInThrottle;
   /** The clock sessions, links and throttling read; tests pass a fake one. */
   now(): Date;
+  /** Stream destinations and their delivery (absent in apps built without streaming). */
+  streams?: StreamService;
 }
 
 export type CreateDepsOptions = Pick<
@@ -72,6 +75,7 @@ export type CreateDepsOptions = Pick<
       | 'passwords'
       | 'throttle'
       | 'now'
+      | 'streams'
     >
   >;
 
@@ -113,17 +117,18 @@ export function createDeps(options: CreateDepsOptions): AppDeps {
     } finally {
       pendingEvents -= events.length;
     }
-    if (result.duplicates.length > 0) await assertSameAsStored(events, result.duplicates);
     const inserted = new Set(result.inserted);
+    // The stream outbox before the acknowledgement (a no-op wake-up where the store writes it itself).
+    options.streams?.afterAppend(events.filter((e) => inserted.has(e.id)));
+    if (result.duplicates.length > 0) {
+      await assertSameAsStored(events, result.duplicates);
+      const dup = new Set(result.duplicates);
+      // A retry of a request whose acknowledgement was lost: its events may never have reached the outbox.
+      options.streams?.afterAppend(events.filter((e) => dup.has(e.id)));
+    }
     const stored = events.filter((e) => inserted.has(e.id));
     for (const e of stored) metrics.eventsIngested.inc({ source: e.source });
     if (result.duplicates.length > 0) metrics.eventsDuplicate.inc(result.duplicates.length);
-    for (const stream of plugins.streams) {
-      // After the commit: a slow or failing stream never delays or undoes an acknowledgement.
-      Promise.resolve()
-        .then(() => stream.afterIngest(stored))
-        .catch((err: unknown) => logger.warn({ err, plugin: stream.id }, 'stream plugin failed'));
-    }
     return {
       accepted: result.inserted.length,
       duplicates: result.duplicates.length,
@@ -163,6 +168,34 @@ export function createDeps(options: CreateDepsOptions): AppDeps {
 
   const ingest = (inputs: readonly unknown[], scope: IngestScope) => store(inputs, scope, true);
 
+  const audit: AppDeps['audit'] = async (tenant, event) => {
+    try {
+      await store(
+        [{ ...event, source: 'trailmark', occurred_at: new Date().toISOString() }],
+        { tenant, system: true },
+        false,
+      );
+    } catch (err) {
+      logger.error({ err, action: event.action }, 'could not record self-audit event');
+    }
+  };
+
+  // A destination the dispatcher pauses by itself (410 Gone, failing for days) is a change of
+  // configuration like an admin's, so it is audited too, by the system.
+  options.streams?.onPause((d, reason, error) => {
+    void audit(d.tenant, {
+      action: 'stream_destination.paused',
+      actor: { type: 'system', id: 'stream-dispatcher', name: 'Stream dispatcher' },
+      targets: [{ type: 'stream_destination', id: d.id, name: d.name }],
+      outcome: {
+        result: 'success',
+        reason: reason === 'gone' ? 'receiver_gone' : 'failing_too_long',
+        message: error.slice(0, 1000),
+      },
+      metadata: { kind: d.kind },
+    });
+  });
+
   return {
     storage,
     control,
@@ -181,18 +214,9 @@ export function createDeps(options: CreateDepsOptions): AppDeps {
     passwords: options.passwords ?? createPasswordHasher(),
     throttle: options.throttle ?? createSignInThrottle({ now: () => now().getTime() }),
     now,
+    ...(options.streams ? { streams: options.streams } : {}),
     ingest,
-    async audit(tenant, event) {
-      try {
-        await store(
-          [{ ...event, source: 'trailmark', occurred_at: new Date().toISOString() }],
-          { tenant, system: true },
-          false,
-        );
-      } catch (err) {
-        logger.error({ err, action: event.action }, 'could not record self-audit event');
-      }
-    },
+    audit,
     touchKey(id) {
       // At most one write a minute per key: "last used" need not cost a write per request.
       const now = Date.now();

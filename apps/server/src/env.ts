@@ -39,6 +39,10 @@ const envSchema = z.object({
     .min(0.25)
     .max(24 * 30)
     .default(72),
+  // Stream destinations: CIDR ranges (comma-separated) or "on" that may be reached although private.
+  TRAILMARK_STREAM_ALLOW_PRIVATE: z.string().optional(),
+  // Encrypts stream destination credentials: 32 bytes as base64/hex, or a 32+ character passphrase.
+  TRAILMARK_SECRET_KEY: z.string().min(32, 'use 32 random bytes (base64 or hex)').optional(),
   // One node URL, or several nodes of one cluster separated by commas (the client fails over between them).
   OPENSEARCH_URL: z
     .string()
@@ -112,6 +116,15 @@ export interface Config {
     ism: 'require' | 'auto' | 'off';
   };
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
+  /** Streaming (see README "Streaming"). */
+  streams?: StreamsConfig;
+}
+
+export interface StreamsConfig {
+  /** Raw TRAILMARK_STREAM_ALLOW_PRIVATE: `on`, or CIDR ranges; unset allows no private address. */
+  allowPrivate?: string;
+  /** TRAILMARK_SECRET_KEY; unset: a generated key kept in the data directory. */
+  secretKey?: string;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -166,5 +179,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         }
       : {}),
     logLevel: e.LOG_LEVEL,
+    streams: {
+      ...(e.TRAILMARK_STREAM_ALLOW_PRIVATE ? { allowPrivate: e.TRAILMARK_STREAM_ALLOW_PRIVATE } : {}),
+      ...(e.TRAILMARK_SECRET_KEY ? { secretKey: e.TRAILMARK_SECRET_KEY } : {}),
+    },
   };
 }

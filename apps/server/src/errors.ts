@@ -30,6 +30,7 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   STORAGE_UNAVAILABLE: 503,
   STORAGE_REJECTED: 502,
   INTERNAL: 500,
+  DESTINATION_BLOCKED: 422,
 };
 
 export function statusOf(code: ErrorCode): ContentfulStatusCode {

@@ -1,4 +1,4 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 /** Prometheus metrics exposed at GET /metrics. One registry per app instance keeps tests independent. */
 export function createMetrics() {
@@ -34,6 +34,30 @@ export function createMetrics() {
       name: 'trailmark_ingest_rejected_total',
       help: 'Ingest requests rejected, by error code',
       labelNames: ['code'] as const,
+      registers: [registry],
+    }),
+    streamDelivered: new Counter({
+      name: 'trailmark_stream_delivered_events_total',
+      help: 'Events delivered to a stream destination (acknowledged by the receiver)',
+      labelNames: ['destination', 'kind'] as const,
+      registers: [registry],
+    }),
+    streamFailed: new Counter({
+      name: 'trailmark_stream_failed_events_total',
+      help: 'Events of failed delivery attempts to a stream destination (each failed attempt counts its events)',
+      labelNames: ['destination', 'kind'] as const,
+      registers: [registry],
+    }),
+    streamQueued: new Gauge({
+      name: 'trailmark_stream_queued_events',
+      help: 'Events waiting for a stream destination (queued messages plus stored events not yet batched)',
+      labelNames: ['destination', 'kind'] as const,
+      registers: [registry],
+    }),
+    streamLag: new Gauge({
+      name: 'trailmark_stream_lag_seconds',
+      help: 'Age of the oldest event not yet delivered to a stream destination',
+      labelNames: ['destination', 'kind'] as const,
       registers: [registry],
     }),
     retentionDeleted: new Counter({

@@ -15,6 +15,7 @@ import { z } from 'zod';
 import type { AppDeps } from './deps.ts';
 import { statusOf } from './errors.ts';
 import { accountPaths, accountSchemas } from './openapi-accounts.ts';
+import { streamPaths, streamSchemas } from './openapi-streams.ts';
 
 /** A node of the OpenAPI document. The document is plain JSON, so an open record is the honest type. */
 export type Json = Record<string, unknown>;
@@ -255,6 +256,8 @@ export const ERROR_WHEN: Record<ErrorCode, string> = {
     'The event store is unreachable. Nothing was acknowledged; retry the same events with the same ids.',
   STORAGE_REJECTED: 'The event store refused the write. Nothing was acknowledged.',
   INTERNAL: 'Unexpected server error; the server log has the details under the request id.',
+  DESTINATION_BLOCKED:
+    'A stream destination resolves to a loopback, private, link-local, CGNAT, multicast or metadata address (IPv4, IPv6 or IPv4-mapped), or plain http/tcp goes to an address not allow-listed; TRAILMARK_STREAM_ALLOW_PRIVATE lists ranges to allow.',
 };
 
 const ERROR_EXAMPLE: Record<ErrorCode, { message: string; details?: Json[] }> = {
@@ -318,6 +321,11 @@ const ERROR_EXAMPLE: Record<ErrorCode, { message: string; details?: Json[] }> = 
   STORAGE_UNAVAILABLE: { message: 'storage is not reachable' },
   STORAGE_REJECTED: { message: 'the event store rejected the write' },
   INTERNAL: { message: 'internal error; see the server log for this request id' },
+  DESTINATION_BLOCKED: {
+    message:
+      'siem.internal resolves to 10.0.0.7 (private); private, loopback, link-local, CGNAT, multicast and metadata addresses are refused unless TRAILMARK_STREAM_ALLOW_PRIVATE lists them',
+    details: [{ path: 'config.url', message: 'siem.internal resolves to 10.0.0.7 (private)' }],
+  },
 };
 
 /** Codes any authenticated /v1 route can answer with. */
@@ -624,6 +632,7 @@ function componentSchemas(exportFormats: readonly string[]): Record<string, Json
   };
   return {
     ...accountSchemas(),
+    ...streamSchemas(),
     EventInput: input,
     Event: stored,
     IngestRequest: {
@@ -1224,6 +1233,7 @@ function paths(): Record<string, Json> {
   const exportId = pathParam('id', 'Export job id (`exp_...`).', { type: 'string', pattern: '^exp_' });
   return {
     ...accountPaths(),
+    ...streamPaths(),
     '/healthz': {
       get: operation({
         operationId: 'healthz',
@@ -1949,6 +1959,11 @@ export function openApiDocument(deps: AppDeps): Record<string, unknown> {
       { name: 'Export', description: 'CSV, NDJSON and OCSF files, streamed or as background jobs.' },
       { name: 'Admin', description: 'API keys, tenant settings and retention.' },
       { name: 'Accounts', description: 'Sign-in, sessions, people, roles and invitations.' },
+      {
+        name: 'Streams',
+        description:
+          'Stream destinations (webhook, Slack, Splunk HEC, syslog), their delivery log, dead letters and replay.',
+      },
       { name: 'System', description: 'Health, readiness, metrics and this document. Not authenticated.' },
     ],
     paths: paths(),

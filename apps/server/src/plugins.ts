@@ -4,6 +4,10 @@ import { centralConfigSource } from '@trailmark/plugin-source-central-config';
 import { fileTransferSource } from '@trailmark/plugin-source-file-transfer';
 import { generationBillingSource } from '@trailmark/plugin-source-generation-billing';
 import { mediaLibrarySource } from '@trailmark/plugin-source-media-library';
+import { slackStream } from '@trailmark/plugin-stream-slack';
+import { splunkHecStream } from '@trailmark/plugin-stream-splunk-hec';
+import { syslogStream } from '@trailmark/plugin-stream-syslog';
+import { webhookStream } from '@trailmark/plugin-stream-webhook';
 import { trailmarkSource } from './system-source.ts';
 
 /** The plugin list of a default Trailmark instance, in order. Add your own source plugin here. */
@@ -15,4 +19,8 @@ export const defaultPlugins: TrailmarkPlugin[] = [
   fileTransferSource,
   exportPlugin,
   ocsfExportPlugin,
+  webhookStream,
+  slackStream,
+  splunkHecStream,
+  syslogStream,
 ];

@@ -15,6 +15,7 @@ import { createMetrics } from './metrics.ts';
 import { defaultPlugins } from './plugins.ts';
 import { runRetention } from './retention.ts';
 import { openStores } from './storage.ts';
+import { createServerStreams } from './streams/setup.ts';
 
 export function createLogger(level: Config['logLevel']): Logger {
   // Tokens never reach the log, whatever a developer later decides to log.
@@ -47,12 +48,15 @@ export async function buildDeps(
   const { storage, control } = openStores(config, pluginSet);
   await storage.init();
   const admin = resolveAdminToken(config);
+  const metrics = createMetrics();
+  const streams = createServerStreams(config, storage, pluginSet, logger, metrics);
   return createDeps({
     storage,
     control,
     plugins: pluginSet,
     logger,
-    metrics: createMetrics(),
+    metrics,
+    streams,
     adminToken: admin.token,
     bodyLimitBytes: config.bodyLimitBytes,
     bodyTimeoutMs: config.bodyTimeoutMs,
@@ -104,6 +108,16 @@ export async function startServer(
   }
 
   const timers: NodeJS.Timeout[] = [];
+  // Streams deliver from what is durable: pending messages and the stream log survive any stop.
+  deps.streams?.start();
+  const pruneStreams = () => {
+    try {
+      deps.streams?.prune();
+    } catch (err) {
+      logger.error({ err }, 'stream log prune failed');
+    }
+  };
+  timers.push(setInterval(pruneStreams, 10 * 60_000).unref());
   const recovered = await recoverExportJobs(deps);
   if (recovered > 0)
     logger.warn({ recovered }, 'export jobs interrupted by the last shutdown were marked failed');
@@ -167,6 +181,7 @@ export async function startServer(
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await seeding;
       await drainExportJobs(deps);
+      await deps.streams?.stop();
       await deps.storage.close();
       deps.control.close();
     })();

@@ -19,6 +19,8 @@ import { type AppDeps, createDeps } from './deps.ts';
 import { type AccountsConfig, DEFAULT_ACCOUNTS } from './env.ts';
 import { createApiKey } from './keys.ts';
 import { createMetrics } from './metrics.ts';
+import type { StreamServiceOptions } from './streams/service.ts';
+import { createServerStreams } from './streams/setup.ts';
 
 export const TEST_ADMIN_TOKEN = 'test-operator-token-0123456789abcdef';
 export const TEST_PASSWORD = 'correct tangerine staple 42';
@@ -51,6 +53,13 @@ export async function createTestApp(
     now?: () => Date;
     accounts?: Partial<AccountsConfig>;
     throttle?: SignInThrottle;
+    /** Streaming: TRAILMARK_STREAM_ALLOW_PRIVATE's value and service overrides (fake clock, timeouts). */
+    streams?: {
+      allowPrivate?: string;
+      secretKey?: string;
+      publicUrl?: string;
+      overrides?: Partial<StreamServiceOptions>;
+    };
   } = {},
 ) {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'trailmark-test-'));
@@ -63,12 +72,35 @@ export async function createTestApp(
     });
   if (!options.storage) await storage.init();
   const control = createSqliteControlStore({ path: join(dir, 'control.db') });
+  const metrics = createMetrics();
+  const logger = pino({ level: 'silent' });
+  const streams = options.streams
+    ? createServerStreams(
+        {
+          dataDir: dir,
+          streams: {
+            ...(options.streams.allowPrivate ? { allowPrivate: options.streams.allowPrivate } : {}),
+            ...(options.streams.secretKey ? { secretKey: options.streams.secretKey } : {}),
+          },
+          accounts: {
+            ...DEFAULT_ACCOUNTS,
+            ...(options.streams.publicUrl ? { publicUrl: options.streams.publicUrl } : {}),
+          },
+        },
+        storage,
+        plugins,
+        logger,
+        metrics,
+        options.streams.overrides,
+      )
+    : undefined;
   const deps: AppDeps = createDeps({
     storage,
     control,
     plugins,
-    logger: pino({ level: 'silent' }),
-    metrics: createMetrics(),
+    logger,
+    metrics,
+    ...(streams ? { streams } : {}),
     adminToken: TEST_ADMIN_TOKEN,
     dataDir: dir,
     accounts: { ...DEFAULT_ACCOUNTS, ...options.accounts },
@@ -120,6 +152,7 @@ export async function createTestApp(
     return cookieOf(res);
   };
   const close = async () => {
+    await streams?.stop();
     await storage.close();
     control.close();
   };

@@ -41,6 +41,8 @@ export const ErrorCode = {
   STORAGE_UNAVAILABLE: 'STORAGE_UNAVAILABLE',
   STORAGE_REJECTED: 'STORAGE_REJECTED',
   INTERNAL: 'INTERNAL',
+  /** A stream destination resolves to a refused address range (SSRF guard). */
+  DESTINATION_BLOCKED: 'DESTINATION_BLOCKED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

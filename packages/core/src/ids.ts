@@ -12,6 +12,8 @@ export const IdPrefix = {
   user: 'usr_',
   session: 'ses_',
   link: 'lnk_',
+  destination: 'dst_',
+  streamMessage: 'msg_',
 } as const;
 export type IdPrefix = (typeof IdPrefix)[keyof typeof IdPrefix];
 

@@ -16,3 +16,4 @@ export * from './registry.ts';
 export * from './retention.ts';
 export * from './schema.ts';
 export * from './storage.ts';
+export * from './stream.ts';

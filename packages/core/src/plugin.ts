@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { ActionDefinition } from './registry.ts';
 import type { RetentionPeriod } from './retention.ts';
 import type { AuditEvent, EventInput } from './schema.ts';
+import type { AnyStreamPlugin } from './stream.ts';
 
 /** A mapper's output: a normalized event minus what only the platform decides (tenant, received_at). */
 export type MappedEvent = Omit<EventInput, 'tenant'>;
@@ -89,18 +90,6 @@ export function defineExportPlugin(definition: Omit<ExportPlugin, 'kind'>): Expo
   return { kind: 'export', ...definition };
 }
 
-/** Called after events are durable; failures are logged and never undo or delay the acknowledgement. */
-export interface StreamPlugin {
-  readonly kind: 'stream';
-  id: string;
-  name: string;
-  afterIngest(events: readonly AuditEvent[]): void | Promise<void>;
-}
-
-export function defineStreamPlugin(definition: Omit<StreamPlugin, 'kind'>): StreamPlugin {
-  return { kind: 'stream', ...definition };
-}
-
 /**
  * A source plugin with its native type erased, so plugins of different products fit one list.
  * `map` takes `never`: callers pass a payload their `nativeSchema` has already validated.
@@ -111,4 +100,4 @@ export interface AnySourcePlugin extends Omit<SourcePlugin, 'nativeSchema' | 'ma
   demo?: (options: DemoOptions) => Iterable<DemoRecord<unknown>>;
 }
 
-export type TrailmarkPlugin = AnySourcePlugin | ExportPlugin | StreamPlugin;
+export type TrailmarkPlugin = AnySourcePlugin | ExportPlugin | AnyStreamPlugin;

@@ -1,13 +1,15 @@
-import type { AnySourcePlugin, ExportFormat, StreamPlugin, TrailmarkPlugin } from './plugin.ts';
+import type { AnySourcePlugin, ExportFormat, TrailmarkPlugin } from './plugin.ts';
 import { ActionRegistry } from './registry.ts';
 import { DEFAULT_RETENTION, type RetentionPolicy } from './retention.ts';
+import type { AnyStreamPlugin } from './stream.ts';
 
 /** The plugins of one Trailmark instance, resolved from the ordered list in its config. */
 export interface PluginSet {
   registry: ActionRegistry;
   sources: Map<string, AnySourcePlugin>;
   exportFormats: Map<string, ExportFormat>;
-  streams: StreamPlugin[];
+  /** Stream plugins by destination kind. */
+  streams: Map<string, AnyStreamPlugin>;
   /** Retention policy seeded with each source's declared default. */
   retention: RetentionPolicy;
 }
@@ -19,7 +21,7 @@ export function createPluginSet(
   const registry = new ActionRegistry();
   const sources = new Map<string, AnySourcePlugin>();
   const exportFormats = new Map<string, ExportFormat>();
-  const streams: StreamPlugin[] = [];
+  const streams = new Map<string, AnyStreamPlugin>();
   const ids = new Set<string>();
   const retention: RetentionPolicy = {
     default: overrides.default ?? DEFAULT_RETENTION,
@@ -47,7 +49,7 @@ export function createPluginSet(
         exportFormats.set(format.id, format);
       }
     } else {
-      streams.push(plugin);
+      streams.set(plugin.id, plugin);
     }
   }
   return { registry, sources, exportFormats, streams, retention };

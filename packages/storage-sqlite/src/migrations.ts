@@ -130,6 +130,24 @@ export const EVENT_MIGRATIONS: readonly Migration[] = [
         GROUP BY field, tenant, month, source, value;
     `,
   },
+  {
+    // The stream log: every stored event in commit order, written by a trigger in the very transaction
+    // that stores the event (the outbox of issue 15). `seq` orders by occurred time, so it cannot be the
+    // cursor; AUTOINCREMENT positions are never reused, even after the newest entry was pruned. Only the
+    // event's rowid and tenant are kept: a destination's read skips other tenants' entries without
+    // touching their events (no index: a window of positions is scanned), then reads the documents.
+    name: 'events-005-stream-log',
+    sql: `
+      CREATE TABLE stream_log (
+        position INTEGER PRIMARY KEY AUTOINCREMENT,
+        event_seq INTEGER NOT NULL,
+        tenant TEXT NOT NULL
+      );
+      CREATE TRIGGER events_stream_log AFTER INSERT ON events BEGIN
+        INSERT INTO stream_log (event_seq, tenant) VALUES (new.seq, new.tenant);
+      END;
+    `,
+  },
 ];
 
 /** The two granularities of facet counts: the table and its period column. */
@@ -213,6 +231,45 @@ export const CONTROL_MIGRATIONS: readonly Migration[] = [
       );
       CREATE INDEX links_kind_tenant ON links (kind, tenant, created_at);
       ALTER TABLE api_keys ADD COLUMN created_by TEXT;
+    `,
+  },
+  {
+    // Streaming: destinations, their messages (queue, delivery log, dead letters) and attempts; and the
+    // stream outbox used when events live in OpenSearch (written by the ingest path before its ack).
+    name: 'control-003-streams',
+    sql: `
+      CREATE TABLE stream_destinations (
+        id TEXT PRIMARY KEY,
+        tenant TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        doc TEXT NOT NULL
+      );
+      CREATE INDEX stream_destinations_tenant ON stream_destinations (tenant, created_at);
+      CREATE TABLE stream_messages (
+        id TEXT PRIMARY KEY,
+        destination_id TEXT NOT NULL,
+        sequence INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        events TEXT,
+        doc TEXT NOT NULL,
+        UNIQUE (destination_id, sequence)
+      );
+      CREATE INDEX stream_messages_status ON stream_messages (destination_id, status, sequence);
+      CREATE TABLE stream_attempts (
+        destination_id TEXT NOT NULL,
+        at TEXT NOT NULL,
+        doc TEXT NOT NULL
+      );
+      CREATE INDEX stream_attempts_destination ON stream_attempts (destination_id, at);
+      CREATE TABLE stream_outbox (
+        position INTEGER PRIMARY KEY AUTOINCREMENT,
+        tenant TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        doc TEXT NOT NULL,
+        UNIQUE (tenant, event_id)
+      );
+      CREATE INDEX stream_outbox_tenant ON stream_outbox (tenant, position);
     `,
   },
 ];
