@@ -74,7 +74,8 @@ const sameSite = (cookie: string) => ({ cookie, 'sec-fetch-site': 'same-origin' 
 
 async function buildWorld(): Promise<World> {
   let clock = Date.now() - 8 * 24 * 3600_000; // past the longest session: the first session made is expired
-  const t = await createTestApp({ now: () => new Date(clock) });
+  // Stream destinations on loopback are allowed here so the world can hold one (nothing listens on port 9).
+  const t = await createTestApp({ now: () => new Date(clock), streams: { allowPrivate: '127.0.0.1/32' } });
   const expiredUser = await t.person('auditor', 'acme');
   const expired = await t.signIn(expiredUser.email);
   clock = Date.now();
@@ -154,6 +155,16 @@ async function buildWorld(): Promise<World> {
   const job = await t.request('/v1/exports?tenant=acme', { body: { format: 'csv' } });
   expect(job.status).toBe(202);
   const jobId = ((await job.json()) as { id: string }).id;
+  const destination = await t.request('/v1/streams/destinations', {
+    body: {
+      tenant: 'acme',
+      name: 'matrix hook',
+      kind: 'webhook',
+      config: { url: 'http://127.0.0.1:9/hook' },
+    },
+  });
+  expect(destination.status).toBe(201);
+  const destinationId = ((await destination.json()) as { id: string }).id;
   const secondSession = await t.signIn(spare.email);
   const sessionId = t.deps.control.listSessions(spare.id)[0]?.id;
   expect(secondSession).toBeTruthy();
@@ -172,10 +183,12 @@ async function buildWorld(): Promise<World> {
       'invitations/{id}': invitationId,
       'api-keys/{id}': spareKeyId,
       'sessions/{id}': sessionId as string,
+      'destinations/{id}': destinationId,
       '{tenant}': 'acme',
       '{source}': 'file-transfer',
     },
     missing: {
+      'destinations/{id}': newId(IdPrefix.destination),
       'events/{id}': newId(IdPrefix.event),
       'exports/{id}': newId(IdPrefix.exportJob),
       'users/{id}': newId(IdPrefix.user),
