@@ -1,4 +1,5 @@
 import {
+  DEVICE_KINDS,
   ErrorCode,
   eventInputSchema,
   FACET_FIELDS,
@@ -514,12 +515,34 @@ function filterParameters(sourceIds: readonly string[]): Record<string, Json> {
       { type: 'string', pattern: TENANT_PATTERN.source },
     ),
     source: listParam('source', `Source ids.${known}`, { type: 'string', pattern: SOURCE_PATTERN.source }),
-    action: listParam('action', 'Normalized actions, e.g. `file.uploaded`. See `GET /v1/catalog`.'),
+    action: listParam(
+      'action',
+      "Normalized actions, e.g. `file.uploaded`, or every action under a prefix, `file.*`. See `GET /v1/catalog`. An action (or prefix) that no registered source declares and none of your events has is 400 INVALID_FILTER naming the nearest ones; a product's own name (`UPLOAD`) points at `source_action`.",
+    ),
+    source_action: listParam(
+      'source_action',
+      "The product's own operation name, exactly as the source sent it (`AssetDeleted`, `UPLOAD`).",
+    ),
+    category: listParam('category', 'Registry categories of the action, e.g. `sharing`, `billing`.'),
+    country: listParam(
+      'country',
+      'Client country, ISO 3166-1 alpha-2 (`client.geo.country_code`), any case.',
+    ),
+    region: listParam('region', 'Server or storage region that handled the request (`request.region`).'),
+    device: listParam('device', 'Client device kind (`client.device.kind`).', {
+      type: 'string',
+      enum: [...DEVICE_KINDS],
+    }),
+    user_agent: listParam('user_agent', 'Case-insensitive substring of `client.user_agent`.'),
+    target_user: listParam(
+      'target_user',
+      'Affected users: a target of type `user` by its id, its name, or its email (any case).',
+    ),
     actor: listParam(
       'actor',
       "Actor id or email (emails match case-insensitively, they're stored lower-cased).",
     ),
-    workspace: listParam('workspace', 'Workspace ids.'),
+    workspace: listParam('workspace', 'Workspace ids or names (exact).'),
     target_type: listParam('target_type', 'Target types, e.g. `file`, `share_link`.'),
     target_id: listParam('target_id', 'Target ids, matched on any target of the event.'),
     target_path: listParam('target_path', 'Exact target paths (current or previous path of any target).'),
@@ -538,9 +561,9 @@ function filterParameters(sourceIds: readonly string[]): Record<string, Json> {
       in: 'query',
       required: false,
       description:
-        'Free text over names, paths, emails and action labels. Every word must match, as a prefix; punctuation separates words. Given once.',
+        'The query language of the search box (docs/api.md, "Query language"): `qualifier:value` terms for every filter (`actor:`, `action:file.*`, `result:`, `workspace:"Brand Campaign 2026"`, `path:/forest/*`, `after:`/`before:`, `source:`, `category:`, `country:`, `device:`, `user:`, `attr.<name>:`, ...), `-qualifier:value` to exclude, `a,b` or `q:a OR q:b` for any of several values, AND between terms. Bare words and quoted phrases are free text over names, paths, emails and action labels: every word must match, as a prefix. Problems are 400 INVALID_FILTER with `path: q`, the offending `token` and its `position`. Given once. Besides the listed parameters, every keyword filter takes a negated form, the name followed by `!` (`result!=success`), and declared fields filter as `attr.<name>=v` (ranges `attr.<name>>=v`, `attr.<name><=v`, `attr.<name>=a..b`; negated `attr.<name>!=v`).',
       schema: { type: 'string', maxLength: 512 },
-      example: 'render final',
+      example: 'actor:ana@acme.test action:file.deleted -result:success "render final"',
     },
     from: {
       name: 'from',
@@ -583,6 +606,13 @@ const FILTER_NAMES = [
   'request_id',
   'result',
   'ip',
+  'source_action',
+  'category',
+  'country',
+  'region',
+  'device',
+  'user_agent',
+  'target_user',
   'q',
   'from',
   'to',
@@ -779,8 +809,24 @@ function componentSchemas(exportFormats: readonly string[]): Record<string, Json
               allow_custom_actions: { type: 'boolean' },
               retention: ref('schemas', 'RetentionPeriod'),
               actions: { type: 'array', items: ref('schemas', 'ActionDefinition') },
+              fields: {
+                type: 'array',
+                description:
+                  "Declared searchable fields: `metadata[name]` of this source's events, indexed, filterable as `attr.<name>` and facetable as `field=attr.<name>`.",
+                items: {
+                  type: 'object',
+                  properties: {
+                    name: { type: 'string' },
+                    label: { type: 'string' },
+                    type: { type: 'string', enum: ['keyword', 'number', 'boolean', 'date'] },
+                    description: { type: 'string' },
+                  },
+                  required: ['name', 'label', 'type'],
+                  additionalProperties: false,
+                },
+              },
             },
-            required: ['id', 'name', 'allow_custom_actions', 'retention', 'actions'],
+            required: ['id', 'name', 'allow_custom_actions', 'retention', 'actions', 'fields'],
             additionalProperties: false,
           },
         },
@@ -1037,6 +1083,12 @@ function componentSchemas(exportFormats: readonly string[]): Record<string, Json
         index: { type: 'integer', minimum: 0, description: 'Position in the batch, for ingest errors.' },
         path: { type: 'string', description: 'Dotted path of the field or the query parameter name.' },
         message: { type: 'string' },
+        token: { type: 'string', description: 'For `q`: the offending term as typed.' },
+        position: {
+          type: 'integer',
+          minimum: 0,
+          description: 'For `q`: where the offending term starts (0-based character offset).',
+        },
       },
       required: ['path', 'message'],
       additionalProperties: false,
@@ -1387,7 +1439,14 @@ function paths(): Record<string, Json> {
             name: 'field',
             in: 'query',
             required: true,
-            schema: { type: 'string', enum: [...FACET_FIELDS, ...SCANNED_FACET_FIELDS] },
+            description:
+              'A field, or `attr.<name>` of a declared searchable field (GET /v1/catalog lists them); client and declared fields are counted over the newest matching events.',
+            schema: {
+              anyOf: [
+                { type: 'string', enum: [...FACET_FIELDS, ...SCANNED_FACET_FIELDS] },
+                { type: 'string', pattern: '^attr\\.[a-z][a-z0-9_]{0,63}$' },
+              ],
+            },
           },
           {
             name: 'limit',

@@ -97,6 +97,34 @@ const isSeqCursor = (p: unknown): p is { s: string } =>
   typeof p === 'object' && p !== null && /^[0-9]{1,19}$/.test(String((p as { s?: unknown }).s));
 
 const DAY_MS = 86_400_000;
+
+/** Filter keys the key-token index answers exactly (matchExpression); any other key is re-checked in SQL. */
+const INDEX_EXACT_FILTERS = new Set([
+  'tenant',
+  'source',
+  'action',
+  'actor',
+  'result',
+  'request_id',
+  'ip',
+  'target_type',
+  'target_id',
+  'target_path',
+  'target_path_prefix',
+  'target_any',
+  'q',
+  'from',
+  'to',
+]);
+
+/**
+ * Whether a filter has parts the index cannot answer exactly: negation, further AND-ed filters, and
+ * the fields that have no key tokens (workspace names, categories, geo, device, user agent, declared
+ * fields, user targets). Those are checked on the stored document, after the index narrowed what it can.
+ */
+function needsRecheck(filter: EventFilter): boolean {
+  return Object.entries(filter).some(([key, value]) => value !== undefined && !INDEX_EXACT_FILTERS.has(key));
+}
 /** Filters the day counts can answer; any other filter makes a facet count the matching events. */
 const DAY_COUNT_FILTERS = new Set(['tenant', 'source', 'from', 'to']);
 
@@ -168,6 +196,20 @@ export class SqliteStorage implements StoragePort {
     this.maxBatch = options.maxBatch ?? 10_000;
     this.facetScanLimit = options.facetScanLimit ?? 100_000;
     this.actionLabel = options.actionLabel ?? (() => undefined);
+    // The re-check of filter parts the key-token index cannot answer exactly (see needsRecheck), as SQL,
+    // so counts, histograms and facets stay single statements. The filter comes as JSON, parsed once.
+    const parsed = new Map<string, EventFilter>();
+    this.db.function('trailmark_match', { deterministic: true }, (doc: unknown, filterJson: unknown) => {
+      const key = String(filterJson);
+      let filter = parsed.get(key);
+      if (!filter) {
+        if (parsed.size > 64) parsed.clear();
+        filter = JSON.parse(key) as EventFilter;
+        parsed.set(key, filter);
+      }
+      const event = JSON.parse(String(doc)) as AuditEvent;
+      return eventMatchesFilter(event, filter, this.actionLabel(event.source, event.action)) ? 1 : 0;
+    });
   }
 
   async init(): Promise<void> {
@@ -362,6 +404,14 @@ export class SqliteStorage implements StoragePort {
     const { low, high } = this.bounds(filter);
     const limit = newest === undefined ? '' : ' ORDER BY 1 DESC LIMIT ?';
     const tail = newest === undefined ? [] : [newest];
+    if (needsRecheck(filter)) {
+      const narrowed =
+        match === undefined ? '' : ' AND seq IN (SELECT rowid FROM event_index WHERE event_index MATCH ?)';
+      return {
+        sql: `SELECT seq FROM events WHERE seq >= ? AND seq < ?${narrowed} AND trailmark_match(doc, ?)${limit}`,
+        params: [low, high, ...(match === undefined ? [] : [match]), JSON.stringify(filter), ...tail],
+      };
+    }
     if (match === undefined)
       return {
         sql: `SELECT seq FROM events WHERE seq >= ? AND seq < ?${limit}`,

@@ -129,13 +129,14 @@ export function matchExpression(
   };
   add('tenant', filter.tenant);
   add('source', filter.source);
-  add('action', filter.action);
+  // With prefixes the exact actions are one alternative among others: re-checked instead (needsRecheck).
+  if (!filter.action_prefix) add('action', filter.action);
   if (filter.actor) {
     // Ids and emails share one token field: either kind of value finds the actor.
     const { ids, emails } = actorFilterKeys(filter.actor);
     add('actor', [...new Set([...ids, ...emails])]);
   }
-  add('workspace', filter.workspace);
+  // No workspace tokens: the filter also matches workspace names, which are re-checked (needsRecheck).
   add('result', filter.result);
   add('request', filter.request_id);
   add('ip', filter.ip);

@@ -4,7 +4,7 @@ import { auditView } from '../accounts/view-audit.ts';
 import { requireScope, tenantScope } from '../auth.ts';
 import type { AppEnv } from '../context.ts';
 import type { AppDeps } from '../deps.ts';
-import { filterOptions } from '../filters.ts';
+import { assertActionsKnown, filterOptions } from '../filters.ts';
 import { asBatch, pageParams, readJson } from '../http.ts';
 
 export function eventRoutes(deps: AppDeps) {
@@ -29,6 +29,15 @@ export function eventRoutes(deps: AppDeps) {
     const { params, limit, cursor } = pageParams(c);
     const filter = parseEventFilter(params, [], filterOptions(deps.plugins.registry));
     const tenant = tenantScope(c, filter.tenant);
+    await assertActionsKnown(
+      deps.plugins.registry,
+      deps.storage,
+      {
+        ...filter,
+        ...(tenant ? { tenant } : {}),
+      },
+      params,
+    );
     const page = await deps.storage.search(
       { ...filter, ...(tenant ? { tenant } : {}) },
       { limit: parseLimit(limit), ...(cursor ? { cursor } : {}) },
