@@ -436,7 +436,8 @@ const FIELD_DOCS: Record<string, string> = {
   changes: `Field-level before/after values, at most ${LIMITS.changes}.`,
   'changes.[].before': `Any JSON, at most ${LIMITS.changeValueBytes} bytes serialized.`,
   'changes.[].after': `Any JSON, at most ${LIMITS.changeValueBytes} bytes serialized.`,
-  'changes.[].redacted': 'Set by the server when the field name looks secret; before/after are then dropped.',
+  'changes.[].redacted': 'Set by the server when the field name looks secret (before/after are then dropped) or a value held secret keys (those are masked).',
+  'changes.[].redacted_sides': 'Set by the server with redacted: which values were masked, before, after or both.',
   metadata: `Up to ${LIMITS.metadataKeys} scalar values (strings up to ${LIMITS.metadataValueChars} characters), searchable by key.`,
 };
 

@@ -176,10 +176,28 @@ function redactRequest(request: RequestInfo): RequestInfo {
   return out;
 }
 
+/**
+ * A change to a secret field keeps neither value; a value holding secret keys inside (a settings object
+ * with an `api_key`) keeps the rest with those masked. Either way `redacted_sides` says which side was
+ * masked, so "the password was set" (after only) reads differently from "the password was changed".
+ */
 function redactChange(change: Change): Change {
   const leaf = change.field.split(/[./]/).pop() ?? change.field;
-  if (!isSecretKey(leaf)) return change;
-  return { field: change.field, redacted: true };
+  if (isSecretKey(leaf)) {
+    const sides = (['before', 'after'] as const).filter((s) => change[s] !== undefined);
+    return { field: change.field, redacted: true, ...(sides.length > 0 ? { redacted_sides: sides } : {}) };
+  }
+  const out: Change = { ...change };
+  const sides: ('before' | 'after')[] = [];
+  for (const side of ['before', 'after'] as const) {
+    if (change[side] === undefined || change[side] === null || typeof change[side] !== 'object') continue;
+    const masked = redactSecrets(change[side]);
+    if (masked.paths.length > 0) {
+      out[side] = masked.value;
+      sides.push(side);
+    }
+  }
+  return sides.length > 0 ? { ...out, redacted: true, redacted_sides: sides } : change;
 }
 
 /** JSON with object keys sorted, so two documents compare by content whatever their key order. */
