@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { AnySourcePlugin, AuditEvent } from '@trailmark/core';
+import { demoCount, demoSources } from '@trailmark/server/demo';
 import { defaultPlugins } from '@trailmark/server/plugins';
 import { createTestApp, type TestApp } from '@trailmark/server/testing';
 import { pluginChecks } from '@trailmark/test-utils';
@@ -247,5 +248,14 @@ describe('a sixth source plugin through the scaffold (20 actions, 3 searchable f
     const { error } = await wrong.json();
     expect(error.details[0].message).toContain('action=repository.renamed&source=code-host');
     expect(error.details[0].message).toContain('source_action=repo.rename');
+  });
+
+  it('leaves the bundled demo as it was: its sources seed the same counts, the new one adds to them', () => {
+    const bundled = demoSources(defaultPlugins.filter((p) => p.kind === 'source'));
+    const withSixth = demoSources([...defaultPlugins.filter((p) => p.kind === 'source'), plugin]);
+    for (const source of bundled)
+      expect(demoCount(withSixth, source, 200_000), source.id).toBe(demoCount(bundled, source, 200_000));
+    const sixth = withSixth.find((s) => s.id === NAME);
+    expect(sixth && demoCount(withSixth, sixth, 200_000)).toBe(20_000);
   });
 });
