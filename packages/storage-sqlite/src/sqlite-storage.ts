@@ -35,7 +35,7 @@ import {
   facetCountsSubtractSql,
   migrate,
 } from './migrations.ts';
-import { indexTermsOf, keyToken, matchExpression, slotOf } from './tokens.ts';
+import { indexTermsOf, keyToken, matchExpression, negatedTokens, slotOf } from './tokens.ts';
 
 export interface SqliteStorageOptions {
   /** Database file (a real file: the writer thread opens its own connection to it). */
@@ -118,13 +118,23 @@ const INDEX_EXACT_FILTERS = new Set([
 ]);
 
 /**
- * Whether a filter has parts the index cannot answer exactly: negation, further AND-ed filters, and
- * the fields that have no key tokens (workspace names, categories, geo, device, user agent, declared
- * fields, user targets). Those are checked on the stored document, after the index narrowed what it can.
+ * How the parts of a filter the key-token index cannot answer are checked: `none` (the index is exact:
+ * every key is token-backed and negations became an FTS5 NOT), `columns` (only `workspace`, id or name,
+ * which the events table holds as columns), or `document` (negations without exact tokens, further
+ * AND-ed filters, and the fields without key tokens: categories, geo, device, user agent, declared
+ * fields, user targets), checked on the stored document after the index narrowed what it can.
  */
-function needsRecheck(filter: EventFilter): boolean {
-  return Object.entries(filter).some(([key, value]) => value !== undefined && !INDEX_EXACT_FILTERS.has(key));
+function recheckOf(filter: EventFilter, match: string | undefined): 'none' | 'columns' | 'document' {
+  let kind: 'none' | 'columns' | 'document' = 'none';
+  for (const [key, value] of Object.entries(filter)) {
+    if (value === undefined || INDEX_EXACT_FILTERS.has(key)) continue;
+    if (key === 'workspace') kind = kind === 'none' ? 'columns' : kind;
+    else if (key === 'not' && match !== undefined && negatedTokens(filter) !== undefined) continue;
+    else return 'document';
+  }
+  return kind;
 }
+
 /** Filters the day counts can answer; any other filter makes a facet count the matching events. */
 const DAY_COUNT_FILTERS = new Set(['tenant', 'source', 'from', 'to']);
 
@@ -404,12 +414,20 @@ export class SqliteStorage implements StoragePort {
     const { low, high } = this.bounds(filter);
     const limit = newest === undefined ? '' : ' ORDER BY 1 DESC LIMIT ?';
     const tail = newest === undefined ? [] : [newest];
-    if (needsRecheck(filter)) {
+    const recheck = recheckOf(filter, match);
+    if (recheck !== 'none') {
       const narrowed =
         match === undefined ? '' : ' AND seq IN (SELECT rowid FROM event_index WHERE event_index MATCH ?)';
+      const workspaces = filter.workspace ?? [];
+      const marks = workspaces.map(() => '?').join(',');
+      const check =
+        recheck === 'columns'
+          ? ` AND (workspace_id IN (${marks}) OR workspace_name IN (${marks}))`
+          : ' AND trailmark_match(doc, ?)';
+      const checkParams = recheck === 'columns' ? [...workspaces, ...workspaces] : [JSON.stringify(filter)];
       return {
-        sql: `SELECT seq FROM events WHERE seq >= ? AND seq < ?${narrowed} AND trailmark_match(doc, ?)${limit}`,
-        params: [low, high, ...(match === undefined ? [] : [match]), JSON.stringify(filter), ...tail],
+        sql: `SELECT seq FROM events WHERE seq >= ? AND seq < ?${narrowed}${check}${limit}`,
+        params: [low, high, ...(match === undefined ? [] : [match]), ...checkParams, ...tail],
       };
     }
     if (match === undefined)

@@ -178,6 +178,63 @@ export function matchExpression(
       groups.push(words === undefined || words.length === 0 ? `${quote(term)}*` : anyOf(words));
     }
   }
-  // Tenant alone is still an index lookup worth doing; an empty group list means "scan by time".
-  return groups.length > 0 ? groups.join(' AND ') : undefined;
+  if (groups.length === 0) return undefined;
+  // Exclusions the tokens answer exactly become an FTS5 NOT; it needs a positive side, so only then.
+  const excluded = negatedTokens(filter);
+  const positive = groups.join(' AND ');
+  return excluded && excluded.length > 0 ? `(${positive}) NOT ${anyOf(excluded)}` : positive;
+}
+
+/**
+ * The key tokens of `filter.not` when every negated part has exact tokens (an event carrying any of them
+ * is excluded, exactly as the reference excludes it); undefined when some part has none.
+ */
+export function negatedTokens(filter: EventFilter): string[] | undefined {
+  const not = filter.not;
+  if (!not) return undefined;
+  const tokens: string[] = [];
+  for (const [key, value] of Object.entries(not)) {
+    if (value === undefined) continue;
+    const values = value as string[];
+    switch (key) {
+      case 'source':
+        tokens.push(...values.map((v) => keyToken('source', v)));
+        break;
+      case 'action':
+        tokens.push(...values.map((v) => keyToken('action', v)));
+        break;
+      case 'actor': {
+        const { ids, emails } = actorFilterKeys(values);
+        tokens.push(...[...new Set([...ids, ...emails])].map((v) => keyToken('actor', v)));
+        break;
+      }
+      case 'result':
+        tokens.push(...values.map((v) => keyToken('result', v)));
+        break;
+      case 'request_id':
+        tokens.push(...values.map((v) => keyToken('request', v)));
+        break;
+      case 'ip':
+        tokens.push(...values.map((v) => keyToken('ip', v)));
+        break;
+      case 'target_type':
+        tokens.push(...values.map((v) => keyToken('targetType', v)));
+        break;
+      case 'target_id':
+        tokens.push(...values.map((v) => keyToken('targetId', v)));
+        break;
+      case 'target_path':
+        tokens.push(...values.map((v) => keyToken('path', v)));
+        break;
+      case 'target_path_prefix': {
+        const prefix = pathPrefixKey(value as unknown as string);
+        if (prefix === undefined) return undefined;
+        tokens.push(keyToken('pathPrefix', prefix));
+        break;
+      }
+      default:
+        return undefined;
+    }
+  }
+  return tokens;
 }

@@ -394,6 +394,15 @@ export function runStorageContract(options: StorageContractOptions): void {
         },
       ],
       [
+        'tenant + exclusions an index answers',
+        { tenant: ['acme'], not: { result: ['success'], actor: ['ANA@acme.test'] } },
+      ],
+      ['tenant + workspace id or name', { tenant: ['acme'], workspace: ['ws-ops', 'Legal Review'] }],
+      [
+        'source + excluded folder and target type',
+        { source: ['file-transfer'], not: { target_path_prefix: '/forest', target_type: ['share_link'] } },
+      ],
+      [
         'history keys + not action',
         {
           tenant: ['acme'],
@@ -409,6 +418,7 @@ export function runStorageContract(options: StorageContractOptions): void {
           const want = expected(filter);
           expect(want.length).toBeGreaterThan(0);
           expect(await allIds(storage, filter, 7)).toEqual(want);
+          expect(await storage.count(filter)).toBe(want.length);
         },
         filter.q === undefined ? undefined : 'fullText',
       );
@@ -516,6 +526,10 @@ export function runStorageContract(options: StorageContractOptions): void {
       [
         'tenant, result and a window',
         { tenant: ['acme'], result: ['denied'], to: new Date(BASE_TIME + 100 * hour).toISOString() },
+      ],
+      [
+        'tenant and not action',
+        { tenant: ['acme'], not: { action: ['file.uploaded'], ip: ['203.0.113.7'] } },
       ],
       [
         'tenant, device and not result',
