@@ -117,22 +117,53 @@ const INDEX_EXACT_FILTERS = new Set([
   'to',
 ]);
 
+/** Fields without key tokens that plain SQL answers exactly: a column, or one JSON path of the document. */
+const SQL_FIELDS: Record<string, string> = {
+  source_action: "json_extract(doc, '$.source_action')",
+  category: "json_extract(doc, '$.category')",
+  country: "json_extract(doc, '$.client.geo.country_code')",
+  region: "json_extract(doc, '$.request.region')",
+  device: "json_extract(doc, '$.client.device.kind')",
+};
+
 /**
- * How the parts of a filter the key-token index cannot answer are checked: `none` (the index is exact:
- * every key is token-backed and negations became an FTS5 NOT), `columns` (only `workspace`, id or name,
- * which the events table holds as columns), or `document` (negations without exact tokens, further
- * AND-ed filters, and the fields without key tokens: categories, geo, device, user agent, declared
- * fields, user targets), checked on the stored document after the index narrowed what it can.
+ * How the parts of a filter the key-token index cannot answer are checked: nothing to check (every key
+ * is token-backed and negations became an FTS5 NOT), SQL predicates on columns and JSON paths (SQLite's
+ * own JSON reader, far cheaper than a JavaScript parse per event), or the reference matcher on the stored
+ * document (negations without exact tokens, AND-ed filters, user agent substrings, declared fields, user
+ * targets).
  */
-function recheckOf(filter: EventFilter, match: string | undefined): 'none' | 'columns' | 'document' {
-  let kind: 'none' | 'columns' | 'document' = 'none';
+function recheckOf(
+  filter: EventFilter,
+  match: string | undefined,
+): { kind: 'none' } | { kind: 'sql'; sql: string; params: unknown[] } | { kind: 'document' } {
+  const clauses: string[] = [];
+  const params: unknown[] = [];
+  const list = (values: readonly string[]) => {
+    params.push(...values);
+    return values.map(() => '?').join(',');
+  };
   for (const [key, value] of Object.entries(filter)) {
-    if (value === undefined || INDEX_EXACT_FILTERS.has(key)) continue;
-    if (key === 'workspace') kind = kind === 'none' ? 'columns' : kind;
-    else if (key === 'not' && match !== undefined && negatedTokens(filter) !== undefined) continue;
-    else return 'document';
+    if (value === undefined) continue;
+    if (key === 'action' && filter.action_prefix) continue;
+    if (INDEX_EXACT_FILTERS.has(key)) continue;
+    if (key === 'not' && match !== undefined && negatedTokens(filter) !== undefined) continue;
+    if (key === 'workspace') {
+      const values = value as string[];
+      clauses.push(`(workspace_id IN (${list(values)}) OR workspace_name IN (${list(values)}))`);
+    } else if (key === 'action_prefix') {
+      // Exact actions and prefixes are one list; `.`+1 is `/`, so [p., p/) is every action under p.
+      const options = (value as string[]).map((p) => {
+        params.push(`${p}.`, `${p}/`);
+        return '(action >= ? AND action < ?)';
+      });
+      if (filter.action) options.push(`action IN (${list(filter.action)})`);
+      clauses.push(`(${options.join(' OR ')})`);
+    } else if (SQL_FIELDS[key]) {
+      clauses.push(`${SQL_FIELDS[key]} IN (${list(value as string[])})`);
+    } else return { kind: 'document' };
   }
-  return kind;
+  return clauses.length === 0 ? { kind: 'none' } : { kind: 'sql', sql: clauses.join(' AND '), params };
 }
 
 /** Filters the day counts can answer; any other filter makes a facet count the matching events. */
@@ -415,16 +446,11 @@ export class SqliteStorage implements StoragePort {
     const limit = newest === undefined ? '' : ' ORDER BY 1 DESC LIMIT ?';
     const tail = newest === undefined ? [] : [newest];
     const recheck = recheckOf(filter, match);
-    if (recheck !== 'none') {
+    if (recheck.kind !== 'none') {
       const narrowed =
         match === undefined ? '' : ' AND seq IN (SELECT rowid FROM event_index WHERE event_index MATCH ?)';
-      const workspaces = filter.workspace ?? [];
-      const marks = workspaces.map(() => '?').join(',');
-      const check =
-        recheck === 'columns'
-          ? ` AND (workspace_id IN (${marks}) OR workspace_name IN (${marks}))`
-          : ' AND trailmark_match(doc, ?)';
-      const checkParams = recheck === 'columns' ? [...workspaces, ...workspaces] : [JSON.stringify(filter)];
+      const check = recheck.kind === 'sql' ? ` AND ${recheck.sql}` : ' AND trailmark_match(doc, ?)';
+      const checkParams = recheck.kind === 'sql' ? recheck.params : [JSON.stringify(filter)];
       return {
         sql: `SELECT seq FROM events WHERE seq >= ? AND seq < ?${narrowed}${check}${limit}`,
         params: [low, high, ...(match === undefined ? [] : [match]), ...checkParams, ...tail],
