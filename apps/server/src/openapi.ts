@@ -4,6 +4,7 @@ import {
   eventInputSchema,
   FACET_FIELDS,
   LIMITS,
+  NEGATABLE_FILTERS,
   OUTCOME_RESULTS,
   PAGE_LIMIT,
   SCANNED_FACET_FIELDS,
@@ -436,8 +437,10 @@ const FIELD_DOCS: Record<string, string> = {
   changes: `Field-level before/after values, at most ${LIMITS.changes}.`,
   'changes.[].before': `Any JSON, at most ${LIMITS.changeValueBytes} bytes serialized.`,
   'changes.[].after': `Any JSON, at most ${LIMITS.changeValueBytes} bytes serialized.`,
-  'changes.[].redacted': 'Set by the server when the field name looks secret (before/after are then dropped) or a value held secret keys (those are masked).',
-  'changes.[].redacted_sides': 'Set by the server with redacted: which values were masked, before, after or both.',
+  'changes.[].redacted':
+    'Set by the server when the field name looks secret (before/after are then dropped) or a value held secret keys (those are masked).',
+  'changes.[].redacted_sides':
+    'Set by the server with redacted: which values were masked, before, after or both.',
   metadata: `Up to ${LIMITS.metadataKeys} scalar values (strings up to ${LIMITS.metadataValueChars} characters), searchable by key.`,
 };
 
@@ -586,13 +589,38 @@ function filterParameters(sourceIds: readonly string[]): Record<string, Json> {
   };
 }
 
+/** The negated form of each keyword filter, documented from its positive one. */
+function negatedParameters(positive: Record<string, Json>): Record<string, Json> {
+  const out: Record<string, Json> = {};
+  for (const name of NEGATED_FILTER_NAMES) {
+    const base = positive[name.slice(0, -1)] as { description?: string; schema?: Json } | undefined;
+    out[name] = {
+      name,
+      in: 'query',
+      required: false,
+      description: `Excludes every event that \`${name.slice(0, -1)}\` with these values would match (the URL reads \`${name.slice(0, -1)}!=value\`).${base?.description ? ` ${base.description}` : ''}`,
+      style: 'form',
+      explode: true,
+      schema: base?.schema ?? { type: 'array', items: { type: 'string' } },
+    };
+  }
+  return out;
+}
+
 /** Filter parameters PascalCased for component names: `target_path_prefix` -> `FilterTargetPathPrefix`. */
 function filterComponentName(name: string): string {
+  if (name.endsWith('!')) return filterComponentName(name.slice(0, -1)).replace(/^Filter/, 'FilterNot');
   return `Filter${name
     .split('_')
     .map((p) => p[0].toUpperCase() + p.slice(1))
     .join('')}`;
 }
+
+/** `result!=success`: every keyword filter's negated form (see docs/api.md, "Negation"). */
+const NEGATED_FILTER_NAMES = [
+  ...NEGATABLE_FILTERS.filter((n) => n !== 'action_prefix').map((n) => `${n}!` as const),
+  'target_path_prefix!',
+] as const;
 
 const FILTER_NAMES = [
   'tenant',
@@ -617,6 +645,7 @@ const FILTER_NAMES = [
   'q',
   'from',
   'to',
+  ...NEGATED_FILTER_NAMES,
 ] as const;
 
 function filterRefs(except: readonly string[] = []): Json[] {
@@ -1976,7 +2005,8 @@ Every error is \`{"error": {"code", "message", "request_id", "details"?}}\` with
 export function openApiDocument(deps: AppDeps): Record<string, unknown> {
   const sourceIds = deps.plugins.registry.list().map((s) => s.id);
   const formats = [...deps.plugins.exportFormats.keys()];
-  const filters = filterParameters(sourceIds);
+  const positive = filterParameters(sourceIds);
+  const filters = { ...positive, ...negatedParameters(positive) };
   return {
     openapi: '3.1.0',
     info: {
