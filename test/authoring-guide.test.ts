@@ -130,6 +130,9 @@ describe('authoring guide: a source plugin from scratch', () => {
       'plugin.ts',
     ]);
     expect(readFileSync(join(folder, 'src/plugin.ts'), 'utf8')).toContain(`export const ${CAMEL}Actions`);
+    // The README names the id prefix the generated mapper really uses (dashes become underscores).
+    expect(readFileSync(join(folder, 'README.md'), 'utf8')).toContain(`(\`${ID_PREFIX}\` prefix`);
+    expect(readFileSync(join(folder, 'src/mapper.ts'), 'utf8')).toContain(`'${ID_PREFIX}'`);
   });
 
   it('refuses to overwrite an existing plugin folder', async () => {
