@@ -115,55 +115,29 @@ const INDEX_EXACT_FILTERS = new Set([
   'q',
   'from',
   'to',
+  // Key tokens since events-004-search-tokens.
+  'action_prefix',
+  'source_action',
+  'category',
+  'workspace',
+  'country',
+  'region',
+  'device',
+  'target_user',
 ]);
 
-/** Fields without key tokens that plain SQL answers exactly: a column, or one JSON path of the document. */
-const SQL_FIELDS: Record<string, string> = {
-  source_action: "json_extract(doc, '$.source_action')",
-  category: "json_extract(doc, '$.category')",
-  country: "json_extract(doc, '$.client.geo.country_code')",
-  region: "json_extract(doc, '$.request.region')",
-  device: "json_extract(doc, '$.client.device.kind')",
-};
-
 /**
- * How the parts of a filter the key-token index cannot answer are checked: nothing to check (every key
- * is token-backed and negations became an FTS5 NOT), SQL predicates on columns and JSON paths (SQLite's
- * own JSON reader, far cheaper than a JavaScript parse per event), or the reference matcher on the stored
- * document (negations without exact tokens, AND-ed filters, user agent substrings, declared fields, user
- * targets).
+ * Whether a filter has parts the key-token index cannot answer exactly: negations without exact tokens
+ * (or without a positive side for FTS5's NOT), further AND-ed filters, user agent substrings and declared
+ * fields. Those are checked on the stored document after the index narrowed what it can.
  */
-function recheckOf(
-  filter: EventFilter,
-  match: string | undefined,
-): { kind: 'none' } | { kind: 'sql'; sql: string; params: unknown[] } | { kind: 'document' } {
-  const clauses: string[] = [];
-  const params: unknown[] = [];
-  const list = (values: readonly string[]) => {
-    params.push(...values);
-    return values.map(() => '?').join(',');
-  };
+function needsRecheck(filter: EventFilter, match: string | undefined): boolean {
   for (const [key, value] of Object.entries(filter)) {
-    if (value === undefined) continue;
-    if (key === 'action' && filter.action_prefix) continue;
-    if (INDEX_EXACT_FILTERS.has(key)) continue;
+    if (value === undefined || INDEX_EXACT_FILTERS.has(key)) continue;
     if (key === 'not' && match !== undefined && negatedTokens(filter) !== undefined) continue;
-    if (key === 'workspace') {
-      const values = value as string[];
-      clauses.push(`(workspace_id IN (${list(values)}) OR workspace_name IN (${list(values)}))`);
-    } else if (key === 'action_prefix') {
-      // Exact actions and prefixes are one list; `.`+1 is `/`, so [p., p/) is every action under p.
-      const options = (value as string[]).map((p) => {
-        params.push(`${p}.`, `${p}/`);
-        return '(action >= ? AND action < ?)';
-      });
-      if (filter.action) options.push(`action IN (${list(filter.action)})`);
-      clauses.push(`(${options.join(' OR ')})`);
-    } else if (SQL_FIELDS[key]) {
-      clauses.push(`${SQL_FIELDS[key]} IN (${list(value as string[])})`);
-    } else return { kind: 'document' };
+    return true;
   }
-  return clauses.length === 0 ? { kind: 'none' } : { kind: 'sql', sql: clauses.join(' AND '), params };
+  return false;
 }
 
 /** Filters the day counts can answer; any other filter makes a facet count the matching events. */
@@ -255,6 +229,7 @@ export class SqliteStorage implements StoragePort {
 
   async init(): Promise<void> {
     migrate(this.db, EVENT_MIGRATIONS);
+    this.reindexSearchTokens();
     if (this.writer) return;
     const writer = new Worker(new URL('./sqlite-writer.mjs', import.meta.url), {
       workerData: {
@@ -281,6 +256,40 @@ export class SqliteStorage implements StoragePort {
     });
     // An idle writer must not keep a finished process alive; it is ref'ed while appends are in flight.
     writer.unref();
+  }
+
+  /**
+   * Migration `events-004-search-tokens`: the key tokens of the search filters added with it (product
+   * action, category, action prefixes, workspace names, geo, region, device, user targets) for the events
+   * already stored, so those filters find old events through the index like new ones. Runs once, before
+   * the writer starts, in batches of one transaction each; an interrupted run starts over (rewriting an
+   * event's index row is idempotent).
+   */
+  private reindexSearchTokens(): void {
+    const name = 'events-004-search-tokens';
+    if (this.db.prepare('SELECT 1 FROM schema_migrations WHERE name = ?').get(name)) return;
+    const select = this.db
+      .prepare('SELECT seq, doc FROM events WHERE seq > ? ORDER BY seq LIMIT 5000')
+      .safeIntegers(true);
+    const remove = this.db.prepare('DELETE FROM event_index WHERE rowid = ?');
+    const insert = this.db.prepare('INSERT INTO event_index (rowid, terms) VALUES (?, ?)');
+    let after = -1n;
+    for (;;) {
+      const rows = select.all(after) as Row[];
+      if (rows.length === 0) break;
+      this.db.transaction(() => {
+        for (const row of rows) {
+          const event = JSON.parse(row.doc) as AuditEvent;
+          const terms = indexTermsOf(event, this.actionLabel(event.source, event.action));
+          remove.run(row.seq);
+          insert.run(row.seq, terms.words === '' ? terms.keys : `${terms.keys} ${terms.words}`);
+        }
+      })();
+      after = rows[rows.length - 1].seq;
+    }
+    this.db
+      .prepare('INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)')
+      .run(name, new Date().toISOString());
   }
 
   private onWriterMessage(m: WriterMessage): void {
@@ -445,15 +454,12 @@ export class SqliteStorage implements StoragePort {
     const { low, high } = this.bounds(filter);
     const limit = newest === undefined ? '' : ' ORDER BY 1 DESC LIMIT ?';
     const tail = newest === undefined ? [] : [newest];
-    const recheck = recheckOf(filter, match);
-    if (recheck.kind !== 'none') {
+    if (needsRecheck(filter, match)) {
       const narrowed =
         match === undefined ? '' : ' AND seq IN (SELECT rowid FROM event_index WHERE event_index MATCH ?)';
-      const check = recheck.kind === 'sql' ? ` AND ${recheck.sql}` : ' AND trailmark_match(doc, ?)';
-      const checkParams = recheck.kind === 'sql' ? recheck.params : [JSON.stringify(filter)];
       return {
-        sql: `SELECT seq FROM events WHERE seq >= ? AND seq < ?${narrowed}${check}${limit}`,
-        params: [low, high, ...(match === undefined ? [] : [match]), ...checkParams, ...tail],
+        sql: `SELECT seq FROM events WHERE seq >= ? AND seq < ?${narrowed} AND trailmark_match(doc, ?)${limit}`,
+        params: [low, high, ...(match === undefined ? [] : [match]), JSON.stringify(filter), ...tail],
       };
     }
     if (match === undefined)
