@@ -860,6 +860,17 @@ function componentSchemas(exportFormats: readonly string[]): Record<string, Json
             additionalProperties: false,
           },
         },
+        query_qualifiers: {
+          type: 'array',
+          description:
+            'Every qualifier of the `q` query language and the filter parameter it stands for (`path:` is `target_path`, or `target_path_prefix` with a trailing `/*`), declared fields included.',
+          items: {
+            type: 'object',
+            properties: { qualifier: { type: 'string' }, filter: { type: 'string' } },
+            required: ['qualifier', 'filter'],
+            additionalProperties: false,
+          },
+        },
         export_formats: {
           type: 'array',
           items: {
@@ -874,7 +885,7 @@ function componentSchemas(exportFormats: readonly string[]): Record<string, Json
           },
         },
       },
-      required: ['sources', 'export_formats'],
+      required: ['sources', 'query_qualifiers', 'export_formats'],
       additionalProperties: false,
     },
     Scope: {

@@ -12,6 +12,7 @@ import {
   iterateEvents,
   parseEventFilter,
   parseLimit,
+  QUERY_QUALIFIERS,
   SCANNED_FACET_FIELDS,
   SCANNED_FACET_MAX_EVENTS,
   type ScannedFacetField,
@@ -197,6 +198,13 @@ export function queryRoutes(deps: AppDeps) {
         actions: s.actions,
         fields: s.fields ?? [],
       })),
+      // What the search box's query language takes (for autocomplete): each qualifier and its filter.
+      query_qualifiers: [
+        ...Object.entries(QUERY_QUALIFIERS).map(([qualifier, filter]) => ({ qualifier, filter })),
+        ...deps.plugins.registry
+          .fields()
+          .map((f) => ({ qualifier: `attr.${f.name}`, filter: `attr.${f.name}` })),
+      ],
       export_formats: [...deps.plugins.exportFormats.values()].map((f) => ({
         id: f.id,
         name: f.name,
