@@ -237,6 +237,13 @@ for (const [store, makeStorage] of STORES) {
         expect(transfer.fields).toContainEqual(
           expect.objectContaining({ name: 'share_link_id', label: 'Share link', type: 'keyword' }),
         );
+        expect(catalog.query_qualifiers).toEqual(
+          expect.arrayContaining([
+            { qualifier: 'actor', filter: 'actor' },
+            { qualifier: 'path', filter: 'target_path' },
+            { qualifier: 'attr.share_link_id', filter: 'attr.share_link_id' },
+          ]),
+        );
       });
     });
 
