@@ -145,7 +145,10 @@ export const changeSchema = z.strictObject({
   after: boundedJson(LIMITS.changeValueBytes).optional(),
   redacted: z.boolean().optional(),
   /** Which values were masked (set by ingest): `before`, `after` or both. */
-  redacted_sides: z.array(z.enum(['before', 'after'])).max(2).optional(),
+  redacted_sides: z
+    .array(z.enum(['before', 'after']))
+    .max(2)
+    .optional(),
 });
 
 const eventFields = {

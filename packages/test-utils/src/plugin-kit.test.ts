@@ -191,7 +191,9 @@ describe('plugin kit: one action list, custom actions, naming advice', () => {
     expect(pluginChecks.customActions(open, fixtures, custom)).toEqual([]);
     expect(pluginChecks.customActions(open, fixtures)).toEqual([]);
     // The same batch from a closed plugin is refused: the check is not vacuous.
-    expect(pluginChecks.customActions(plugin(), fixtures, custom)[0]).toContain('does not allowCustomActions');
+    expect(pluginChecks.customActions(plugin(), fixtures, custom)[0]).toContain(
+      'does not allowCustomActions',
+    );
   });
 
   it('warns on nouns and verbs outside the documented vocabulary, suggesting the nearest', () => {
