@@ -166,3 +166,14 @@ describe('parseEventFilter with the new filters', () => {
     });
   });
 });
+
+describe('parseQuery: OR placement', () => {
+  it('reports a misplaced OR where it stands', () => {
+    expect(parseQuery('OR result:failure').problems[0]).toMatchObject({ token: 'OR', position: 0 });
+    expect(parseQuery('render  OR  final').problems[0]).toMatchObject({ token: 'OR', position: 8 });
+    expect(parseQuery('result:failure OR').problems[0]).toMatchObject({ token: 'OR', position: 15 });
+    expect(parseQuery('-result:success OR -result:denied').terms.map((t) => t.params)).toEqual([
+      { 'result!': ['success', 'denied'] },
+    ]);
+  });
+});

@@ -68,6 +68,11 @@ export interface ParsedQuery {
   problems: ErrorDetail[];
 }
 
+/** An `OR` between two terms, and where it stands. */
+interface Or {
+  or: number;
+}
+
 interface Lexeme {
   negated: boolean;
   qualifier?: string;
@@ -84,8 +89,8 @@ function problem(token: string, position: number, message: string): ErrorDetail 
 }
 
 /** Splits `q` into terms; quotes group spaces, a backslash escapes a quote inside them. */
-function lex(q: string, problems: ErrorDetail[]): (Lexeme | 'OR')[] {
-  const out: (Lexeme | 'OR')[] = [];
+function lex(q: string, problems: ErrorDetail[]): (Lexeme | Or)[] {
+  const out: (Lexeme | Or)[] = [];
   let i = 0;
   const readQuoted = (start: number): { text: string; end: number } | undefined => {
     let text = '';
@@ -137,7 +142,7 @@ function lex(q: string, problems: ErrorDetail[]): (Lexeme | 'OR')[] {
     const token = q.slice(position, j);
     i = j;
     if (!negated && !qualifier && !quoted && value === 'OR') {
-      out.push('OR');
+      out.push({ or: position });
       continue;
     }
     out.push({ negated, ...(qualifier ? { qualifier } : {}), value, quoted, token, position });
@@ -198,22 +203,21 @@ export function parseQuery(q: string): ParsedQuery {
   let joinNext = false;
   let last: { lexeme: Lexeme; term?: QueryTerm } | undefined;
   for (const [n, item] of lexemes.entries()) {
-    if (item === 'OR') {
+    if ('or' in item) {
       const next = lexemes[n + 1];
       const prev = last?.lexeme;
       if (
         !prev?.qualifier ||
         !last?.term ||
         next === undefined ||
-        next === 'OR' ||
+        'or' in next ||
         next.qualifier !== prev.qualifier ||
         next.negated !== prev.negated
       ) {
-        const position = prev ? prev.position + prev.token.length + 1 : 0;
         problems.push(
           problem(
             'OR',
-            q.indexOf('OR', position > 0 ? position - 1 : 0),
+            item.or,
             'OR joins two terms of the same qualifier, e.g. result:failure OR result:denied',
           ),
         );
