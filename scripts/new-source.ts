@@ -1,7 +1,7 @@
 /**
  * Scaffolds a source plugin with the same shape as the built-in ones:
  *
- *   npm run new:source -- <name> [--title "Display name"] [--dir <parent folder>]
+ *   npm run new:source -- <name> [--title "Display name"] [--dir <parent folder>] [--custom-actions]
  *
  * creates `<dir>/source-<name>/` (default dir: `plugins/`) with package.json, vitest config, README
  * and `src/{plugin,native,mapper,fixtures,demo,index}.ts` + `mapper.test.ts` + `plugin.test.ts`.
@@ -22,6 +22,8 @@ export interface ScaffoldOptions {
   title?: string;
   /** Parent folder; defaults to the repository's `plugins/`. */
   dir?: string;
+  /** The product has more actions than it declares: undeclared ones pass through (allowCustomActions). */
+  customActions?: boolean;
 }
 
 function camel(name: string): string {
@@ -41,7 +43,11 @@ function titleCase(name: string): string {
 }
 
 /** Every file of a new plugin, keyed by path relative to the plugin folder. */
-export function sourcePluginFiles(options: { name: string; title?: string }): Record<string, string> {
+export function sourcePluginFiles(options: {
+  name: string;
+  title?: string;
+  customActions?: boolean;
+}): Record<string, string> {
   const { name } = options;
   if (!NAME_PATTERN.test(name) || name.length > 40)
     throw new Error(`"${name}" is not a valid source id: lower case letters, digits and single dashes`);
@@ -50,6 +56,8 @@ export function sourcePluginFiles(options: { name: string; title?: string }): Re
   const P = pascal(name);
   const ID = `${name.replace(/-/g, '_').toUpperCase()}_SOURCE_ID`;
   const pkg = `@trailmark/plugin-source-${name}`;
+  const idPrefix = `${name.replace(/-/g, '_')}_`;
+  const customActions = options.customActions ?? false;
 
   return {
     'package.json': `${JSON.stringify(
@@ -83,15 +91,22 @@ Source plugin \`${name}\`: maps ${title} audit entries to Trailmark events.
 | -------------- | -------------- | --------- | ---------------------------- |
 | \`ITEM_CREATED\` | \`item.created\` | \`content\` | 6003 API Activity / 1 Create |
 
-Fields: \`event_id\` -> \`id\` (\`${name}_\` prefix, so re-delivery is idempotent), \`occurred_at\`, \`actor\`,
-\`item\` -> \`targets[0]\`, \`ip\` -> \`client.ip\`, \`result\` -> \`outcome.result\`.
+The table lives once, in \`src/plugin.ts\` (\`ACTION_TABLE\`): the declared actions, the native schema's
+action enum and the mapper's lookup are all built from it.
+
+Fields: \`event_id\` -> \`id\` (\`${idPrefix}\` prefix, so re-delivery is idempotent), \`occurred_at\`, \`actor\`,
+\`item\` -> \`targets[0]\`, \`ip\` -> \`client.ip\`, \`result\` -> \`outcome.result\`. Unknown payload fields are
+accepted and ignored (products add fields all the time); only what breaks the mapping is rejected.
+
+Searchable fields (\`${c}Fields\` in \`src/plugin.ts\`): \`item_kind\` (keyword), from \`item.kind\`, filterable
+as \`attr.item_kind=...\`.
 
 Retention: 12 months (\`retention\` in \`src/plugin.ts\`).
 
 See [docs/writing-a-source-plugin.md](../../docs/writing-a-source-plugin.md) for the next steps.
 `,
 
-    'src/plugin.ts': `import type { ActionDefinition, RetentionPeriod } from '@trailmark/core';
+    'src/plugin.ts': `import type { ActionDefinition, RetentionPeriod, SearchableField } from '@trailmark/core';
 
 export const ${ID} = '${name}';
 
@@ -99,35 +114,68 @@ export const ${c}Info = {
   id: ${ID},
   name: '${title.replace(/'/g, "\\'")}',
   description: 'Audit events of ${title.replace(/'/g, "\\'")}.',
-  retention: { months: 12 } satisfies RetentionPeriod,
+  retention: { months: 12 } satisfies RetentionPeriod,${
+    customActions
+      ? `
+  /** The product has more actions than are declared here: undeclared ones pass through (see mapper.ts). */
+  allowCustomActions: true,`
+      : ''
+  }
 } as const;
 
-/** Every action the product emits, declared once: noun.verb_past, the product's name kept verbatim. */
-export const ${c}Actions: readonly ActionDefinition[] = [
-  {
-    action: 'item.created',
-    source_action: 'ITEM_CREATED',
-    label: 'Item created',
-    description: 'An item was created.',
-    category: 'content',
-    ocsf_class_uid: 6003,
-    ocsf_activity_id: 1,
-  },
+/**
+ * Every action the product emits, declared once:
+ * [product name, action (noun.verb_past), label, category, OCSF class, OCSF activity].
+ * The declared actions, the native schema's enum and the mapper's lookup are all built from this table.
+ */
+const ACTION_TABLE = [
+  ['ITEM_CREATED', 'item.created', 'Item created', 'content', 6003, 1],
+] as const satisfies readonly (readonly [string, string, string, string, number, number])[];
+
+export type ${P}NativeAction = (typeof ACTION_TABLE)[number][0];
+
+/** The product's action names, for the native schema's enum. */
+export const ${c}NativeActions = ACTION_TABLE.map(([native]) => native) as [${P}NativeAction, ...${P}NativeAction[]];
+
+export const ${c}Actions: readonly ActionDefinition[] = ACTION_TABLE.map(
+  ([source_action, action, label, category, ocsf_class_uid, ocsf_activity_id]) => ({
+    action,
+    source_action,
+    label,
+    category,
+    ocsf_class_uid,
+    ocsf_activity_id,
+  }),
+);
+
+/** Product name -> declared action, for the mapper. */
+export const ${c}ActionByNative: ReadonlyMap<string, ActionDefinition> = new Map(
+  ${c}Actions.map((a) => [a.source_action as string, a]),
+);
+
+/** The product's own fields people search and count by: read from metadata, indexed, \`attr.<name>\`. */
+export const ${c}Fields: readonly SearchableField[] = [
+  { name: 'item_kind', label: 'Item kind', type: 'keyword', description: 'What kind of item it is.' },
 ];
 `,
 
     'src/native.ts': `import { z } from 'zod';
+import { ${c}NativeActions } from './plugin.ts';
 
-/** The product's own payload, exactly as it sends it. */
-export const ${c}NativeSchema = z.object({
+/**
+ * The product's own payload. Loose objects: products add fields all the time, so unknown fields are
+ * accepted (and ignored by the mapper) instead of failing ingest; only what the mapping needs is checked.
+ */
+export const ${c}NativeSchema = z.looseObject({
   event_id: z.string().regex(/^[A-Za-z0-9_-]{1,22}$/),
   occurred_at: z.iso.datetime({ offset: true }),
-  action: z.enum(['ITEM_CREATED']),
-  actor: z.object({ id: z.string().min(1), email: z.email().optional(), name: z.string().min(1).optional() }),
-  item: z.object({
+  action: ${customActions ? `z.string().regex(/^[A-Z][A-Z0-9_]{0,63}$/)` : `z.enum(${c}NativeActions)`},
+  actor: z.looseObject({ id: z.string().min(1), email: z.email().optional(), name: z.string().min(1).optional() }),
+  item: z.looseObject({
     id: z.string().min(1),
     name: z.string().min(1),
     path: z.string().startsWith('/').optional(),
+    kind: z.string().min(1).max(100).optional(),
   }),
   ip: z.union([z.ipv4(), z.ipv6()]).optional(),
   result: z.enum(['success', 'failure', 'denied', 'error']),
@@ -138,19 +186,29 @@ export type ${P}Native = z.infer<typeof ${c}NativeSchema>;
 
     'src/mapper.ts': `import type { MappedEvent } from '@trailmark/core';
 import type { ${P}Native } from './native.ts';
-import { ${ID} } from './plugin.ts';
+import { ${c}ActionByNative, ${ID} } from './plugin.ts';
 
-const ACTIONS: Record<${P}Native['action'], string> = {
-  ITEM_CREATED: 'item.created',
-};
+/** Event ids are \`${idPrefix}\` + the product's event id. */
+export const ${c.toUpperCase()}_ID_PREFIX = '${idPrefix}';
 
 /** Pure: no clock, no randomness, no I/O. The native id becomes the event id (idempotent re-delivery). */
 export function map${P}Event(n: ${P}Native): MappedEvent {
+  const def = ${c}ActionByNative.get(n.action);
+${
+  customActions
+    ? `  // An undeclared product action passes through: a generic action and category, the product's own
+  // name kept verbatim in source_action (the source declares allowCustomActions).
+  const action = def?.action ?? 'item.changed';
+  const category = def?.category ?? 'other';`
+    : `  if (!def) throw new Error(\`unknown ${name} action "\${n.action}"\`);
+  const { action, category } = def;`
+}
   return {
-    id: \`${name.replace(/-/g, '_')}_\${n.event_id}\`,
+    id: \`\${${c.toUpperCase()}_ID_PREFIX}\${n.event_id}\`,
     source: ${ID},
-    action: ACTIONS[n.action],
+    action,
     source_action: n.action,
+    category,
     occurred_at: n.occurred_at,
     actor: {
       type: 'user',
@@ -163,6 +221,7 @@ export function map${P}Event(n: ${P}Native): MappedEvent {
     ],
     outcome: { result: n.result },
     ...(n.ip ? { client: { ip: n.ip } } : {}),
+    ...(n.item.kind ? { metadata: { item_kind: n.item.kind } } : {}),
   };
 }
 `,
@@ -224,11 +283,12 @@ export function* ${c}Demo(options: DemoOptions): Generator<DemoRecord<${P}Native
 import { ${c}Demo } from './demo.ts';
 import { map${P}Event } from './mapper.ts';
 import { ${c}NativeSchema } from './native.ts';
-import { ${c}Actions, ${c}Info } from './plugin.ts';
+import { ${c}Actions, ${c}Fields, ${c}Info } from './plugin.ts';
 
 export const ${c}Source = defineSourcePlugin({
   ...${c}Info,
   actions: ${c}Actions,
+  fields: ${c}Fields,
   nativeSchema: ${c}NativeSchema,
   map: map${P}Event,
   demo: ${c}Demo,
@@ -273,7 +333,10 @@ describe('map${P}Event', () => {
 import { ${c}Fixtures } from './fixtures.ts';
 import { ${c}Source } from './index.ts';
 
-runSourcePluginTests(${c}Source, ${c}Fixtures);
+import { ${c}NativeActions } from './plugin.ts';
+
+// nativeActions: the kit checks that every product action is declared and every declared one accepted.
+runSourcePluginTests(${c}Source, ${c}Fixtures, { nativeActions: ${c}NativeActions });
 `,
   };
 }
@@ -298,12 +361,15 @@ async function main(): Promise<void> {
     options: {
       dir: { type: 'string' },
       title: { type: 'string' },
+      'custom-actions': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   const name = positionals[0];
   if (values.help || !name) {
-    console.log('usage: npm run new:source -- <name> [--title "Display name"] [--dir <parent folder>]');
+    console.log(
+      'usage: npm run new:source -- <name> [--title "Display name"] [--dir <parent folder>] [--custom-actions]',
+    );
     process.exitCode = name || values.help ? 0 : 1;
     return;
   }
@@ -311,13 +377,14 @@ async function main(): Promise<void> {
     name,
     ...(values.title ? { title: values.title } : {}),
     ...(values.dir ? { dir: values.dir } : {}),
+    ...(values['custom-actions'] ? { customActions: true } : {}),
   });
   const shown = relative(process.cwd(), folder) || folder;
   console.log(`created ${shown}
 next:
   1. npm install                      (links @trailmark/plugin-source-${name} into the workspace)
   2. npx vitest run --project @trailmark/plugin-source-${name}
-  3. declare your actions in src/plugin.ts, describe the payload in src/native.ts, map it in src/mapper.ts
+  3. list your actions in ACTION_TABLE (src/plugin.ts), describe the payload in src/native.ts, map it in src/mapper.ts
   4. add the plugin to defaultPlugins in apps/server/src/plugins.ts
 see docs/writing-a-source-plugin.md`);
 }

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { api, OPERATOR_TOKEN, ROOT, startServerProcess, tempDataDir } from './helpers.ts';
@@ -89,5 +90,51 @@ describe('trailmark CLI', () => {
     expect(typeof failure).toBe('object');
     expect((failure as { code: number }).code).not.toBe(0);
     expect((failure as { stderr: string }).stderr).toContain('unknown scope(s) root');
+  }, 60_000);
+});
+
+describe('trailmark CLI: where the data lives', () => {
+  const bare = (cwd: string, ...args: string[]) => {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      TRAILMARK_ADMIN_TOKEN: OPERATOR_TOKEN,
+      TRAILMARK_DEMO: 'off',
+      LOG_LEVEL: 'warn',
+    };
+    delete env.TRAILMARK_DATA_DIR;
+    // tsx by path: the working directory is outside the repository, where `--import tsx` cannot resolve.
+    const tsx = pathToFileURL(join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href;
+    return run(process.execPath, ['--import', tsx, join(ROOT, 'apps/server/src/cli.ts'), ...args], {
+      cwd,
+      env,
+    });
+  };
+
+  it('refuses to create a data directory silently, and says which one it opened', async () => {
+    const empty = tempDataDir('trailmark-cli-cwd-');
+    const refused = await bare(empty, 'keys', 'list').catch((e: { code: number; stderr: string }) => e);
+    expect(refused, (refused as { stderr?: string }).stderr).toMatchObject({ code: 2 });
+    expect((refused as { stderr: string }).stderr).toContain(`no data directory at ${join(empty, 'data')}`);
+    // Told where: it creates it, says so, and a second command opens the same one.
+    const dataDir = join(empty, 'elsewhere');
+    const created = await bare(
+      empty,
+      '--data-dir',
+      dataDir,
+      'keys',
+      'create',
+      '--tenant',
+      'acme',
+      '--name',
+      'x',
+      '--scopes',
+      'read',
+    );
+    expect(created.stderr).toContain(`trailmark: data directory ${dataDir} (new, created now)`);
+    const listed = await bare(empty, '--data-dir', dataDir, 'keys', 'list');
+    expect(listed.stderr).toContain(`trailmark: data directory ${dataDir}\n`);
+    expect(JSON.parse(listed.stdout).map((k: { id: string }) => k.id)).toEqual([
+      JSON.parse(created.stdout).id,
+    ]);
   }, 60_000);
 });

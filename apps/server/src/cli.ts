@@ -1,9 +1,11 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { ROLES, type Role, SCOPES, type Scope } from '@trailmark/core';
 import { Command, InvalidArgumentError } from 'commander';
 import { cliCreateUser, cliResetLink } from './accounts/cli-users.ts';
 import { publicUser } from './accounts/sessions.ts';
 import { seedDemo } from './demo.ts';
-import { loadConfig } from './env.ts';
+import { type Config, loadConfig } from './env.ts';
 import { createApiKey, parseCreateKey, publicKey } from './keys.ts';
 import { runRetention } from './retention.ts';
 import { buildDeps, startServer } from './server.ts';
@@ -31,13 +33,35 @@ function positiveInt(value: string): number {
 const program = new Command()
   .name('trailmark')
   .description('Trailmark: self-hosted audit logs. Reads its settings from the environment (see README).')
-  .showHelpAfterError();
+  .showHelpAfterError()
+  .option('--data-dir <dir>', 'data directory to open (default: TRAILMARK_DATA_DIR, else ./data)');
+
+/**
+ * The configuration a command runs with. It says which data directory it opened (on stderr, so JSON
+ * output stays clean), and a command other than `serve` refuses to create a new one silently: run in a
+ * directory without `control.db` and without `--data-dir` or TRAILMARK_DATA_DIR, it stops instead of
+ * writing a key nobody's server will ever read.
+ */
+function cliConfig(options: { creates?: boolean } = {}): Config {
+  const flag = program.opts<{ dataDir?: string }>().dataDir;
+  const config = loadConfig(flag ? { ...process.env, TRAILMARK_DATA_DIR: flag } : process.env);
+  const told = Boolean(flag || process.env.TRAILMARK_DATA_DIR);
+  const exists = existsSync(join(config.dataDir, 'control.db'));
+  if (!exists && !told && !options.creates) {
+    console.error(
+      `trailmark: no data directory at ${config.dataDir} (no control.db there). Pass --data-dir <dir> or set TRAILMARK_DATA_DIR to the directory the server uses (it prints it on start), or to a new one to create it.`,
+    );
+    process.exit(2);
+  }
+  console.error(`trailmark: data directory ${config.dataDir}${exists ? '' : ' (new, created now)'}`);
+  return config;
+}
 
 program
   .command('serve')
   .description('start the HTTP API (seeds demo data on a new data directory unless TRAILMARK_DEMO=off)')
   .action(async () => {
-    const running = await startServer(loadConfig());
+    const running = await startServer(cliConfig({ creates: true }));
     const stop = async (signal: string) => {
       console.log(`${signal} received, finishing in-flight writes...`);
       await running.close();
@@ -56,7 +80,7 @@ keys
   .option('--source <source>', 'restrict ingest to one source')
   .description('create a key; it is printed once and stored hashed')
   .action(async (opts: { tenant: string; name: string; scopes: Scope[]; source?: string }) => {
-    const deps = await buildDeps(loadConfig());
+    const deps = await buildDeps(cliConfig());
     const created = createApiKey(deps.control, parseCreateKey(opts));
     console.log(JSON.stringify(created, null, 2));
     console.error('Store the key now: it cannot be shown again.');
@@ -67,7 +91,7 @@ keys
   .option('--tenant <tenant>')
   .description('list keys (never the secrets)')
   .action(async (opts: { tenant?: string }) => {
-    const deps = await buildDeps(loadConfig());
+    const deps = await buildDeps(cliConfig());
     console.log(JSON.stringify(deps.control.listApiKeys(opts.tenant).map(publicKey), null, 2));
     await deps.storage.close();
   });
@@ -75,7 +99,7 @@ keys
   .command('revoke <id>')
   .description('revoke a key; requests with it fail from now on')
   .action(async (id: string) => {
-    const deps = await buildDeps(loadConfig());
+    const deps = await buildDeps(cliConfig());
     const ok = deps.control.revokeApiKey(id, new Date().toISOString());
     console.log(ok ? `revoked ${id}` : `no active key ${id}`);
     await deps.storage.close();
@@ -91,7 +115,7 @@ users
   .option('--tenant <tenant>', 'the tenant (all roles except operator)')
   .description('create a person and print a one-time link (24 h) where they choose their password')
   .action(async (opts: { email: string; name: string; role: Role; tenant?: string }) => {
-    const config = loadConfig();
+    const config = cliConfig();
     const deps = await buildDeps(config);
     const origin = config.accounts.publicUrl ?? `http://localhost:${config.port}`;
     const { user, url } = cliCreateUser(deps, opts, origin);
@@ -104,7 +128,7 @@ users
   .option('--tenant <tenant>')
   .description('list people (never their password hashes)')
   .action(async (opts: { tenant?: string }) => {
-    const deps = await buildDeps(loadConfig());
+    const deps = await buildDeps(cliConfig());
     console.log(JSON.stringify(deps.control.listUsers(opts.tenant).map(publicUser), null, 2));
     await deps.storage.close();
   });
@@ -112,7 +136,7 @@ users
   .command('reset-password <email>')
   .description('print a one-time link (24 h) that sets a new password and ends every session')
   .action(async (email: string) => {
-    const config = loadConfig();
+    const config = cliConfig();
     const deps = await buildDeps(config);
     const user = deps.control.findUserByEmail(email);
     if (!user) {
@@ -131,7 +155,7 @@ program
   .command('run')
   .description('purge events past their retention now and print what was deleted')
   .action(async () => {
-    const deps = await buildDeps(loadConfig());
+    const deps = await buildDeps(cliConfig());
     console.log(JSON.stringify(await runRetention(deps), null, 2));
     await deps.storage.close();
   });
@@ -143,7 +167,7 @@ program
   .option('--days <n>', 'spread over the last N days', positiveInt, 180)
   .option('--seed <n>', 'random seed', positiveInt, 7)
   .action(async (opts: { events: number; days: number; seed: number }) => {
-    const deps = await buildDeps(loadConfig());
+    const deps = await buildDeps(cliConfig());
     const started = Date.now();
     const result = await seedDemo(deps, opts);
     console.log(
@@ -158,7 +182,7 @@ program
   .description('online, consistent copy of the embedded event and control databases (safe while running)')
   .action(async (destination: string) => {
     const { backupSqlite } = await import('./backup.ts');
-    await backupSqlite(loadConfig(), destination);
+    await backupSqlite(cliConfig(), destination);
   });
 
 program
@@ -168,7 +192,7 @@ program
   .option('--batch <n>', 'events per batch', positiveInt, 1000)
   .action(async (opts: { to: string; batch: number }) => {
     const { migrateCommand } = await import('./migrate-command.ts');
-    process.exitCode = await migrateCommand(loadConfig(), opts);
+    process.exitCode = await migrateCommand(cliConfig(), opts);
   });
 
 await program.parseAsync(process.argv);

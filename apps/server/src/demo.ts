@@ -26,6 +26,21 @@ export function demoSources(plugins: Iterable<AnySourcePlugin>): DemoSource[] {
   return [...plugins].filter((p): p is DemoSource => Boolean(p.demo && p.map));
 }
 
+/** What an added source (one without a weight here) seeds, as a share of `events`, on top of the rest. */
+const ADDED_SOURCE_SHARE = 0.1;
+
+/**
+ * How many events one source seeds. The bundled sources split `events` by their weights whatever else is
+ * registered, and an added source seeds a tenth of `events` on top: registering a sixth plugin never moves
+ * the bundled demo (the README points at one of its assets), it only adds to it.
+ */
+export function demoCount(sources: readonly DemoSource[], source: DemoSource, events: number): number {
+  const weight = WEIGHTS[source.id];
+  if (weight === undefined) return Math.round(events * ADDED_SOURCE_SHARE);
+  const bundled = sources.reduce((n, s) => n + (WEIGHTS[s.id] ?? 0), 0);
+  return Math.round((events * weight) / bundled);
+}
+
 /**
  * One source's share of the demo, mapped to event inputs (with their tenant), in the order it is
  * seeded: the same options always give the same events, so docs can point at demo assets.
@@ -35,8 +50,7 @@ export function* demoEventsOf(
   source: DemoSource,
   options: Pick<DemoOptions, 'events' | 'days' | 'seed' | 'now'>,
 ): Generator<{ tenant: string; event: MappedEvent }> {
-  const totalWeight = sources.reduce((n, s) => n + (WEIGHTS[s.id] ?? 0.1), 0);
-  const count = Math.round((options.events * (WEIGHTS[source.id] ?? 0.1)) / totalWeight);
+  const count = demoCount(sources, source, options.events);
   let produced = 0;
   for (const record of source.demo({
     seed: (options.seed ?? 7) + sources.indexOf(source),

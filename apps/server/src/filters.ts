@@ -1,18 +1,119 @@
-import type { ActionRegistry, ParseFilterOptions } from '@trailmark/core';
+import {
+  type ActionRegistry,
+  ErrorCode,
+  type ErrorDetail,
+  type EventFilter,
+  type ParseFilterOptions,
+  parseQuery,
+  type QueryParams,
+  type StoragePort,
+  ValidationError,
+} from '@trailmark/core';
+
+/** Levenshtein distance, for "did you mean" suggestions over a few hundred action names. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length];
+}
+
+/** Where a product's own name is declared, as filters that find it. */
+function sourceActionHint(registry: ActionRegistry, value: string): string | undefined {
+  const found = registry.findBySourceAction(value);
+  if (found.length === 0) return undefined;
+  const where = found.map((f) => `action=${f.definition.action}&source=${f.source}`).join(' or ');
+  return `the product name ${value} is ${where}; source_action=${value} matches the product's own name exactly`;
+}
 
 /**
  * Filter parsing options that know the registry: an `action` value that is a product's own name gets
- * pointed at the action it is declared as, and at free text, which matches the product's name
- * (`source_action`) on every event, including the ones a plugin files under another action (a
- * file-transfer BLOCKED download is `file.downloaded`).
+ * pointed at the action it is declared as and at `source_action`; an action no registered source
+ * declares is a 400 with the nearest declared names (unless a source accepts custom actions, whose
+ * names cannot be known in advance); `attr.<name>` needs a declared field.
  */
 export function filterOptions(registry: ActionRegistry): ParseFilterOptions {
   return {
-    actionHint: (value) => {
-      const found = registry.findBySourceAction(value);
-      if (found.length === 0) return undefined;
-      const where = found.map((f) => `action=${f.definition.action}&source=${f.source}`).join(' or ');
-      return `the product name ${value} is ${where}; q=${value} matches the product's own name`;
+    actionHint: (value) => sourceActionHint(registry, value),
+    // A product's own name used as an action is certainly a mix-up: a 400 right away, with the way out.
+    checkAction: (value, kind) => {
+      if (kind === 'prefix' || registry.declaresAction(value)) return undefined;
+      const product = sourceActionHint(registry, value);
+      return product ? `no source declares the action ${value}: ${product}` : undefined;
+    },
+    attribute: (name) => {
+      const field = registry.field(name);
+      return field ? { name: field.name, type: field.type } : undefined;
     },
   };
+}
+
+/** Every action and prefix a filter names, negated and AND-ed parts included. */
+function namedActions(filter: EventFilter, out: { action: Set<string>; prefix: Set<string> }): void {
+  for (const f of [filter, filter.not ?? {}]) {
+    for (const a of f.action ?? []) out.action.add(a);
+    for (const p of f.action_prefix ?? []) out.prefix.add(p);
+  }
+  for (const part of filter.and ?? []) namedActions(part, out);
+}
+
+/**
+ * An action (or prefix) that no registered source declares is a 400 naming the nearest declared ones,
+ * unless the caller's events hold it: unregistered sources and custom actions are accepted at ingest
+ * (see docs/api.md), so the store is the only place that knows their names. One indexed count each.
+ */
+export async function assertActionsKnown(
+  registry: ActionRegistry,
+  storage: StoragePort,
+  filter: EventFilter,
+  /** The request's parameters: a name that came from `q` is reported at its token there. */
+  params: QueryParams = {},
+): Promise<void> {
+  const typed = params.q?.[0] ? parseQuery(params.q[0]).terms : [];
+  const where = (shown: string): Partial<ErrorDetail> => {
+    const term = typed.find((t) =>
+      Object.entries(t.params).some(([k, vs]) => (k === 'action' || k === 'action!') && vs.includes(shown)),
+    );
+    return term ? { path: 'q', token: term.token, position: term.position } : {};
+  };
+  const named = { action: new Set<string>(), prefix: new Set<string>() };
+  namedActions(filter, named);
+  const tenant = filter.tenant ? { tenant: filter.tenant } : {};
+  const details: ErrorDetail[] = [];
+  for (const kind of ['action', 'prefix'] as const) {
+    for (const value of named[kind]) {
+      if (registry.declaresAction(value, kind)) continue;
+      const probe: EventFilter =
+        kind === 'action' ? { ...tenant, action: [value] } : { ...tenant, action_prefix: [value] };
+      if ((await storage.count(probe)) > 0) continue;
+      const shown = kind === 'prefix' ? `${value}.*` : value;
+      const names =
+        kind === 'prefix'
+          ? [
+              ...new Set(
+                registry.actionNames().flatMap((a) => [a.split('.')[0], a.split('.').slice(0, 2).join('.')]),
+              ),
+            ]
+          : registry.actionNames();
+      const near = names
+        .map((n) => ({ n, d: distance(value, n) }))
+        .sort((a, b) => a.d - b.d || (a.n < b.n ? -1 : 1))
+        .slice(0, 3)
+        .map((x) => (kind === 'prefix' ? `${x.n}.*` : x.n));
+      const at = where(shown);
+      details.push({
+        path: 'action',
+        ...at,
+        message: `${at.token === undefined ? '' : `"${at.token}" at position ${at.position}: `}no registered source declares the action ${shown} and no event has it${near.length > 0 ? `; nearest: ${near.join(', ')}` : ''}; GET /v1/catalog lists every action, and source_action= matches a product's own name`,
+      });
+    }
+  }
+  if (details.length > 0) throw new ValidationError('invalid filter', details, ErrorCode.INVALID_FILTER);
 }

@@ -1,8 +1,10 @@
 import {
+  DEVICE_KINDS,
   ErrorCode,
   eventInputSchema,
   FACET_FIELDS,
   LIMITS,
+  NEGATABLE_FILTERS,
   OUTCOME_RESULTS,
   PAGE_LIMIT,
   SCANNED_FACET_FIELDS,
@@ -444,7 +446,10 @@ const FIELD_DOCS: Record<string, string> = {
   changes: `Field-level before/after values, at most ${LIMITS.changes}.`,
   'changes.[].before': `Any JSON, at most ${LIMITS.changeValueBytes} bytes serialized.`,
   'changes.[].after': `Any JSON, at most ${LIMITS.changeValueBytes} bytes serialized.`,
-  'changes.[].redacted': 'Set by the server when the field name looks secret; before/after are then dropped.',
+  'changes.[].redacted':
+    'Set by the server when the field name looks secret (before/after are then dropped) or a value held secret keys (those are masked).',
+  'changes.[].redacted_sides':
+    'Set by the server with redacted: which values were masked, before, after or both.',
   metadata: `Up to ${LIMITS.metadataKeys} scalar values (strings up to ${LIMITS.metadataValueChars} characters), searchable by key.`,
 };
 
@@ -523,12 +528,34 @@ function filterParameters(sourceIds: readonly string[]): Record<string, Json> {
       { type: 'string', pattern: TENANT_PATTERN.source },
     ),
     source: listParam('source', `Source ids.${known}`, { type: 'string', pattern: SOURCE_PATTERN.source }),
-    action: listParam('action', 'Normalized actions, e.g. `file.uploaded`. See `GET /v1/catalog`.'),
+    action: listParam(
+      'action',
+      "Normalized actions, e.g. `file.uploaded`, or every action under a prefix, `file.*`. See `GET /v1/catalog`. An action (or prefix) that no registered source declares and none of your events has is 400 INVALID_FILTER naming the nearest ones; a product's own name (`UPLOAD`) points at `source_action`.",
+    ),
+    source_action: listParam(
+      'source_action',
+      "The product's own operation name, exactly as the source sent it (`AssetDeleted`, `UPLOAD`).",
+    ),
+    category: listParam('category', 'Registry categories of the action, e.g. `sharing`, `billing`.'),
+    country: listParam(
+      'country',
+      'Client country, ISO 3166-1 alpha-2 (`client.geo.country_code`), any case.',
+    ),
+    region: listParam('region', 'Server or storage region that handled the request (`request.region`).'),
+    device: listParam('device', 'Client device kind (`client.device.kind`).', {
+      type: 'string',
+      enum: [...DEVICE_KINDS],
+    }),
+    user_agent: listParam('user_agent', 'Case-insensitive substring of `client.user_agent`.'),
+    target_user: listParam(
+      'target_user',
+      'Affected users: a target of type `user` by its id, its name, or its email (any case).',
+    ),
     actor: listParam(
       'actor',
       "Actor id or email (emails match case-insensitively, they're stored lower-cased).",
     ),
-    workspace: listParam('workspace', 'Workspace ids.'),
+    workspace: listParam('workspace', 'Workspace ids or names (exact).'),
     target_type: listParam('target_type', 'Target types, e.g. `file`, `share_link`.'),
     target_id: listParam('target_id', 'Target ids, matched on any target of the event.'),
     target_path: listParam('target_path', 'Exact target paths (current or previous path of any target).'),
@@ -547,9 +574,9 @@ function filterParameters(sourceIds: readonly string[]): Record<string, Json> {
       in: 'query',
       required: false,
       description:
-        'Free text over names, paths, emails and action labels. Every word must match, as a prefix; punctuation separates words. Given once.',
+        'The query language of the search box (docs/api.md, "Query language"): `qualifier:value` terms for every filter (`actor:`, `action:file.*`, `result:`, `workspace:"Brand Campaign 2026"`, `path:/forest/*`, `after:`/`before:`, `source:`, `category:`, `country:`, `device:`, `user:`, `attr.<name>:`, ...), `-qualifier:value` to exclude, `a,b` or `q:a OR q:b` for any of several values, AND between terms. Bare words and quoted phrases are free text over names, paths, emails and action labels: every word must match, as a prefix. Problems are 400 INVALID_FILTER with `path: q`, the offending `token` and its `position`. Given once. Besides the listed parameters, every keyword filter takes a negated form, the name followed by `!` (`result!=success`), and declared fields filter as `attr.<name>=v` (ranges `attr.<name>>=v`, `attr.<name><=v`, `attr.<name>=a..b`; negated `attr.<name>!=v`).',
       schema: { type: 'string', maxLength: 512 },
-      example: 'render final',
+      example: 'actor:ana@acme.test action:file.deleted -result:success "render final"',
     },
     from: {
       name: 'from',
@@ -571,13 +598,38 @@ function filterParameters(sourceIds: readonly string[]): Record<string, Json> {
   };
 }
 
+/** The negated form of each keyword filter, documented from its positive one. */
+function negatedParameters(positive: Record<string, Json>): Record<string, Json> {
+  const out: Record<string, Json> = {};
+  for (const name of NEGATED_FILTER_NAMES) {
+    const base = positive[name.slice(0, -1)] as { description?: string; schema?: Json } | undefined;
+    out[name] = {
+      name,
+      in: 'query',
+      required: false,
+      description: `Excludes every event that \`${name.slice(0, -1)}\` with these values would match (the URL reads \`${name.slice(0, -1)}!=value\`).${base?.description ? ` ${base.description}` : ''}`,
+      style: 'form',
+      explode: true,
+      schema: base?.schema ?? { type: 'array', items: { type: 'string' } },
+    };
+  }
+  return out;
+}
+
 /** Filter parameters PascalCased for component names: `target_path_prefix` -> `FilterTargetPathPrefix`. */
 function filterComponentName(name: string): string {
+  if (name.endsWith('!')) return filterComponentName(name.slice(0, -1)).replace(/^Filter/, 'FilterNot');
   return `Filter${name
     .split('_')
     .map((p) => p[0].toUpperCase() + p.slice(1))
     .join('')}`;
 }
+
+/** `result!=success`: every keyword filter's negated form (see docs/api.md, "Negation"). */
+const NEGATED_FILTER_NAMES = [
+  ...NEGATABLE_FILTERS.filter((n) => n !== 'action_prefix').map((n) => `${n}!` as const),
+  'target_path_prefix!',
+] as const;
 
 const FILTER_NAMES = [
   'tenant',
@@ -592,9 +644,17 @@ const FILTER_NAMES = [
   'request_id',
   'result',
   'ip',
+  'source_action',
+  'category',
+  'country',
+  'region',
+  'device',
+  'user_agent',
+  'target_user',
   'q',
   'from',
   'to',
+  ...NEGATED_FILTER_NAMES,
 ] as const;
 
 function filterRefs(except: readonly string[] = []): Json[] {
@@ -789,8 +849,35 @@ function componentSchemas(exportFormats: readonly string[]): Record<string, Json
               allow_custom_actions: { type: 'boolean' },
               retention: ref('schemas', 'RetentionPeriod'),
               actions: { type: 'array', items: ref('schemas', 'ActionDefinition') },
+              fields: {
+                type: 'array',
+                description:
+                  "Declared searchable fields: `metadata[name]` of this source's events, indexed, filterable as `attr.<name>` and facetable as `field=attr.<name>`.",
+                items: {
+                  type: 'object',
+                  properties: {
+                    name: { type: 'string' },
+                    label: { type: 'string' },
+                    type: { type: 'string', enum: ['keyword', 'number', 'boolean', 'date'] },
+                    description: { type: 'string' },
+                  },
+                  required: ['name', 'label', 'type'],
+                  additionalProperties: false,
+                },
+              },
             },
-            required: ['id', 'name', 'allow_custom_actions', 'retention', 'actions'],
+            required: ['id', 'name', 'allow_custom_actions', 'retention', 'actions', 'fields'],
+            additionalProperties: false,
+          },
+        },
+        query_qualifiers: {
+          type: 'array',
+          description:
+            'Every qualifier of the `q` query language and the filter parameter it stands for (`path:` is `target_path`, or `target_path_prefix` with a trailing `/*`), declared fields included.',
+          items: {
+            type: 'object',
+            properties: { qualifier: { type: 'string' }, filter: { type: 'string' } },
+            required: ['qualifier', 'filter'],
             additionalProperties: false,
           },
         },
@@ -808,7 +895,7 @@ function componentSchemas(exportFormats: readonly string[]): Record<string, Json
           },
         },
       },
-      required: ['sources', 'export_formats'],
+      required: ['sources', 'query_qualifiers', 'export_formats'],
       additionalProperties: false,
     },
     Scope: {
@@ -1047,6 +1134,12 @@ function componentSchemas(exportFormats: readonly string[]): Record<string, Json
         index: { type: 'integer', minimum: 0, description: 'Position in the batch, for ingest errors.' },
         path: { type: 'string', description: 'Dotted path of the field or the query parameter name.' },
         message: { type: 'string' },
+        token: { type: 'string', description: 'For `q`: the offending term as typed.' },
+        position: {
+          type: 'integer',
+          minimum: 0,
+          description: 'For `q`: where the offending term starts (0-based character offset).',
+        },
       },
       required: ['path', 'message'],
       additionalProperties: false,
@@ -1408,7 +1501,14 @@ function paths(): Record<string, Json> {
             name: 'field',
             in: 'query',
             required: true,
-            schema: { type: 'string', enum: [...FACET_FIELDS, ...SCANNED_FACET_FIELDS] },
+            description:
+              'A field, or `attr.<name>` of a declared searchable field (GET /v1/catalog lists them); client and declared fields are counted over the newest matching events.',
+            schema: {
+              anyOf: [
+                { type: 'string', enum: [...FACET_FIELDS, ...SCANNED_FACET_FIELDS] },
+                { type: 'string', pattern: '^attr\\.[a-z][a-z0-9_]{0,63}$' },
+              ],
+            },
           },
           {
             name: 'limit',
@@ -1938,7 +2038,8 @@ Every error is \`{"error": {"code", "message", "request_id", "details"?}}\` with
 export function openApiDocument(deps: AppDeps): Record<string, unknown> {
   const sourceIds = deps.plugins.registry.list().map((s) => s.id);
   const formats = [...deps.plugins.exportFormats.keys()];
-  const filters = filterParameters(sourceIds);
+  const positive = filterParameters(sourceIds);
+  const filters = { ...positive, ...negatedParameters(positive) };
   return {
     openapi: '3.1.0',
     info: {

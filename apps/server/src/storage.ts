@@ -32,6 +32,7 @@ export function openSearchOptions(
     indexPrefix: opensearch.indexPrefix,
     ism: opensearch.ism,
     actionLabel: labelsOf(plugins),
+    fields: plugins.registry.fields(),
     retention: plugins.retention,
   };
 }

@@ -3,6 +3,9 @@ export interface ErrorDetail {
   index?: number;
   path: string;
   message: string;
+  /** For `q`: the offending term as typed and its 0-based character offset. */
+  token?: string;
+  position?: number;
 }
 
 /**

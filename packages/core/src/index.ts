@@ -11,6 +11,7 @@ export * from './match.ts';
 export * from './plugin.ts';
 export * from './plugins.ts';
 export * from './query.ts';
+export * from './query-language.ts';
 export * from './redact.ts';
 export * from './registry.ts';
 export * from './retention.ts';

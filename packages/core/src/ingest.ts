@@ -2,8 +2,9 @@ import { normalizeEmail } from './derive.ts';
 import { ErrorCode, type ErrorDetail, TrailmarkError, ValidationError } from './errors.ts';
 import { newEventId } from './ids.ts';
 import { jsonShapeIssue, MAX_JSON_DEPTH } from './json-shape.ts';
+import { dateLike } from './query.ts';
 import { isSecretKey, maskUrlSecrets, redactSecrets } from './redact.ts';
-import type { ActionRegistry } from './registry.ts';
+import type { ActionRegistry, SearchableField } from './registry.ts';
 import { type AuditEvent, type Change, eventInputSchema, LIMITS, type RequestInfo } from './schema.ts';
 
 const serialized = new WeakMap<AuditEvent, string>();
@@ -114,6 +115,11 @@ export function prepareEvents(
       if (error instanceof TrailmarkError && error.details) details.push(...error.details);
       continue;
     }
+    const fieldProblems = declaredFieldProblems(registry.source(input.source)?.fields, input.metadata);
+    if (fieldProblems.length > 0) {
+      details.push(...fieldProblems.map((p) => ({ index, ...p })));
+      continue;
+    }
     const { id, tenant: _bodyTenant, category, actor, request, changes, ...rest } = input;
     const event: AuditEvent = {
       id: id ?? newEventId(now.getTime()),
@@ -177,10 +183,28 @@ function redactRequest(request: RequestInfo): RequestInfo {
   return out;
 }
 
+/**
+ * A change to a secret field keeps neither value; a value holding secret keys inside (a settings object
+ * with an `api_key`) keeps the rest with those masked. Either way `redacted_sides` says which side was
+ * masked, so "the password was set" (after only) reads differently from "the password was changed".
+ */
 function redactChange(change: Change): Change {
   const leaf = change.field.split(/[./]/).pop() ?? change.field;
-  if (!isSecretKey(leaf)) return change;
-  return { field: change.field, redacted: true };
+  if (isSecretKey(leaf)) {
+    const sides = (['before', 'after'] as const).filter((s) => change[s] !== undefined);
+    return { field: change.field, redacted: true, ...(sides.length > 0 ? { redacted_sides: sides } : {}) };
+  }
+  const out: Change = { ...change };
+  const sides: ('before' | 'after')[] = [];
+  for (const side of ['before', 'after'] as const) {
+    if (change[side] === undefined || change[side] === null || typeof change[side] !== 'object') continue;
+    const masked = redactSecrets(change[side]);
+    if (masked.paths.length > 0) {
+      out[side] = masked.value;
+      sides.push(side);
+    }
+  }
+  return sides.length > 0 ? { ...out, redacted: true, redacted_sides: sides } : change;
 }
 
 /** JSON with object keys sorted, so two documents compare by content whatever their key order. */
@@ -208,4 +232,33 @@ export function sameEvent(stored: AuditEvent, resent: AuditEvent): boolean {
   const { received_at: _a, ...a } = stored;
   const { received_at: _b, ...b } = resent;
   return canonicalJson(a) === canonicalJson(b);
+}
+
+/**
+ * A declared searchable field must hold a value of its type when present: an indexed field with a
+ * value the index cannot read would be silently unsearchable. Dates must be ISO 8601.
+ */
+export function declaredFieldProblems(
+  fields: readonly SearchableField[] | undefined,
+  metadata: Record<string, unknown> | undefined,
+): { path: string; message: string }[] {
+  const problems: { path: string; message: string }[] = [];
+  for (const field of fields ?? []) {
+    const value = metadata?.[field.name];
+    if (value === undefined || value === null) continue;
+    const ok =
+      field.type === 'keyword'
+        ? typeof value === 'string'
+        : field.type === 'number'
+          ? typeof value === 'number' && Number.isFinite(value)
+          : field.type === 'boolean'
+            ? typeof value === 'boolean'
+            : typeof value === 'string' && dateLike.safeParse(value).success;
+    if (!ok)
+      problems.push({
+        path: `metadata.${field.name}`,
+        message: `declared as a searchable ${field.type}${field.type === 'date' ? ' (ISO 8601)' : ''}; got ${JSON.stringify(value)}`,
+      });
+  }
+  return problems;
 }

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { ActionDefinition } from './registry.ts';
+import type { ActionDefinition, SearchableField } from './registry.ts';
 import type { RetentionPeriod } from './retention.ts';
 import type { AuditEvent, EventInput } from './schema.ts';
 import type { AnyStreamPlugin } from './stream.ts';
@@ -14,6 +14,11 @@ export interface SourcePluginDefinition<Native = unknown> {
   description?: string;
   /** Every action the source emits, each declared once. */
   actions: readonly ActionDefinition[];
+  /**
+   * The product's own fields users search and count by, each read from `metadata[name]` of this
+   * source's events: validated at ingest, indexed, filterable as `attr.<name>`, facetable.
+   */
+  fields?: readonly SearchableField[];
   /** Schema of the product's own payload, accepted at `POST /v1/sources/{id}/events`. */
   nativeSchema?: z.ZodType<Native>;
   /** Pure: one native payload in, one or more normalized events out. No I/O, no clock, no randomness. */

@@ -40,6 +40,7 @@ export function createPluginSet(
         ...(source.description ? { description: source.description } : {}),
         allowCustomActions: source.allowCustomActions ?? false,
         actions: source.actions,
+        ...(source.fields ? { fields: source.fields } : {}),
       });
       sources.set(source.id, source);
       if (source.retention) retention.sources[source.id] = source.retention;

@@ -1,4 +1,5 @@
 import { ValidationError } from './errors.ts';
+import { ATTRIBUTE_TYPES, type AttributeType } from './query.ts';
 import { ACTION_PATTERN, CODE_PATTERN, SOURCE_PATTERN } from './schema.ts';
 
 /**
@@ -20,12 +21,46 @@ export interface ActionDefinition {
   ocsf_activity_id?: number;
 }
 
+/**
+ * A field of the product's own that users search and count by (a share link id, a token id, an
+ * operation type). Its value is `metadata[name]` of the source's events: validated at ingest against
+ * the type, indexed by both stores, filterable as `attr.<name>` and facetable. Undeclared metadata is
+ * stored and shown, never indexed.
+ */
+export interface SearchableField {
+  /** Lower snake case; the metadata key and the `attr.<name>` filter. */
+  name: string;
+  label: string;
+  type: AttributeType;
+  description?: string;
+}
+
+export const SEARCHABLE_FIELD_NAME = /^[a-z][a-z0-9_]{0,63}$/;
+
 export interface SourceDescriptor {
   id: string;
   name: string;
   description?: string;
   allowCustomActions: boolean;
   actions: readonly ActionDefinition[];
+  /** Declared searchable fields (see SearchableField). */
+  fields?: readonly SearchableField[];
+}
+
+/** Checks declared searchable fields for bad names, types, labels and duplicates. */
+export function checkSearchableFields(fields: readonly SearchableField[]): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const [i, f] of fields.entries()) {
+    if (!SEARCHABLE_FIELD_NAME.test(f.name))
+      problems.push(`fields[${i}]: "${f.name}" is not lower snake case`);
+    if (seen.has(f.name)) problems.push(`fields[${i}]: "${f.name}" is declared twice`);
+    seen.add(f.name);
+    if (!(ATTRIBUTE_TYPES as readonly string[]).includes(f.type))
+      problems.push(`fields[${i}]: type "${f.type}" is not one of ${ATTRIBUTE_TYPES.join(', ')}`);
+    if (!f.label?.trim()) problems.push(`fields[${i}]: "${f.name}" has no label`);
+  }
+  return problems;
 }
 
 /** Checks an action list for malformed names, duplicates and missing fields; returns the problems found. */
@@ -65,6 +100,15 @@ export class ActionRegistry {
     const problems = checkActionDefinitions(source.actions);
     if (problems.length > 0)
       throw new Error(`source "${source.id}" has invalid actions:\n${problems.join('\n')}`);
+    const fieldProblems = checkSearchableFields(source.fields ?? []);
+    for (const f of source.fields ?? []) {
+      const other = this.field(f.name);
+      // One name, one type: `attr.<name>` is one filter and one index field across sources.
+      if (other && other.type !== f.type)
+        fieldProblems.push(`field "${f.name}" is a ${f.type} here and a ${other.type} in another source`);
+    }
+    if (fieldProblems.length > 0)
+      throw new Error(`source "${source.id}" has invalid fields:\n${fieldProblems.join('\n')}`);
     this.sources.set(source.id, { ...source, byAction: new Map(source.actions.map((a) => [a.action, a])) });
   }
 
@@ -126,6 +170,44 @@ export class ActionRegistry {
         if (definition.source_action === sourceAction) out.push({ source: s.id, definition });
     }
     return out;
+  }
+
+  /** A declared searchable field, looked up across sources (the first declaration; types agree). */
+  field(name: string): SearchableField | undefined {
+    for (const s of this.sources.values()) {
+      const f = s.fields?.find((x) => x.name === name);
+      if (f) return f;
+    }
+    return undefined;
+  }
+
+  /** Every declared searchable field once, in registration order. */
+  fields(): SearchableField[] {
+    const out = new Map<string, SearchableField>();
+    for (const s of this.sources.values())
+      for (const f of s.fields ?? []) if (!out.has(f.name)) out.set(f.name, f);
+    return [...out.values()];
+  }
+
+  /** Whether some registered source declares this action, or an action under this dotted prefix. */
+  declaresAction(action: string, kind: 'action' | 'prefix' = 'action'): boolean {
+    for (const s of this.sources.values()) {
+      if (
+        kind === 'action' ? s.byAction.has(action) : s.actions.some((a) => a.action.startsWith(`${action}.`))
+      )
+        return true;
+    }
+    return false;
+  }
+
+  /** Whether some registered source accepts actions it does not declare. */
+  anyCustomActions(): boolean {
+    return [...this.sources.values()].some((s) => s.allowCustomActions);
+  }
+
+  /** Declared action names, across sources, deduplicated. */
+  actionNames(): string[] {
+    return [...new Set([...this.sources.values()].flatMap((s) => s.actions.map((a) => a.action)))];
   }
 
   list(): SourceDescriptor[] {

@@ -144,6 +144,11 @@ export const changeSchema = z.strictObject({
   before: boundedJson(LIMITS.changeValueBytes).optional(),
   after: boundedJson(LIMITS.changeValueBytes).optional(),
   redacted: z.boolean().optional(),
+  /** Which values were masked (set by ingest): `before`, `after` or both. */
+  redacted_sides: z
+    .array(z.enum(['before', 'after']))
+    .max(2)
+    .optional(),
 });
 
 const eventFields = {

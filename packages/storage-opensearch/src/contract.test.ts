@@ -48,10 +48,15 @@ describe.skipIf(!url)('storage-opensearch against a real cluster (OPENSEARCH_URL
 
   runStorageContract({
     name: `opensearch ${url}`,
-    create: async () => {
+    create: async ({ fields }) => {
       const prefix = `${run}-${prefixes.length}`;
       prefixes.push(prefix);
-      const storage = createOpenSearchStorage({ ...connection(), indexPrefix: prefix, ism: ismMode() });
+      const storage = createOpenSearchStorage({
+        ...connection(),
+        indexPrefix: prefix,
+        ism: ismMode(),
+        fields,
+      });
       await storage.init();
       return storage;
     },

@@ -16,10 +16,14 @@ const clusters: FakeCluster[] = [];
 
 runStorageContract({
   name: 'opensearch adapter on the in-memory emulator (not a cluster)',
-  create: async () => {
+  create: async ({ fields }) => {
     const cluster = new FakeCluster(spec ? { spec } : {});
     clusters.push(cluster);
-    const storage = createOpenSearchStorage({ node: 'http://fake-cluster:9200', client: cluster.client() });
+    const storage = createOpenSearchStorage({
+      node: 'http://fake-cluster:9200',
+      client: cluster.client(),
+      fields,
+    });
     await storage.init();
     return storage;
   },

@@ -53,7 +53,7 @@ describe('the emulator answers like OpenSearch, not like a filter over _source',
 
   it('matches nothing on fields that are not indexed: enabled:false objects, unmapped names', () => {
     const { search, ids, events } = clusterWith();
-    expect(events[0].metadata).toEqual({ seq: 0 });
+    expect(events[0].metadata).toMatchObject({ seq: 0 });
     // `changes`, bodies and target attributes are kept in _source only
     expect(ids(search({ query: { term: { 'targets.attributes.colour': 'green' } } }))).toEqual([]);
     expect(ids(search({ query: { term: { no_such_field: 'x' } } }))).toEqual([]);

@@ -751,6 +751,25 @@ export function matchQuery(mapping: Obj, doc: StoredDoc, query: unknown): boolea
         throw new ClusterError(400, 'fake_cluster', `prefix on [${f}] is only emulated for keyword fields`);
       return fieldValues(mapping, doc, f).some((x) => String(x).startsWith(p));
     }
+    case 'wildcard': {
+      // `*` any run, `?` one character, `\` escapes; case_insensitive lower-cases both sides.
+      const [f, v] = single(body, kind);
+      const spec = isObj(v) ? v : { value: v };
+      if (fieldType(mapping, f) !== 'keyword')
+        throw new ClusterError(400, 'fake_cluster', `wildcard on [${f}] is only emulated for keyword fields`);
+      const fold = spec.case_insensitive === true;
+      let source = '';
+      const pattern = String(spec.value);
+      for (let i = 0; i < pattern.length; i++) {
+        const ch = pattern[i];
+        if (ch === '\\' && i + 1 < pattern.length) source += escapeRegex(pattern[++i]);
+        else if (ch === '*') source += '.*';
+        else if (ch === '?') source += '.';
+        else source += escapeRegex(ch);
+      }
+      const regex = new RegExp(`^${source}$`, `s${fold ? 'i' : ''}`);
+      return fieldValues(mapping, doc, f).some((x) => regex.test(fold ? String(x).toLowerCase() : String(x)));
+    }
     case 'exists': {
       const f = String(body.field);
       const field = resolveField(mapping, f);

@@ -45,6 +45,7 @@ import {
   fromDocument,
   getBody,
   histogramBody,
+  type IndexedField,
   indexTemplate,
   ismPolicy,
   ismPolicyId,
@@ -114,6 +115,12 @@ export interface OpenSearchStorageOptions {
   retention?: RetentionPolicy;
   /** Resolves an action's human label so free text finds events by it (as the SQLite adapter does). */
   actionLabel?: (source: string, action: string) => string | undefined;
+  /**
+   * Declared searchable fields (source plugins' `fields`), indexed typed under `attrs.<name>` so that
+   * `attr.<name>` filters, ranges included, are answered by the index. Events stored before a field was
+   * declared are not re-indexed.
+   */
+  fields?: readonly IndexedField[];
   /**
    * ISM backstop policies (Index Management plugin), detected with `_cat/plugins` at init.
    * `require` (default): init fails when the plugin is missing on any node. `auto`: install when present,
@@ -317,7 +324,7 @@ export class OpenSearchStorage implements StoragePort {
     await this.call('install index template', {
       method: 'PUT',
       path: `/_index_template/${this.layout.template}`,
-      body: indexTemplate(this.layout),
+      body: indexTemplate(this.layout, {}, this.options.fields ?? []),
     });
     // A template only shapes indices created after it. Without this, an upgrade that adds a field would
     // have this month's index (created with the old mapping, `dynamic: strict`) reject every event that
@@ -325,7 +332,11 @@ export class OpenSearchStorage implements StoragePort {
     // OpenSearch, and start-up stops with its reason instead of failing ingest later. 404: no index yet.
     await this.call(
       'update the mapping of existing indices',
-      { method: 'PUT', path: `/${this.layout.pattern}/_mapping`, body: eventMapping() },
+      {
+        method: 'PUT',
+        path: `/${this.layout.pattern}/_mapping`,
+        body: eventMapping(this.options.fields ?? []),
+      },
       [404],
     );
     const mode = this.options.ism ?? 'require';
@@ -426,7 +437,11 @@ export class OpenSearchStorage implements StoragePort {
         item: {
           index: indexFor(this.layout, this.retention, event),
           id,
-          document: toDocument(event, this.options.actionLabel?.(event.source, event.action)),
+          document: toDocument(
+            event,
+            this.options.actionLabel?.(event.source, event.action),
+            this.options.fields ?? [],
+          ),
         },
       });
     }

@@ -1,4 +1,6 @@
 import {
+  type AttributeCondition,
+  type AttributeType,
   type AuditEvent,
   actorFilterKeys,
   actorLabel,
@@ -6,11 +8,14 @@ import {
   eventSearchText,
   type FacetField,
   freeTextTerms,
+  NEGATABLE_FILTERS,
   type Partition,
   pathPrefixes,
   pathPrefixKey,
   type RetentionPeriod,
   targetRef,
+  userTargetFilterKeys,
+  userTargetKeys,
 } from '@trailmark/core';
 import { documentId, familyPattern, type IndexLayout, retentionDays } from './layout.ts';
 
@@ -32,7 +37,22 @@ export const DERIVED_FIELDS = [
   'search_text',
   'actor_label',
   'client_ip',
+  'target_user_keys',
+  'attrs',
 ] as const;
+
+/** A declared searchable field as the index maps it (the registry's SearchableField, name and type). */
+export interface IndexedField {
+  name: string;
+  type: AttributeType;
+}
+
+const ATTRIBUTE_MAPPING: Record<AttributeType, JsonObject> = {
+  keyword: { type: 'keyword', ignore_above: 1000 },
+  number: { type: 'double' },
+  boolean: { type: 'boolean' },
+  date: { type: 'date' },
+};
 
 /** Sort of every listing: newest first, then the tenant-scoped document key (unique, so pages never skip). */
 export const SORT: JsonObject[] = [{ occurred_at: { order: 'desc' } }, { doc_key: { order: 'desc' } }];
@@ -48,7 +68,7 @@ const name = (ignoreAbove: number): JsonObject => ({
 const stored: JsonObject = { type: 'object', enabled: false };
 
 /** The strict mapping of event schema v1 plus the derived fields. Unknown fields are rejected, not guessed. */
-export function eventMapping(): JsonObject {
+export function eventMapping(fields: readonly IndexedField[] = []): JsonObject {
   return {
     dynamic: 'strict',
     properties: {
@@ -130,6 +150,9 @@ export function eventMapping(): JsonObject {
       search_text: keyword(),
       actor_label: keyword({ ignore_above: 320 }),
       client_ip: keyword(),
+      target_user_keys: keyword(),
+      // Declared searchable fields, typed (metadata is a flat_object: strings only, no ranges).
+      attrs: { properties: Object.fromEntries(fields.map((f) => [f.name, ATTRIBUTE_MAPPING[f.type]])) },
     },
   };
 }
@@ -142,7 +165,11 @@ export interface TemplateOptions {
 }
 
 /** PUT /_index_template/{name}: settings, strict mapping and the read alias of every monthly index. */
-export function indexTemplate(layout: IndexLayout, options: TemplateOptions = {}): JsonObject {
+export function indexTemplate(
+  layout: IndexLayout,
+  options: TemplateOptions = {},
+  fields: readonly IndexedField[] = [],
+): JsonObject {
   return {
     index_patterns: [layout.pattern],
     priority: 200,
@@ -161,7 +188,7 @@ export function indexTemplate(layout: IndexLayout, options: TemplateOptions = {}
           sort: { field: ['occurred_at', 'doc_key'], order: ['desc', 'desc'] },
         },
       },
-      mappings: eventMapping(),
+      mappings: eventMapping(fields),
       aliases: { [layout.readAlias]: {} },
     },
     _meta: { managed_by: 'trailmark', schema: 'event-v1' },
@@ -206,7 +233,29 @@ export function pathAncestors(path: string): string[] {
 }
 
 /** The indexed document: the event as stored (snake_case, no mapping layer) plus derived fields. */
-export function toDocument(event: AuditEvent, actionLabel?: string): JsonObject {
+/**
+ * The declared fields an event carries, typed for the index; a value of another type is left out,
+ * as the reference leaves it unmatched (attributeMatches), so a stray value never fails the write.
+ */
+function indexedAttributes(event: AuditEvent, fields: readonly IndexedField[]): JsonObject | undefined {
+  const out: JsonObject = {};
+  for (const f of fields) {
+    const v = event.metadata?.[f.name];
+    if (v === undefined || v === null) continue;
+    if (f.type === 'keyword' && typeof v === 'string' && v.length <= 1000) out[f.name] = v;
+    else if (f.type === 'number' && typeof v === 'number' && Number.isFinite(v)) out[f.name] = v;
+    else if (f.type === 'boolean' && typeof v === 'boolean') out[f.name] = v;
+    else if (f.type === 'date' && typeof v === 'string' && !Number.isNaN(Date.parse(v)))
+      out[f.name] = new Date(Date.parse(v)).toISOString();
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+export function toDocument(
+  event: AuditEvent,
+  actionLabel?: string,
+  fields: readonly IndexedField[] = [],
+): JsonObject {
   const refs = new Set<string>();
   const paths = new Set<string>();
   const prefixes = new Set<string>();
@@ -219,6 +268,8 @@ export function toDocument(event: AuditEvent, actionLabel?: string): JsonObject 
     }
   }
   const label = actorLabel(event.actor);
+  const userKeys = userTargetKeys(event);
+  const attrs = indexedAttributes(event, fields);
   return {
     ...(JSON.parse(JSON.stringify(event)) as JsonObject),
     doc_key: documentId(event.tenant, event.id),
@@ -228,6 +279,8 @@ export function toDocument(event: AuditEvent, actionLabel?: string): JsonObject 
     search_text: eventSearchText(event, actionLabel),
     ...(label !== undefined ? { actor_label: label } : {}),
     ...(event.client?.ip !== undefined ? { client_ip: event.client.ip } : {}),
+    ...(userKeys.length > 0 ? { target_user_keys: userKeys } : {}),
+    ...(attrs ? { attrs } : {}),
   };
 }
 
@@ -279,7 +332,14 @@ export function filterClauses(filter: EventFilter): Query[] {
     clauses.push({ range: { occurred_at: range } });
   }
   if (filter.source) clauses.push(terms('source', filter.source));
-  if (filter.action) clauses.push(terms('action', filter.action));
+  if (filter.action || filter.action_prefix) {
+    // Exact actions and prefixes are one list (`action=file.*,share_link.accessed`): any of them.
+    const options: Query[] = [
+      ...(filter.action ? [terms('action', filter.action)] : []),
+      ...(filter.action_prefix ?? []).map((p) => ({ prefix: { action: `${p}.` } })),
+    ];
+    clauses.push(options.length === 1 ? options[0] : anyOf(options));
+  }
   if (filter.actor) {
     clauses.push(
       filter.actor.length === 0
@@ -290,7 +350,29 @@ export function filterClauses(filter: EventFilter): Query[] {
           ]),
     );
   }
-  if (filter.workspace) clauses.push(terms('workspace.id', filter.workspace));
+  if (filter.source_action) clauses.push(terms('source_action', filter.source_action));
+  if (filter.category) clauses.push(terms('category', filter.category));
+  if (filter.workspace)
+    clauses.push(anyOf([terms('workspace.id', filter.workspace), terms('workspace.name', filter.workspace)]));
+  if (filter.country) clauses.push(terms('client.geo.country_code', filter.country));
+  if (filter.region) clauses.push(terms('request.region', filter.region));
+  if (filter.device) clauses.push(terms('client.device.kind', filter.device));
+  if (filter.user_agent) {
+    // A case-insensitive substring, as in the reference; the keyword holds the whole user agent (the
+    // schema caps it at 1024, the mapping's ignore_above). Wildcard syntax in the value is escaped.
+    clauses.push(
+      anyOf(
+        filter.user_agent.map((v) => ({
+          wildcard: {
+            'client.user_agent': { value: `*${v.replace(/[\\*?]/g, '\\$&')}*`, case_insensitive: true },
+          },
+        })),
+      ),
+    );
+  }
+  if (filter.target_user) clauses.push(terms('target_user_keys', userTargetFilterKeys(filter.target_user)));
+  for (const [name, condition] of Object.entries(filter.attr ?? {}))
+    clauses.push(attributeClause(name, condition));
   if (filter.request_id) clauses.push(terms('request.id', filter.request_id));
   if (filter.result) clauses.push(terms('outcome.result', filter.result));
   // A keyword copy of client.ip: exact string equality like the reference, and a malformed value in the
@@ -330,7 +412,36 @@ export function filterClauses(filter: EventFilter): Query[] {
     // letters and digits only (freeTextTerms), so no query syntax reaches OpenSearch.
     for (const term of freeTextTerms(filter.q)) clauses.push({ prefix: { search_text: term } });
   }
+  if (filter.not) {
+    const not = filter.not;
+    const excluded: Query[] = [];
+    for (const key of NEGATABLE_FILTERS) {
+      const values = not[key];
+      if (values !== undefined) excluded.push(...filterClauses({ [key]: values }));
+    }
+    if (not.target_path_prefix !== undefined)
+      excluded.push(...filterClauses({ target_path_prefix: not.target_path_prefix }));
+    for (const [name, condition] of Object.entries(not.attr ?? {}))
+      excluded.push(attributeClause(name, condition));
+    if (excluded.length > 0) clauses.push({ bool: { must_not: excluded } });
+  }
+  for (const part of filter.and ?? []) clauses.push({ bool: { filter: filterClauses(part) } });
   return clauses;
+}
+
+/** One declared field's condition on its typed `attrs.<name>` field: any of the values, within the bounds. */
+function attributeClause(name: string, condition: AttributeCondition): Query {
+  const field = `attrs.${name}`;
+  const parts: Query[] = [];
+  if (condition.values) parts.push(terms(field, condition.values));
+  if (condition.gte !== undefined || condition.lte !== undefined) {
+    const range: JsonObject = {};
+    if (condition.gte !== undefined) range.gte = condition.gte;
+    if (condition.lte !== undefined) range.lte = condition.lte;
+    parts.push({ range: { [field]: range } });
+  }
+  if (parts.length === 0) parts.push({ exists: { field } });
+  return parts.length === 1 ? parts[0] : { bool: { filter: parts } };
 }
 
 export function filterQuery(filter: EventFilter): Query {

@@ -7,6 +7,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EVENT_MIGRATIONS } from './migrations.ts';
 import { createSqliteStorage, type SqliteStorage } from './sqlite-storage.ts';
+import { indexTermsOf, keyToken } from './tokens.ts';
 
 const open: SqliteStorage[] = [];
 afterEach(async () => {
@@ -155,6 +156,55 @@ describe('upgrading a database written before words and day counts existed', () 
     const facet = await storage.facet({ tenant: ['globex'] }, 'action', 100);
     expect(facet.buckets.reduce((n, b) => n + b.count, 0)).toBe(
       events.filter((e) => e.tenant === 'globex').length,
+    );
+  });
+});
+
+describe('migration events-006-search-tokens', () => {
+  it('indexes the new search fields of events stored before it, so the index finds them', async () => {
+    const path = tempDb();
+    const events = contractEvents(120);
+    const before = await store(path);
+    await before.append(events);
+    await before.close();
+    open.splice(open.indexOf(before), 1);
+    // The index as an older release wrote it: no tokens of the fields added with the migration.
+    const db = new Database(path);
+    const rows = db.prepare('SELECT seq, doc FROM events').safeIntegers(true).all() as {
+      seq: bigint;
+      doc: string;
+    }[];
+    const rewrite = db.transaction(() => {
+      for (const row of rows) {
+        const terms = indexTermsOf(JSON.parse(row.doc) as AuditEvent, undefined);
+        const old = terms.keys
+          .split(' ')
+          .filter((t) => !/^_[bghklve]/.test(t))
+          .join(' ');
+        db.prepare('DELETE FROM event_index WHERE rowid = ?').run(row.seq);
+        db.prepare('INSERT INTO event_index (rowid, terms) VALUES (?, ?)').run(
+          row.seq,
+          `${old} ${terms.words}`,
+        );
+      }
+    });
+    rewrite();
+    db.prepare("DELETE FROM schema_migrations WHERE name = 'events-006-search-tokens'").run();
+    const stale = (
+      db
+        .prepare('SELECT count(*) AS n FROM event_index WHERE event_index MATCH ?')
+        .get(`"${keyToken('country', 'BR')}"`) as { n: number }
+    ).n;
+    db.close();
+    expect(stale).toBe(0);
+    const after = await store(path);
+    const want = events.filter((e) => e.client?.geo?.country_code === 'BR').length;
+    expect(want).toBeGreaterThan(0);
+    expect(await after.count({ country: ['BR'] })).toBe(want);
+    expect(await after.count({ tenant: ['acme'], device: ['cli'], not: { category: ['sharing'] } })).toBe(
+      events.filter(
+        (e) => e.tenant === 'acme' && e.client?.device?.kind === 'cli' && e.category !== 'sharing',
+      ).length,
     );
   });
 });

@@ -35,7 +35,7 @@ import {
   facetCountsSubtractSql,
   migrate,
 } from './migrations.ts';
-import { indexTermsOf, keyToken, matchExpression, slotOf } from './tokens.ts';
+import { indexTermsOf, keyToken, matchExpression, negatedTokens, slotOf } from './tokens.ts';
 
 export interface SqliteStorageOptions {
   /** Database file (a real file: the writer thread opens its own connection to it). */
@@ -97,6 +97,49 @@ const isSeqCursor = (p: unknown): p is { s: string } =>
   typeof p === 'object' && p !== null && /^[0-9]{1,19}$/.test(String((p as { s?: unknown }).s));
 
 const DAY_MS = 86_400_000;
+
+/** Filter keys the key-token index answers exactly (matchExpression); any other key is re-checked in SQL. */
+const INDEX_EXACT_FILTERS = new Set([
+  'tenant',
+  'source',
+  'action',
+  'actor',
+  'result',
+  'request_id',
+  'ip',
+  'target_type',
+  'target_id',
+  'target_path',
+  'target_path_prefix',
+  'target_any',
+  'q',
+  'from',
+  'to',
+  // Key tokens since events-006-search-tokens.
+  'action_prefix',
+  'source_action',
+  'category',
+  'workspace',
+  'country',
+  'region',
+  'device',
+  'target_user',
+]);
+
+/**
+ * Whether a filter has parts the key-token index cannot answer exactly: negations without exact tokens
+ * (or without a positive side for FTS5's NOT), further AND-ed filters, user agent substrings and declared
+ * fields. Those are checked on the stored document after the index narrowed what it can.
+ */
+function needsRecheck(filter: EventFilter, match: string | undefined): boolean {
+  for (const [key, value] of Object.entries(filter)) {
+    if (value === undefined || INDEX_EXACT_FILTERS.has(key)) continue;
+    if (key === 'not' && match !== undefined && negatedTokens(filter) !== undefined) continue;
+    return true;
+  }
+  return false;
+}
+
 /** Filters the day counts can answer; any other filter makes a facet count the matching events. */
 const DAY_COUNT_FILTERS = new Set(['tenant', 'source', 'from', 'to']);
 
@@ -168,10 +211,25 @@ export class SqliteStorage implements StoragePort {
     this.maxBatch = options.maxBatch ?? 10_000;
     this.facetScanLimit = options.facetScanLimit ?? 100_000;
     this.actionLabel = options.actionLabel ?? (() => undefined);
+    // The re-check of filter parts the key-token index cannot answer exactly (see needsRecheck), as SQL,
+    // so counts, histograms and facets stay single statements. The filter comes as JSON, parsed once.
+    const parsed = new Map<string, EventFilter>();
+    this.db.function('trailmark_match', { deterministic: true }, (doc: unknown, filterJson: unknown) => {
+      const key = String(filterJson);
+      let filter = parsed.get(key);
+      if (!filter) {
+        if (parsed.size > 64) parsed.clear();
+        filter = JSON.parse(key) as EventFilter;
+        parsed.set(key, filter);
+      }
+      const event = JSON.parse(String(doc)) as AuditEvent;
+      return eventMatchesFilter(event, filter, this.actionLabel(event.source, event.action)) ? 1 : 0;
+    });
   }
 
   async init(): Promise<void> {
     migrate(this.db, EVENT_MIGRATIONS);
+    this.reindexSearchTokens();
     if (this.writer) return;
     const writer = new Worker(new URL('./sqlite-writer.mjs', import.meta.url), {
       workerData: {
@@ -198,6 +256,40 @@ export class SqliteStorage implements StoragePort {
     });
     // An idle writer must not keep a finished process alive; it is ref'ed while appends are in flight.
     writer.unref();
+  }
+
+  /**
+   * Migration `events-006-search-tokens`: the key tokens of the search filters added with it (product
+   * action, category, action prefixes, workspace names, geo, region, device, user targets) for the events
+   * already stored, so those filters find old events through the index like new ones. Runs once, before
+   * the writer starts, in batches of one transaction each; an interrupted run starts over (rewriting an
+   * event's index row is idempotent).
+   */
+  private reindexSearchTokens(): void {
+    const name = 'events-006-search-tokens';
+    if (this.db.prepare('SELECT 1 FROM schema_migrations WHERE name = ?').get(name)) return;
+    const select = this.db
+      .prepare('SELECT seq, doc FROM events WHERE seq > ? ORDER BY seq LIMIT 5000')
+      .safeIntegers(true);
+    const remove = this.db.prepare('DELETE FROM event_index WHERE rowid = ?');
+    const insert = this.db.prepare('INSERT INTO event_index (rowid, terms) VALUES (?, ?)');
+    let after = -1n;
+    for (;;) {
+      const rows = select.all(after) as Row[];
+      if (rows.length === 0) break;
+      this.db.transaction(() => {
+        for (const row of rows) {
+          const event = JSON.parse(row.doc) as AuditEvent;
+          const terms = indexTermsOf(event, this.actionLabel(event.source, event.action));
+          remove.run(row.seq);
+          insert.run(row.seq, terms.words === '' ? terms.keys : `${terms.keys} ${terms.words}`);
+        }
+      })();
+      after = rows[rows.length - 1].seq;
+    }
+    this.db
+      .prepare('INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)')
+      .run(name, new Date().toISOString());
   }
 
   private onWriterMessage(m: WriterMessage): void {
@@ -362,6 +454,14 @@ export class SqliteStorage implements StoragePort {
     const { low, high } = this.bounds(filter);
     const limit = newest === undefined ? '' : ' ORDER BY 1 DESC LIMIT ?';
     const tail = newest === undefined ? [] : [newest];
+    if (needsRecheck(filter, match)) {
+      const narrowed =
+        match === undefined ? '' : ' AND seq IN (SELECT rowid FROM event_index WHERE event_index MATCH ?)';
+      return {
+        sql: `SELECT seq FROM events WHERE seq >= ? AND seq < ?${narrowed} AND trailmark_match(doc, ?)${limit}`,
+        params: [low, high, ...(match === undefined ? [] : [match]), JSON.stringify(filter), ...tail],
+      };
+    }
     if (match === undefined)
       return {
         sql: `SELECT seq FROM events WHERE seq >= ? AND seq < ?${limit}`,

@@ -7,6 +7,8 @@ import {
   freeTextTerms,
   pathPrefixes,
   pathPrefixKey,
+  userTargetFilterKeys,
+  userTargetKeys,
 } from '@trailmark/core';
 
 /**
@@ -30,6 +32,14 @@ const FIELD = {
   targetRef: 'f',
   path: 'p',
   pathPrefix: 'x',
+  // Since events-006-search-tokens (reindexed at start, see reindexSearchTokens).
+  sourceAction: 'b',
+  category: 'g',
+  actionPrefix: 'h',
+  country: 'k',
+  region: 'l',
+  device: 'v',
+  targetUser: 'e',
 } as const;
 
 /** cyrb53's mixing (public domain): two well-mixed 32-bit halves of a string hash. */
@@ -88,6 +98,15 @@ export function indexTermsOf(
   tokens.add(keyToken('action', event.action));
   for (const key of actorKeys(event.actor)) tokens.add(keyToken('actor', key));
   if (event.workspace) tokens.add(keyToken('workspace', event.workspace.id));
+  // Names share the workspace field: the filter matches an id or a name, as the reference does.
+  if (event.workspace?.name !== undefined) tokens.add(keyToken('workspace', event.workspace.name));
+  if (event.source_action !== undefined) tokens.add(keyToken('sourceAction', event.source_action));
+  if (event.category !== undefined) tokens.add(keyToken('category', event.category));
+  for (const prefix of actionPrefixes(event.action)) tokens.add(keyToken('actionPrefix', prefix));
+  if (event.client?.geo?.country_code) tokens.add(keyToken('country', event.client.geo.country_code));
+  if (event.request?.region) tokens.add(keyToken('region', event.request.region));
+  if (event.client?.device?.kind) tokens.add(keyToken('device', event.client.device.kind));
+  for (const key of userTargetKeys(event)) tokens.add(keyToken('targetUser', key));
   tokens.add(keyToken('result', event.outcome.result));
   if (event.request?.id) tokens.add(keyToken('request', event.request.id));
   if (event.client?.ip) tokens.add(keyToken('ip', event.client.ip));
@@ -105,6 +124,12 @@ export function indexTermsOf(
   }
   // Words never contain `_` and key tokens always do, so the two cannot collide.
   return { keys: [...tokens].join(' '), words: eventSearchText(event, actionLabel).join(' ') };
+}
+
+/** The dotted prefixes an action is found under with `action=<prefix>.*`: `a` and `a.b` for `a.b.c`. */
+function actionPrefixes(action: string): string[] {
+  const parts = action.split('.');
+  return parts.slice(1).map((_, i) => parts.slice(0, i + 1).join('.'));
 }
 
 const quote = (token: string) => `"${token}"`;
@@ -129,13 +154,27 @@ export function matchExpression(
   };
   add('tenant', filter.tenant);
   add('source', filter.source);
-  add('action', filter.action);
+  if (filter.action_prefix) {
+    // Exact actions and prefixes are one list: any of their tokens.
+    groups.push(
+      anyOf([
+        ...(filter.action ?? []).map((v) => keyToken('action', v)),
+        ...filter.action_prefix.map((p) => keyToken('actionPrefix', p)),
+      ]),
+    );
+  } else add('action', filter.action);
+  add('sourceAction', filter.source_action);
+  add('category', filter.category);
+  add('workspace', filter.workspace);
+  add('country', filter.country);
+  add('region', filter.region);
+  add('device', filter.device);
+  if (filter.target_user) add('targetUser', userTargetFilterKeys(filter.target_user));
   if (filter.actor) {
     // Ids and emails share one token field: either kind of value finds the actor.
     const { ids, emails } = actorFilterKeys(filter.actor);
     add('actor', [...new Set([...ids, ...emails])]);
   }
-  add('workspace', filter.workspace);
   add('result', filter.result);
   add('request', filter.request_id);
   add('ip', filter.ip);
@@ -177,6 +216,87 @@ export function matchExpression(
       groups.push(words === undefined || words.length === 0 ? `${quote(term)}*` : anyOf(words));
     }
   }
-  // Tenant alone is still an index lookup worth doing; an empty group list means "scan by time".
-  return groups.length > 0 ? groups.join(' AND ') : undefined;
+  if (groups.length === 0) return undefined;
+  // Exclusions the tokens answer exactly become an FTS5 NOT; it needs a positive side, so only then.
+  const excluded = negatedTokens(filter);
+  const positive = groups.join(' AND ');
+  return excluded && excluded.length > 0 ? `(${positive}) NOT ${anyOf(excluded)}` : positive;
+}
+
+/**
+ * The key tokens of `filter.not` when every negated part has exact tokens (an event carrying any of them
+ * is excluded, exactly as the reference excludes it); undefined when some part has none.
+ */
+export function negatedTokens(filter: EventFilter): string[] | undefined {
+  const not = filter.not;
+  if (!not) return undefined;
+  const tokens: string[] = [];
+  for (const [key, value] of Object.entries(not)) {
+    if (value === undefined) continue;
+    const values = value as string[];
+    switch (key) {
+      case 'source':
+        tokens.push(...values.map((v) => keyToken('source', v)));
+        break;
+      case 'action':
+        tokens.push(...values.map((v) => keyToken('action', v)));
+        break;
+      case 'actor': {
+        const { ids, emails } = actorFilterKeys(values);
+        tokens.push(...[...new Set([...ids, ...emails])].map((v) => keyToken('actor', v)));
+        break;
+      }
+      case 'result':
+        tokens.push(...values.map((v) => keyToken('result', v)));
+        break;
+      case 'request_id':
+        tokens.push(...values.map((v) => keyToken('request', v)));
+        break;
+      case 'ip':
+        tokens.push(...values.map((v) => keyToken('ip', v)));
+        break;
+      case 'target_type':
+        tokens.push(...values.map((v) => keyToken('targetType', v)));
+        break;
+      case 'target_id':
+        tokens.push(...values.map((v) => keyToken('targetId', v)));
+        break;
+      case 'target_path':
+        tokens.push(...values.map((v) => keyToken('path', v)));
+        break;
+      case 'action_prefix':
+        tokens.push(...values.map((v) => keyToken('actionPrefix', v)));
+        break;
+      case 'source_action':
+        tokens.push(...values.map((v) => keyToken('sourceAction', v)));
+        break;
+      case 'category':
+        tokens.push(...values.map((v) => keyToken('category', v)));
+        break;
+      case 'workspace':
+        tokens.push(...values.map((v) => keyToken('workspace', v)));
+        break;
+      case 'country':
+        tokens.push(...values.map((v) => keyToken('country', v)));
+        break;
+      case 'region':
+        tokens.push(...values.map((v) => keyToken('region', v)));
+        break;
+      case 'device':
+        tokens.push(...values.map((v) => keyToken('device', v)));
+        break;
+      case 'target_user':
+        tokens.push(...userTargetFilterKeys(values).map((v) => keyToken('targetUser', v)));
+        break;
+      case 'target_path_prefix': {
+        const prefix = pathPrefixKey(value as unknown as string);
+        if (prefix === undefined) return undefined;
+        tokens.push(keyToken('pathPrefix', prefix));
+        break;
+      }
+      default:
+        return undefined;
+    }
+  }
+  return tokens;
 }

@@ -31,6 +31,22 @@ const WORKSPACES = [
 const FOLDERS = ['/forest', '/forest/pines', '/ocean', '/assignments/cs101'];
 const RESULTS = ['success', 'success', 'success', 'denied', 'failure', 'error'] as const;
 const IPS = ['203.0.113.7', '198.51.100.23', '2001:db8::1', '192.0.2.44'];
+const COUNTRIES = ['DE', 'US', 'BR', undefined] as const;
+const DEVICES = ['browser', 'cli', 'sdk', 'api', 'browser'] as const;
+const REGIONS = ['eu-west-1', 'us-east-1', undefined] as const;
+const AGENTS = [
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 14_4) AppleWebKit/537.36 Chrome/124.0 Safari/537.36',
+  'curl/8.4.0',
+  'trailmark-sdk/1.2 (Node.js 22)',
+] as const;
+
+/** The searchable fields the contract data declares (a source plugin's `fields`), for stores that map them. */
+export const CONTRACT_FIELDS = [
+  { name: 'share_link_id', label: 'Share link', type: 'keyword' },
+  { name: 'size_bytes', label: 'Size', type: 'number' },
+  { name: 'external', label: 'External', type: 'boolean' },
+  { name: 'expires_at', label: 'Expires', type: 'date' },
+] as const;
 
 /**
  * ~240 events over two tenants and three sources, every filterable field populated with a few
@@ -56,6 +72,17 @@ export function contractEvents(count = 240, seed = 42): AuditEvent[] {
       },
     ];
     if (action === 'share_link.accessed') targets.push({ type: 'share_link', id: `link-${fileNo % 3}` });
+    // Fields below derive from i, not from rand(): the data set above stays what it always was.
+    if (i % 9 === 0) {
+      const other = USERS[(i / 9) % USERS.length];
+      targets.push({ type: 'user', id: other.id, name: other.name, attributes: { email: other.email } });
+    } else if (i % 9 === 4) targets.push({ type: 'user', id: 'Gus@Acme.test', name: 'Gus Moreau' });
+    const country = COUNTRIES[i % COUNTRIES.length];
+    const region = REGIONS[i % REGIONS.length];
+    const metadata: Record<string, string | number | boolean> = { seq: i, size_bytes: (i * 137) % 5000 };
+    if (action === 'share_link.accessed') metadata.share_link_id = `lnk_${fileNo % 3}`;
+    if (i % 4 === 0) metadata.external = i % 8 === 0;
+    if (i % 6 === 0) metadata.expires_at = new Date(BASE_TIME + i * 7_200_000).toISOString();
     const apiKeyActor = rand() < 0.1;
     events.push({
       id: `evt_contract_${String(i).padStart(4, '0')}`,
@@ -63,7 +90,11 @@ export function contractEvents(count = 240, seed = 42): AuditEvent[] {
       source,
       action,
       source_action: action.toUpperCase().replace('.', '_'),
-      category: 'content',
+      category: action.startsWith('share_link')
+        ? 'sharing'
+        : source === 'central-config'
+          ? 'configuration'
+          : 'content',
       occurred_at: occurred,
       received_at: occurred,
       actor: apiKeyActor
@@ -72,9 +103,19 @@ export function contractEvents(count = 240, seed = 42): AuditEvent[] {
       targets,
       outcome: { result: pick(RESULTS) },
       workspace: pick(WORKSPACES),
-      client: { ip: pick(IPS), device: { kind: 'browser' }, geo: { country_code: 'DE' } },
-      request: { id: `req-${i % 40}`, method: 'POST', endpoint: '/v1/files' },
-      metadata: { seq: i },
+      client: {
+        ip: pick(IPS),
+        device: { kind: DEVICES[i % DEVICES.length] },
+        ...(country ? { geo: { country_code: country } } : {}),
+        ...(i % 7 === 0 ? {} : { user_agent: AGENTS[i % AGENTS.length] }),
+      },
+      request: {
+        id: `req-${i % 40}`,
+        method: 'POST',
+        endpoint: '/v1/files',
+        ...(region ? { region } : {}),
+      },
+      metadata,
     });
   }
   return events;

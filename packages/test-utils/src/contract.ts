@@ -11,12 +11,15 @@ import {
   TrailmarkError,
 } from '@trailmark/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASE_TIME, contractEvents, deepPath, edgeEvents } from './contract-data.ts';
+import { BASE_TIME, CONTRACT_FIELDS, contractEvents, deepPath, edgeEvents } from './contract-data.ts';
 
 export interface StorageContractOptions {
   name: string;
-  /** A fresh, empty, initialized store. */
-  create: () => Promise<StoragePort>;
+  /**
+   * A fresh, empty, initialized store. `fields` are the searchable fields the data declares (as source
+   * plugins do); a store that maps declared fields must index them.
+   */
+  create: (setup: { fields: typeof CONTRACT_FIELDS }) => Promise<StoragePort>;
   /** Tests to skip, each with the reason printed in the test name. */
   skip?: Record<string, string>;
 }
@@ -132,7 +135,7 @@ export function runStorageContract(options: StorageContractOptions): void {
         .map((e) => e.id);
 
     beforeAll(async () => {
-      storage = await options.create();
+      storage = await options.create({ fields: CONTRACT_FIELDS });
       const first = await storage.append(data.slice(0, 100));
       expect(first.inserted).toHaveLength(100);
       await Promise.all([storage.append(data.slice(100, 170)), storage.append(data.slice(170))]);
@@ -177,7 +180,12 @@ export function runStorageContract(options: StorageContractOptions): void {
 
     test('histogram counts matching events per epoch-aligned bucket, oldest first, within the tenant', async () => {
       const hour = 3_600_000;
-      for (const filter of [{}, { tenant: ['globex'] }, { action: ['file.deleted'] }] as EventFilter[]) {
+      for (const filter of [
+        {},
+        { tenant: ['globex'] },
+        { action: ['file.deleted'] },
+        { country: ['DE'], not: { result: ['success'] } },
+      ] as EventFilter[]) {
         const want = new Map<string, number>();
         for (const e of all.filter((x) => eventMatchesFilter(x, filter))) {
           const start = new Date(Math.floor(Date.parse(e.occurred_at) / hour) * hour).toISOString();
@@ -235,6 +243,65 @@ export function runStorageContract(options: StorageContractOptions): void {
       ['q: actor name word', { q: 'okafor' }],
       ['q: file name prefix', { q: 'report-1' }],
       ['q: email', { q: 'dee@acme.test' }],
+      ['source_action', { source_action: ['FILE_DELETED'] }],
+      ['source_action list', { source_action: ['FILE_DELETED', 'SHARE_LINK_ACCESSED'] }],
+      ['action prefix', { action_prefix: ['file'] }],
+      ['action prefix list', { action_prefix: ['share_link', 'url_endpoint'] }],
+      ['action prefix and exact action', { action_prefix: ['share_link'], action: ['file.deleted'] }],
+      ['category', { category: ['sharing'] }],
+      ['category list', { category: ['sharing', 'configuration'] }],
+      ['workspace by name', { workspace: ['Brand Campaign'] }],
+      ['workspace by id or name', { workspace: ['ws-legal', 'Operations'] }],
+      ['country', { country: ['BR'] }],
+      ['country list', { country: ['DE', 'US'] }],
+      ['region', { region: ['eu-west-1'] }],
+      ['device', { device: ['cli'] }],
+      ['device list', { device: ['sdk', 'api'] }],
+      ['user_agent substring, any case', { user_agent: ['CURL/8'] }],
+      ['user_agent list', { user_agent: ['chrome', 'sdk/1.2'] }],
+      ['target_user by id', { target_user: ['u-bo'] }],
+      ['target_user by email, any case', { target_user: ['DEE@acme.test'] }],
+      ['target_user by name', { target_user: ['Cy Okafor'] }],
+      ['target_user whose id is an address', { target_user: ['gus@acme.test'] }],
+      ['attr keyword', { attr: { share_link_id: { type: 'keyword', values: ['lnk_1'] } } }],
+      ['attr number', { attr: { size_bytes: { type: 'number', values: ['137', '274'] } } }],
+      ['attr number range', { attr: { size_bytes: { type: 'number', gte: '1000', lte: '2500' } } }],
+      ['attr number lower bound', { attr: { size_bytes: { type: 'number', gte: '4000' } } }],
+      ['attr boolean', { attr: { external: { type: 'boolean', values: ['true'] } } }],
+      [
+        'attr date range',
+        {
+          attr: {
+            expires_at: {
+              type: 'date',
+              gte: new Date(BASE_TIME + 100 * 3_600_000).toISOString(),
+              lte: new Date(BASE_TIME + 300 * 3_600_000).toISOString(),
+            },
+          },
+        },
+      ],
+      ['not result', { not: { result: ['success'] } }],
+      ['not source', { not: { source: ['file-transfer'] } }],
+      ['not action', { not: { action: ['file.deleted', 'file.renamed'] } }],
+      ['not action prefix', { not: { action_prefix: ['file'] } }],
+      ['not source_action', { not: { source_action: ['FILE_UPLOADED'] } }],
+      ['not category', { not: { category: ['content'] } }],
+      ['not actor by email', { not: { actor: ['ANA@acme.test'] } }],
+      ['not workspace by name', { not: { workspace: ['Legal Review'] } }],
+      ['not target_type', { not: { target_type: ['share_link'] } }],
+      ['not target_id', { not: { target_id: ['f-3'] } }],
+      ['not target_path (previous path too)', { not: { target_path: ['/forest/tree.png'] } }],
+      ['not target_path_prefix', { not: { target_path_prefix: '/forest' } }],
+      ['not target_user', { not: { target_user: ['u-ana'] } }],
+      ['not request_id', { not: { request_id: ['req-7'] } }],
+      ['not ip', { not: { ip: ['203.0.113.7'] } }],
+      ['not country (events without one stay)', { not: { country: ['DE'] } }],
+      ['not region', { not: { region: ['us-east-1'] } }],
+      ['not device', { not: { device: ['browser'] } }],
+      ['not user_agent', { not: { user_agent: ['mozilla'] } }],
+      ['not attr keyword', { not: { attr: { share_link_id: { type: 'keyword', values: ['lnk_0'] } } } }],
+      ['not attr range', { not: { attr: { size_bytes: { type: 'number', lte: '2500' } } } }],
+      ['not, two fields', { not: { result: ['success'], device: ['cli'] } }],
       ['from', { from: new Date(BASE_TIME + 100 * 3_600_000).toISOString() }],
       ['to', { to: new Date(BASE_TIME + 50 * 3_600_000).toISOString() }],
       [
@@ -286,6 +353,63 @@ export function runStorageContract(options: StorageContractOptions): void {
         { tenant: ['acme'], target_type: ['share_link'], target_id: ['link-0'] },
       ],
       ['request id + tenant', { tenant: ['acme'], request_id: ['req-3', 'req-4'] }],
+      [
+        'tenant + action prefix + not result + country',
+        { tenant: ['acme'], action_prefix: ['file'], not: { result: ['success'] }, country: ['DE', 'BR'] },
+      ],
+      [
+        'device + user_agent + attr range',
+        {
+          device: ['browser'],
+          user_agent: ['chrome'],
+          attr: { size_bytes: { type: 'number', gte: '500' } },
+        },
+      ],
+      [
+        'workspace name + category + not actor',
+        { workspace: ['Brand Campaign'], category: ['content'], not: { actor: ['u-bo', 'key-ci-uploader'] } },
+      ],
+      [
+        'source_action + region + not device',
+        {
+          source_action: ['FILE_UPLOADED', 'FILE_DOWNLOADED'],
+          region: ['eu-west-1'],
+          not: { device: ['api'] },
+        },
+      ],
+      ['target_user + tenant', { tenant: ['acme'], target_user: ['u-cy', 'ana@acme.test'] }],
+      [
+        'the same field twice (and)',
+        {
+          result: ['failure', 'denied'],
+          and: [{ result: ['denied', 'error'] }, { not: { source: ['media-library'] } }],
+        },
+      ],
+      [
+        'free text + negation + attr',
+        {
+          q: 'report',
+          not: { target_path_prefix: '/ocean' },
+          attr: { external: { type: 'boolean', values: ['false'] } },
+        },
+      ],
+      [
+        'tenant + exclusions an index answers',
+        { tenant: ['acme'], not: { result: ['success'], actor: ['ANA@acme.test'] } },
+      ],
+      ['tenant + workspace id or name', { tenant: ['acme'], workspace: ['ws-ops', 'Legal Review'] }],
+      [
+        'source + excluded folder and target type',
+        { source: ['file-transfer'], not: { target_path_prefix: '/forest', target_type: ['share_link'] } },
+      ],
+      [
+        'history keys + not action',
+        {
+          tenant: ['acme'],
+          target_path_prefix: '/forest',
+          not: { action: ['file.renamed'], category: ['sharing'] },
+        },
+      ],
     ];
     for (const [name, filter] of combined) {
       test(
@@ -294,6 +418,7 @@ export function runStorageContract(options: StorageContractOptions): void {
           const want = expected(filter);
           expect(want.length).toBeGreaterThan(0);
           expect(await allIds(storage, filter, 7)).toEqual(want);
+          expect(await storage.count(filter)).toBe(want.length);
         },
         filter.q === undefined ? undefined : 'fullText',
       );
@@ -401,6 +526,18 @@ export function runStorageContract(options: StorageContractOptions): void {
       [
         'tenant, result and a window',
         { tenant: ['acme'], result: ['denied'], to: new Date(BASE_TIME + 100 * hour).toISOString() },
+      ],
+      [
+        'tenant and not action',
+        { tenant: ['acme'], not: { action: ['file.uploaded'], ip: ['203.0.113.7'] } },
+      ],
+      [
+        'tenant, device and not result',
+        { tenant: ['acme'], device: ['cli', 'sdk'], not: { result: ['success'] } },
+      ],
+      [
+        'category, country and a declared field',
+        { category: ['content'], country: ['DE'], attr: { size_bytes: { type: 'number', lte: '3000' } } },
       ],
     ];
     for (const field of facetFields) {

@@ -168,3 +168,42 @@ describe('the plugin kit finds what a broken plugin gets wrong', () => {
     ]);
   });
 });
+
+describe('plugin kit: one action list, custom actions, naming advice', () => {
+  it('fails when a native action has no declared action, and when a declared one is not accepted', () => {
+    expect(pluginChecks.nativeActions(plugin(), ['NOTE_ADD', 'NOTE_DELETE'])).toEqual([]);
+    expect(pluginChecks.nativeActions(plugin(), ['NOTE_ADD', 'NOTE_PIN'])).toEqual([
+      'native action "NOTE_PIN" has no declared action',
+      'declared source_action "NOTE_DELETE" is not accepted by the native schema',
+    ]);
+  });
+
+  it('accepts a batch with one undeclared action from a plugin that allows custom actions', () => {
+    const open = plugin({
+      allowCustomActions: true,
+      nativeSchema: nativeSchema.extend({ op: z.string() }) as unknown as typeof nativeSchema,
+      map: (n) => ({
+        ...goodMap(n),
+        action: n.op === 'NOTE_ADD' ? 'note.added' : n.op === 'NOTE_DELETE' ? 'note.deleted' : 'note.changed',
+      }),
+    });
+    const custom = { id: 'n3', op: 'NOTE_PIN', at: '2026-04-01T12:00:00Z', user: 'cy' };
+    expect(pluginChecks.customActions(open, fixtures, custom)).toEqual([]);
+    expect(pluginChecks.customActions(open, fixtures)).toEqual([]);
+    // The same batch from a closed plugin is refused: the check is not vacuous.
+    expect(pluginChecks.customActions(plugin(), fixtures, custom)[0]).toContain(
+      'does not allowCustomActions',
+    );
+  });
+
+  it('warns on nouns and verbs outside the documented vocabulary, suggesting the nearest', () => {
+    const odd = plugin({
+      actions: [{ ...actions[0], action: 'fille.deletd' }, actions[1]],
+    });
+    expect(pluginChecks.vocabulary(odd)).toEqual([
+      'action "fille.deletd": noun "fille" is not a shared noun; nearest: "file"',
+      'action "fille.deletd": verb "deletd" is not a documented verb; nearest: "deleted"',
+      'action "note.deleted": noun "note" is not a shared noun; nearest: "role"',
+    ]);
+  });
+});

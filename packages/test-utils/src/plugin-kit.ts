@@ -18,7 +18,100 @@ export interface SourcePluginTestOptions {
   demoSample?: number;
   /** Tenant used for fixtures (default `kit-tenant`). */
   tenant?: string;
+  /**
+   * The product's action names the native schema accepts (its enum), when it lists them: the kit fails
+   * when one has no declared action (`source_action`) and when a declared one is not accepted.
+   */
+  nativeActions?: readonly string[];
+  /**
+   * For a plugin with `allowCustomActions`: a native payload carrying an action the plugin does not
+   * declare. The kit checks it maps, keeps the product's name in `source_action`, and core accepts it.
+   */
+  customActionFixture?: unknown;
 }
+
+/** The shared nouns of docs/writing-a-source-plugin.md ("action naming rules"). */
+export const ACTION_NOUNS = [
+  'file',
+  'folder',
+  'collection',
+  'file_version',
+  'share_link',
+  'public_link',
+  'user',
+  'member',
+  'user_group',
+  'role',
+  'permission',
+  'api_key',
+  'session',
+  'organization',
+  'workspace',
+  'setting',
+  'external_storage',
+  'url_endpoint',
+  'cache',
+  'subscription',
+  'credits',
+  'seats',
+  'metered_billing',
+  'billing_details',
+  'generation',
+] as const;
+
+/** The documented verbs; a compound `<attribute>_<verb>` ends in one of them (`role_changed`). */
+export const ACTION_VERBS = [
+  'created',
+  'updated',
+  'deleted',
+  'renamed',
+  'moved',
+  'copied',
+  'restored',
+  'uploaded',
+  'downloaded',
+  'accessed',
+  'shared',
+  'unshared',
+  'invited',
+  'added',
+  'removed',
+  'granted',
+  'revoked',
+  'assigned',
+  'unassigned',
+  'signed_in',
+  'signed_out',
+  'provisioned',
+  'enabled',
+  'disabled',
+  'transferred',
+  'triggered',
+  'cancelled',
+  'applied',
+  'purged',
+  'expired',
+  'unlocked',
+  'blocked',
+  'changed',
+] as const;
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length];
+}
+
+const nearest = (word: string, vocabulary: readonly string[]) =>
+  [...vocabulary].sort((x, y) => editDistance(word, x) - editDistance(word, y) || (x < y ? -1 : 1))[0];
 
 /** Received-at clock for validation: far enough ahead that fixture dates are never "in the future". */
 const KIT_NOW = new Date('2099-01-01T00:00:00.000Z');
@@ -121,6 +214,100 @@ export const pluginChecks = {
     return problems;
   },
 
+  /**
+   * Naming advice, never a failure: a noun or verb outside the documented vocabulary, with the nearest
+   * documented word (a product's own noun may be right; a typo or a synonym usually is not).
+   */
+  vocabulary<Native>(plugin: SourcePlugin<Native>): string[] {
+    const warnings: string[] = [];
+    for (const { action } of plugin.actions) {
+      const parts = action.split('.');
+      const noun = parts[0];
+      const verb = parts[parts.length - 1];
+      if (!(ACTION_NOUNS as readonly string[]).includes(noun))
+        warnings.push(
+          `action "${action}": noun "${noun}" is not a shared noun; nearest: "${nearest(noun, ACTION_NOUNS)}"`,
+        );
+      const known = ACTION_VERBS.some((v) => verb === v || verb.endsWith(`_${v}`));
+      if (!known)
+        warnings.push(
+          `action "${action}": verb "${verb}" is not a documented verb; nearest: "${nearest(verb, ACTION_VERBS)}"`,
+        );
+    }
+    return warnings;
+  },
+
+  /** The native schema's action names and the declared `source_action`s are the same set. */
+  nativeActions<Native>(plugin: SourcePlugin<Native>, nativeActions: readonly string[]): string[] {
+    const declared = new Set(plugin.actions.map((a) => a.source_action).filter((a) => a !== undefined));
+    const accepted = new Set(nativeActions);
+    return [
+      ...[...accepted]
+        .filter((n) => !declared.has(n))
+        .map((n) => `native action "${n}" has no declared action`),
+      ...[...declared]
+        .filter((d) => !accepted.has(d))
+        .map((d) => `declared source_action "${d}" is not accepted by the native schema`),
+    ];
+  },
+
+  /**
+   * A plugin that allows custom actions passes an undeclared product action through: it maps, keeps the
+   * product's name in `source_action`, and a batch holding it is accepted.
+   */
+  customActions<Native>(plugin: SourcePlugin<Native>, fixtures: PluginFixtures, custom?: unknown): string[] {
+    if (!plugin.allowCustomActions)
+      return custom === undefined
+        ? []
+        : ['customActionFixture given, but the plugin does not allowCustomActions'];
+    const { registry } = createPluginSet([plugin as SourcePlugin]);
+    const map = mapper(plugin);
+    const problems: string[] = [];
+    const batch: MappedEvent[] = [];
+    const first = entriesOf(fixtures)[0];
+    if (first) {
+      try {
+        batch.push(...map(first[1]));
+      } catch {
+        // Reported by the fixtures check.
+      }
+    }
+    if (custom !== undefined) {
+      let events: MappedEvent[] = [];
+      try {
+        events = map(custom);
+      } catch (error) {
+        problems.push(`customActionFixture: map threw: ${describeError(error)}`);
+      }
+      for (const e of events) {
+        if (
+          registry.action(plugin.id, e.action) !== undefined &&
+          e.source_action !== undefined &&
+          plugin.actions.some((a) => a.source_action === e.source_action)
+        )
+          problems.push('customActionFixture carries a declared product action; give it an undeclared one');
+        if (e.source_action === undefined) problems.push('customActionFixture: source_action is not kept');
+      }
+      batch.push(...events);
+    } else {
+      // No native example: the normalized path alone, one event with an action nobody declared.
+      const base = batch[0];
+      if (base)
+        batch.push({
+          ...base,
+          id: `${base.id ?? 'kit'}_custom`,
+          action: 'kit_custom.performed',
+          source_action: 'KIT_CUSTOM',
+        });
+    }
+    try {
+      prepareEvents(batch, { tenant: 'kit-tenant' }, registry, KIT_NOW);
+    } catch (error) {
+      problems.push(`a batch with an undeclared action is rejected: ${describeError(error)}`);
+    }
+    return problems;
+  },
+
   /** Every declared action is produced by at least one fixture. */
   coverage<Native>(plugin: SourcePlugin<Native>, fixtures: PluginFixtures): string[] {
     const map = mapper(plugin);
@@ -210,6 +397,25 @@ export function runSourcePluginTests<Native>(
     it('has at least one fixture for every declared action', () => {
       expect(pluginChecks.coverage(plugin, fixtures)).toEqual([]);
     });
+
+    it('names actions with the documented nouns and verbs (warns, never fails)', () => {
+      const warnings = pluginChecks.vocabulary(plugin);
+      for (const warning of warnings) console.warn(`[plugin kit] ${plugin.id}: ${warning}`);
+      for (const warning of warnings) expect(warning).toMatch(/nearest: "[a-z_]+"$/);
+    });
+
+    if (options.nativeActions) {
+      const nativeActions = options.nativeActions;
+      it('declares an action for every native action, and accepts every declared one', () => {
+        expect(pluginChecks.nativeActions(plugin, nativeActions)).toEqual([]);
+      });
+    }
+
+    if (plugin.allowCustomActions || options.customActionFixture !== undefined) {
+      it('passes an undeclared product action through (allowCustomActions)', () => {
+        expect(pluginChecks.customActions(plugin, fixtures, options.customActionFixture)).toEqual([]);
+      });
+    }
 
     if (plugin.demo) {
       const demo = plugin.demo;

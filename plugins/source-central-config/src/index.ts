@@ -2,11 +2,12 @@ import { defineSourcePlugin } from '@trailmark/core';
 import { centralConfigDemo } from './demo.ts';
 import { mapCentralConfigEvent } from './mapper.ts';
 import { centralConfigNativeSchema } from './native.ts';
-import { centralConfigActions, centralConfigInfo } from './plugin.ts';
+import { centralConfigActions, centralConfigFields, centralConfigInfo } from './plugin.ts';
 
 export const centralConfigSource = defineSourcePlugin({
   ...centralConfigInfo,
   actions: centralConfigActions,
+  fields: centralConfigFields,
   nativeSchema: centralConfigNativeSchema,
   map: mapCentralConfigEvent,
   demo: centralConfigDemo,

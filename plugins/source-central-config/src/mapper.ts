@@ -7,6 +7,7 @@ import {
 } from '@trailmark/core';
 import type { CentralConfigNative } from './native.ts';
 import {
+  CENTRAL_CONFIG_OPERATION_KINDS,
   CENTRAL_CONFIG_SECRET_KEYS,
   CENTRAL_CONFIG_SOURCE_ID,
   centralConfigActions,
@@ -62,6 +63,7 @@ export function mapCentralConfigEvent(n: CentralConfigNative): MappedEvent {
   const requestBody = body('request_body', n.requestPayload);
   const responseBody = body('response_body', n.responseData);
   const result = resultOf(n);
+  const kind = CENTRAL_CONFIG_OPERATION_KINDS.get(n.operationType);
   const message = result === 'success' ? undefined : messageOf(n.responseData);
   return {
     id: centralConfigEventId(n.id),
@@ -90,5 +92,7 @@ export function mapCentralConfigEvent(n: CentralConfigNative): MappedEvent {
       ...responseBody,
       ...(redacted.length > 0 ? { redacted_paths: redacted } : {}),
     },
+    // Declared searchable fields (plugin.ts): the dashboard area and the kind of write.
+    ...(kind ? { metadata: { area: kind.area, write_kind: kind.write } } : {}),
   };
 }

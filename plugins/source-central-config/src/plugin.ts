@@ -1,4 +1,4 @@
-import type { ActionDefinition, RetentionPeriod } from '@trailmark/core';
+import type { ActionDefinition, RetentionPeriod, SearchableField } from '@trailmark/core';
 
 export const CENTRAL_CONFIG_SOURCE_ID = 'central-config';
 
@@ -274,3 +274,14 @@ export const CENTRAL_CONFIG_SECRET_KEYS = [
   'iban',
   'accountNumber',
 ] as const;
+
+/** The product's own fields users search and count by (metadata keys), declared so both stores index them. */
+export const centralConfigFields = [
+  {
+    name: 'area',
+    label: 'Dashboard area',
+    type: 'keyword',
+    description: 'The part of the dashboard the operation changed, as the product names it.',
+  },
+  { name: 'write_kind', label: 'Operation type', type: 'keyword', description: 'create, update or delete.' },
+] as const satisfies readonly SearchableField[];

@@ -2,11 +2,12 @@ import { defineSourcePlugin } from '@trailmark/core';
 import { fileTransferDemo } from './demo.ts';
 import { mapFileTransferEvent } from './mapper.ts';
 import { fileTransferNativeSchema } from './native.ts';
-import { fileTransferActions, fileTransferInfo } from './plugin.ts';
+import { fileTransferActions, fileTransferFields, fileTransferInfo } from './plugin.ts';
 
 export const fileTransferSource = defineSourcePlugin({
   ...fileTransferInfo,
   actions: fileTransferActions,
+  fields: fileTransferFields,
   nativeSchema: fileTransferNativeSchema,
   map: mapFileTransferEvent,
   demo: fileTransferDemo,

@@ -156,6 +156,8 @@ export function mapFileTransferEvent(n: FileTransferNative): MappedEvent {
   if (n.attempt !== undefined) metadata.attempt = n.attempt;
   if (n.member?.role && action === 'member.invited') metadata.role = n.member.role;
   if (n.api_key?.owner_email) metadata.api_key_owner = n.api_key.owner_email;
+  // A declared searchable field (plugin.ts): "every access of this link" is one filter, attr.share_link_id.
+  if (n.share_link) metadata.share_link_id = n.share_link.id;
   return {
     id: fileTransferEventId(n.event_id),
     source: FILE_TRANSFER_SOURCE_ID,

@@ -1,4 +1,4 @@
-import type { ActionDefinition, RetentionPeriod } from '@trailmark/core';
+import type { ActionDefinition, RetentionPeriod, SearchableField } from '@trailmark/core';
 
 export const FILE_TRANSFER_SOURCE_ID = 'file-transfer';
 
@@ -156,3 +156,25 @@ export const fileTransferActions = [
 ] as const satisfies readonly ActionDefinition[];
 
 export type FileTransferAction = (typeof fileTransferActions)[number]['action'];
+
+/** The product's own fields users search and count by (metadata keys), declared so both stores index them. */
+export const fileTransferFields = [
+  {
+    name: 'share_link_id',
+    label: 'Share link',
+    type: 'keyword',
+    description: 'The share link an event went through.',
+  },
+  {
+    name: 'attempted_action',
+    label: 'Attempted action',
+    type: 'keyword',
+    description: 'What a blocked request tried (ACCESS, DOWNLOAD, ...).',
+  },
+  {
+    name: 'attempt',
+    label: 'Password attempt',
+    type: 'number',
+    description: 'Which attempt at a share link password this was.',
+  },
+] as const satisfies readonly SearchableField[];

@@ -2,11 +2,12 @@ import { defineSourcePlugin } from '@trailmark/core';
 import { generationBillingDemo } from './demo.ts';
 import { mapGenerationBillingEvent } from './mapper.ts';
 import { generationBillingNativeSchema } from './native.ts';
-import { generationBillingActions, generationBillingInfo } from './plugin.ts';
+import { generationBillingActions, generationBillingFields, generationBillingInfo } from './plugin.ts';
 
 export const generationBillingSource = defineSourcePlugin({
   ...generationBillingInfo,
   actions: generationBillingActions,
+  fields: generationBillingFields,
   nativeSchema: generationBillingNativeSchema,
   map: mapGenerationBillingEvent,
   demo: generationBillingDemo,

@@ -1,4 +1,4 @@
-import type { ActionDefinition, RetentionPeriod } from '@trailmark/core';
+import type { ActionDefinition, RetentionPeriod, SearchableField } from '@trailmark/core';
 
 export const GENERATION_BILLING_SOURCE_ID = 'generation-billing';
 
@@ -165,3 +165,20 @@ export const generationBillingActions: readonly ActionDefinition[] = [
 export const GENERATION_BILLING_NATIVE_ACTIONS = generationBillingActions.map(
   (a) => a.source_action as string,
 );
+
+/** The product's own fields users search and count by (metadata keys), declared so both stores index them. */
+export const generationBillingFields = [
+  { name: 'organization_id', label: 'Organization', type: 'keyword' },
+  {
+    name: 'provider',
+    label: 'Linked provider',
+    type: 'keyword',
+    description: 'The account an account link connects (google_drive, ...).',
+  },
+  {
+    name: 'permission',
+    label: 'Permission',
+    type: 'keyword',
+    description: 'The permission granted, revoked or updated.',
+  },
+] as const satisfies readonly SearchableField[];

@@ -2,11 +2,12 @@ import { defineSourcePlugin } from '@trailmark/core';
 import { mediaLibraryDemo } from './demo.ts';
 import { mapMediaLibraryEvent } from './mapper.ts';
 import { mediaLibraryNativeSchema } from './native.ts';
-import { mediaLibraryActions, mediaLibraryInfo } from './plugin.ts';
+import { mediaLibraryActions, mediaLibraryFields, mediaLibraryInfo } from './plugin.ts';
 
 export const mediaLibrarySource = defineSourcePlugin({
   ...mediaLibraryInfo,
   actions: mediaLibraryActions,
+  fields: mediaLibraryFields,
   nativeSchema: mediaLibraryNativeSchema,
   map: mapMediaLibraryEvent,
   demo: mediaLibraryDemo,

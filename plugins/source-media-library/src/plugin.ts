@@ -1,4 +1,4 @@
-import type { ActionDefinition, RetentionPeriod } from '@trailmark/core';
+import type { ActionDefinition, RetentionPeriod, SearchableField } from '@trailmark/core';
 
 export const MEDIA_LIBRARY_SOURCE_ID = 'media-library';
 
@@ -115,3 +115,15 @@ export const MEDIA_LIBRARY_OPERATIONS = [
   'DRAFT_DISCARD',
 ] as const;
 export type MediaLibraryOperation = (typeof MEDIA_LIBRARY_OPERATIONS)[number];
+
+/** The product's own fields users search and count by (metadata keys), declared so both stores index them. */
+export const mediaLibraryFields = [
+  {
+    name: 'extension',
+    label: 'Extension',
+    type: 'keyword',
+    description: 'The add-on that acted on the asset (auto tagging, background removal, ...).',
+  },
+  { name: 'extension_status', label: 'Extension status', type: 'keyword' },
+  { name: 'tag_source', label: 'Tag source', type: 'keyword', description: 'auto or manual.' },
+] as const satisfies readonly SearchableField[];

@@ -1,13 +1,12 @@
 import {
+  filterToParams as coreFilterToParams,
   ErrorCode,
   type EventFilter,
   type ExportEncoderOptions,
   type ExportFormat,
   IdPrefix,
-  LIST_FILTERS,
   newId,
   type QueryParams,
-  SCALAR_FILTERS,
   TrailmarkError,
 } from '@trailmark/core';
 import type { AppDeps } from '../deps.ts';
@@ -62,16 +61,7 @@ export function encoderOptions(deps: AppDeps, bom: boolean): ExportEncoderOption
 
 /** A filter written back as query parameters, so a job can be replayed and an audit entry read by people. */
 export function filterToParams(filter: EventFilter): Record<string, string[]> {
-  const params: Record<string, string[]> = {};
-  for (const key of LIST_FILTERS) {
-    const values = filter[key];
-    if (values && values.length > 0) params[key] = [...values];
-  }
-  for (const key of SCALAR_FILTERS) {
-    const value = filter[key];
-    if (value) params[key] = [value];
-  }
-  return params;
+  return coreFilterToParams(filter);
 }
 
 /**

@@ -270,7 +270,7 @@ describe('GET /v1/events: errors', () => {
         {
           path: 'action',
           message:
-            '"AssetDeleted" is not an action name (noun.verb_past, e.g. file.deleted): the product name AssetDeleted is action=file.deleted&source=generation-billing; q=AssetDeleted matches the product\'s own name',
+            '"AssetDeleted" is not an action name (noun.verb_past, e.g. file.deleted, or a prefix such as file.*): the product name AssetDeleted is action=file.deleted&source=generation-billing; source_action=AssetDeleted matches the product\'s own name exactly',
         },
       ]);
     }
@@ -330,10 +330,15 @@ describe('security: tokens, scopes and tenant isolation', () => {
     expect((await t.request('/v1/events/evt_acme_secret', { token: globex })).status).toBe(404);
     const list = await (await t.request('/v1/events?limit=1000', { token: globex })).json();
     expect(list.data.filter((e: { tenant: string }) => e.tenant !== 'globex')).toHaveLength(0);
-    const searched = await (
-      await t.request('/v1/events?action=invoice.secret_paid', { token: globex })
+    // An undeclared action is checked against the caller's own events only: globex has none with it, so
+    // it gets the same 400 as for a name nobody ever sent; acme's reader finds its event.
+    const searched = await t.request('/v1/events?action=invoice.secret_paid', { token: globex });
+    expect(searched.status).toBe(400);
+    expect((await searched.json()).error.code).toBe('INVALID_FILTER');
+    const own = await (
+      await t.request('/v1/events?action=invoice.secret_paid', { token: t.key('acme', ['read']) })
     ).json();
-    expect(searched.data).toHaveLength(0);
+    expect(own.data.map((e: { id: string }) => e.id)).toEqual(['evt_acme_secret']);
     const facets = await (await t.request('/v1/facets?field=action', { token: globex })).json();
     expect(facets.buckets.find((b: { value: string }) => b.value === 'invoice.secret_paid')).toBeUndefined();
     const history = await (

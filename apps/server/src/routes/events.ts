@@ -5,7 +5,7 @@ import { requireScope, tenantScope } from '../auth.ts';
 import type { AppEnv } from '../context.ts';
 import { openCursor, sealCursor } from '../cursors.ts';
 import type { AppDeps } from '../deps.ts';
-import { filterOptions } from '../filters.ts';
+import { assertActionsKnown, filterOptions } from '../filters.ts';
 import { asBatch, pageParams, readJson } from '../http.ts';
 
 export function eventRoutes(deps: AppDeps) {
@@ -31,6 +31,7 @@ export function eventRoutes(deps: AppDeps) {
     const filter = parseEventFilter(params, [], filterOptions(deps.plugins.registry));
     const tenant = tenantScope(c, filter.tenant);
     const scoped = { ...filter, ...(tenant ? { tenant } : {}) };
+    await assertActionsKnown(deps.plugins.registry, deps.storage, scoped, params);
     const binding = { route: 'events', filter: scoped };
     const found = await deps.storage.search(scoped, {
       limit: parseLimit(limit),

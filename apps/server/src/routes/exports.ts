@@ -2,6 +2,7 @@ import {
   ErrorCode,
   type ExportJobRecord,
   FILTER_PARAMS,
+  isFilterParam,
   jsonShapeIssue,
   parseEventFilter,
   type QueryParams,
@@ -25,6 +26,7 @@ import {
 import { fileRangeStream, parseRange } from '../exports/range.ts';
 import { takeExportSlot } from '../exports/slots.ts';
 import { exportStream } from '../exports/stream.ts';
+import { assertActionsKnown, filterOptions } from '../filters.ts';
 import { readJson } from '../http.ts';
 
 const EXPORT_OPTIONS = ['format', 'bom'] as const;
@@ -47,7 +49,7 @@ function attachment(fileName: string): string {
  * `params` holds filters only: the query-string options (`format`, `bom`) are taken out by the caller, so
  * a job body with `filters: { format: ... }` is an unknown filter rather than silently ignored.
  */
-function planFor(
+async function planFor(
   c: Context<AppEnv>,
   deps: AppDeps,
   params: QueryParams,
@@ -55,8 +57,14 @@ function planFor(
   bom: boolean,
 ): Promise<ExportPlan> {
   const exportFormat = resolveFormat(deps, format);
-  const filter = parseEventFilter(params);
+  const filter = parseEventFilter(params, [], filterOptions(deps.plugins.registry));
   const tenant = tenantScope(c, filter.tenant);
+  await assertActionsKnown(
+    deps.plugins.registry,
+    deps.storage,
+    { ...filter, ...(tenant ? { tenant } : {}) },
+    params,
+  );
   return planExport(deps, {
     format: exportFormat,
     bom,
@@ -104,13 +112,13 @@ function exportOptions(params: QueryParams): { format?: string; bom: boolean } {
 function assertKnownFilterKeys(raw: unknown): void {
   const filters = (raw as { filters?: unknown } | null)?.filters;
   if (filters !== null && typeof filters === 'object' && !Array.isArray(filters)) {
-    const unknown = Object.keys(filters).filter((k) => !FILTER_PARAMS.includes(k));
+    const unknown = Object.keys(filters).filter((k) => !isFilterParam(k));
     if (unknown.length > 0) {
       throw new ValidationError(
         `unknown filter: ${unknown.join(', ')}`,
         unknown.map((k) => ({
           path: k,
-          message: `unknown filter; filters are ${FILTER_PARAMS.join(', ')}`,
+          message: `unknown filter; filters are ${FILTER_PARAMS.join(', ')}, <name>! (not) and attr.<name>`,
         })),
         ErrorCode.UNKNOWN_FILTER,
       );

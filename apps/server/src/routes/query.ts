@@ -1,6 +1,8 @@
 import {
   type AssetRef,
+  type AuditEvent,
   assetHistoryFilter,
+  attributeValue,
   ErrorCode,
   type EventFilter,
   FACET_FIELDS,
@@ -10,9 +12,11 @@ import {
   iterateEvents,
   parseEventFilter,
   parseLimit,
+  QUERY_QUALIFIERS,
   SCANNED_FACET_FIELDS,
   SCANNED_FACET_MAX_EVENTS,
   type ScannedFacetField,
+  type SearchableField,
   scannedFacetValue,
   TrailmarkError,
   topBuckets,
@@ -24,7 +28,7 @@ import { requireHistoryAccess, requireScope, tenantScope } from '../auth.ts';
 import type { AppEnv } from '../context.ts';
 import { openCursor, sealCursor } from '../cursors.ts';
 import type { AppDeps } from '../deps.ts';
-import { filterOptions } from '../filters.ts';
+import { assertActionsKnown, filterOptions } from '../filters.ts';
 import { pageParams } from '../http.ts';
 
 const ALL_FACET_FIELDS = [...FACET_FIELDS, ...SCANNED_FACET_FIELDS] as const;
@@ -36,7 +40,7 @@ const ALL_FACET_FIELDS = [...FACET_FIELDS, ...SCANNED_FACET_FIELDS] as const;
 async function scannedFacet(
   deps: AppDeps,
   filter: EventFilter,
-  field: ScannedFacetField,
+  bucketOf: (event: AuditEvent) => { value: string; label?: string } | undefined,
   limit: number,
 ): Promise<FacetResult> {
   const counts = new Map<string, FacetBucket>();
@@ -49,7 +53,7 @@ async function scannedFacet(
         break scan;
       }
       read++;
-      const hit = scannedFacetValue(event, field);
+      const hit = bucketOf(event);
       if (!hit) continue;
       const bucket = counts.get(hit.value) ?? {
         value: hit.value,
@@ -64,6 +68,19 @@ async function scannedFacet(
   return complete ? { buckets, complete } : { buckets, complete, counted: read };
 }
 
+/** The bucket a declared field's value falls in: its canonical form (the one `attr.<name>=` takes). */
+function attributeFacetValue(event: AuditEvent, field: SearchableField): { value: string } | undefined {
+  const raw = event.metadata?.[field.name];
+  if (raw === undefined || raw === null) return undefined;
+  const parsed = attributeValue(field.type, String(raw));
+  if (
+    'error' in parsed ||
+    typeof raw !== (field.type === 'date' || field.type === 'keyword' ? 'string' : field.type)
+  )
+    return undefined;
+  return { value: parsed.value };
+}
+
 /** Facets, asset history and the action catalog: the read side beyond the plain list. */
 export function queryRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();
@@ -75,18 +92,42 @@ export function queryRoutes(deps: AppDeps) {
       throw new ValidationError('facets are not paged', [{ path: 'cursor', message: 'not accepted here' }]);
     const field = params.field?.[0];
     delete params.field;
-    if (!field || !(ALL_FACET_FIELDS as readonly string[]).includes(field)) {
+    // A declared searchable field (attr.<name>) is counted like the client fields: over the newest events.
+    const declared = field?.startsWith('attr.') ? deps.plugins.registry.field(field.slice(5)) : undefined;
+    if (!field || (!declared && !(ALL_FACET_FIELDS as readonly string[]).includes(field))) {
       throw new ValidationError('invalid facet field', [
-        { path: 'field', message: `one of ${ALL_FACET_FIELDS.join(', ')}` },
+        {
+          path: 'field',
+          message: `one of ${ALL_FACET_FIELDS.join(', ')}, or attr.<name> of a declared field (${deps.plugins.registry
+            .fields()
+            .map((f) => f.name)
+            .join(', ')})`,
+        },
       ]);
     }
     const filter = parseEventFilter(params, [], filterOptions(deps.plugins.registry));
     const tenant = tenantScope(c, filter.tenant);
+    await assertActionsKnown(
+      deps.plugins.registry,
+      deps.storage,
+      {
+        ...filter,
+        ...(tenant ? { tenant } : {}),
+      },
+      params,
+    );
     const scoped = { ...filter, ...(tenant ? { tenant } : {}) };
     const bucketLimit = Math.min(parseLimit(limit ?? ['50']), 1000);
-    const { buckets, ...coverage } = (SCANNED_FACET_FIELDS as readonly string[]).includes(field)
-      ? await scannedFacet(deps, scoped, field as ScannedFacetField, bucketLimit)
-      : await deps.storage.facet(scoped, field as FacetField, bucketLimit);
+    const { buckets, ...coverage } = declared
+      ? await scannedFacet(deps, scoped, (event) => attributeFacetValue(event, declared), bucketLimit)
+      : (SCANNED_FACET_FIELDS as readonly string[]).includes(field)
+        ? await scannedFacet(
+            deps,
+            scoped,
+            (event) => scannedFacetValue(event, field as ScannedFacetField),
+            bucketLimit,
+          )
+        : await deps.storage.facet(scoped, field as FacetField, bucketLimit);
     const registry = deps.plugins.registry;
     await auditView(c, deps, { kind: 'facets', tenants: tenant, query: new URL(c.req.url).search });
     return c.json({
@@ -123,6 +164,15 @@ export function queryRoutes(deps: AppDeps) {
     }
     const filter = parseEventFilter(params, [], filterOptions(deps.plugins.registry));
     const tenant = tenantScope(c, filter.tenant);
+    await assertActionsKnown(
+      deps.plugins.registry,
+      deps.storage,
+      {
+        ...filter,
+        ...(tenant ? { tenant } : {}),
+      },
+      params,
+    );
     const scoped = await assetHistoryFilter(
       deps.storage,
       { ...filter, ...(tenant ? { tenant } : {}) },
@@ -149,7 +199,15 @@ export function queryRoutes(deps: AppDeps) {
         allow_custom_actions: s.allowCustomActions,
         retention: retention.sources[s.id] ?? retention.default,
         actions: s.actions,
+        fields: s.fields ?? [],
       })),
+      // What the search box's query language takes (for autocomplete): each qualifier and its filter.
+      query_qualifiers: [
+        ...Object.entries(QUERY_QUALIFIERS).map(([qualifier, filter]) => ({ qualifier, filter })),
+        ...deps.plugins.registry
+          .fields()
+          .map((f) => ({ qualifier: `attr.${f.name}`, filter: `attr.${f.name}` })),
+      ],
       export_formats: [...deps.plugins.exportFormats.values()].map((f) => ({
         id: f.id,
         name: f.name,

@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { requireScope, tenantScope } from '../auth.ts';
 import type { AppEnv } from '../context.ts';
 import type { AppDeps } from '../deps.ts';
-import { filterOptions } from '../filters.ts';
+import { assertActionsKnown, filterOptions } from '../filters.ts';
 import { pageParams } from '../http.ts';
 
 const MINUTE = 60_000;
@@ -37,6 +37,15 @@ export function uiRoutes(deps: AppDeps) {
       ]);
     const filter = parseEventFilter(params, [], filterOptions(deps.plugins.registry));
     const tenant = tenantScope(c, filter.tenant);
+    await assertActionsKnown(
+      deps.plugins.registry,
+      deps.storage,
+      {
+        ...filter,
+        ...(tenant ? { tenant } : {}),
+      },
+      params,
+    );
     const count = await deps.storage.count({ ...filter, ...(tenant ? { tenant } : {}) });
     return c.json({ count, exact: true });
   });
@@ -54,6 +63,15 @@ export function uiRoutes(deps: AppDeps) {
       ]);
     const filter = parseEventFilter(params, [], filterOptions(deps.plugins.registry));
     const tenant = tenantScope(c, filter.tenant);
+    await assertActionsKnown(
+      deps.plugins.registry,
+      deps.storage,
+      {
+        ...filter,
+        ...(tenant ? { tenant } : {}),
+      },
+      params,
+    );
     const to = filter.to ?? new Date().toISOString();
     const span = filter.from ? Date.parse(to) - Date.parse(filter.from) : undefined;
     const interval =
