@@ -1,0 +1,61 @@
+import canonicalize from 'canonicalize';
+import { leafHash } from './merkle.ts';
+import type { AuditEvent } from './schema.ts';
+
+/**
+ * What a log leaf commits to: the RFC 8785 (JCS) canonical JSON of exactly the stored event (every field,
+ * received_at included), wrapped with its position in the tenant's log:
+ *
+ *     {"event":<JCS(event)>,"log_index":<n>}
+ *
+ * That wrapper is itself the JCS form of `{ event, log_index }` ("event" sorts before "log_index"), so any
+ * JCS implementation reproduces the bytes; the leaf hash is SHA-256(0x00 || UTF-8 of it) (RFC 6962).
+ */
+export function canonicalEvent(event: AuditEvent | Record<string, unknown>): string {
+  const text = canonicalize(event);
+  if (text === undefined) throw new TypeError('an event must be a JSON object');
+  return text;
+}
+
+/** The leaf entry of an event already in canonical form (the writer thread builds the same string). */
+export function leafEntry(canonical: string, logIndex: number): string {
+  return `{"event":${canonical},"log_index":${logIndex}}`;
+}
+
+const utf8 = new TextEncoder();
+
+export function eventLeafHash(event: AuditEvent | Record<string, unknown>, logIndex: number): Uint8Array {
+  return leafHash(utf8.encode(leafEntry(canonicalEvent(event), logIndex)));
+}
+
+/** Why a leaf's event body is no longer stored: the leaf (its hash) always stays. */
+export const LEAF_REMOVALS = ['purged', 'erased'] as const;
+export type LeafRemoval = (typeof LEAF_REMOVALS)[number];
+
+/** One leaf of a tenant's log, as the store keeps it. */
+export interface LogLeaf {
+  index: number;
+  event_id: string;
+  /** SHA-256 leaf hash, lower-case hex. */
+  hash: string;
+  /** Set once the event body was removed by retention or by an erasure request. */
+  removed?: LeafRemoval;
+  removed_at?: string;
+}
+
+/**
+ * The per-tenant append-only log a store keeps beside its events: leaves are appended in the same commit
+ * that stores the events, and never change except for the `removed` mark.
+ */
+export interface EventLog {
+  /** Leaves in the tenant's log. */
+  treeSize(tenant: string): Promise<number>;
+  /** Leaves with index in [from, to), oldest first. */
+  leaves(tenant: string, from: number, to: number): Promise<LogLeaf[]>;
+  leafOf(tenant: string, eventId: string): Promise<LogLeaf | null>;
+  /**
+   * Removes the bodies of these events (a person's erasure request) but keeps their leaves, marked
+   * `erased`; returns how many were removed.
+   */
+  erase(tenant: string, eventIds: readonly string[]): Promise<number>;
+}
