@@ -130,6 +130,23 @@ export const EVENT_MIGRATIONS: readonly Migration[] = [
         GROUP BY field, tenant, month, source, value;
     `,
   },
+  {
+    // The per-tenant Merkle log (evidence): one leaf per stored event, appended by the writer thread in the
+    // transaction that stores the event. A leaf outlives its event: retention and erasure only mark it.
+    name: 'events-004-log-leaves',
+    sql: `
+      CREATE TABLE log_leaves (
+        tenant     TEXT NOT NULL,
+        log_index  INTEGER NOT NULL,
+        event_id   TEXT NOT NULL,
+        leaf_hash  BLOB NOT NULL,
+        removed    TEXT,
+        removed_at INTEGER,
+        PRIMARY KEY (tenant, log_index)
+      ) WITHOUT ROWID;
+      CREATE UNIQUE INDEX log_leaves_event ON log_leaves (tenant, event_id);
+    `,
+  },
 ];
 
 /** The two granularities of facet counts: the table and its period column. */

@@ -1,12 +1,13 @@
 // The single writer of the embedded store, on its own thread so SQLite's work runs beside request
 // parsing and validation instead of after it (two cores, two threads). Plain JavaScript so it loads
 // the same way under node, tsx and vitest. Rows arrive fully prepared; this file only writes them.
+import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { parentPort, Worker, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
 const SLOTS = 1 << 20;
-const { path, synchronous, maxBatch } = workerData;
+const { path, synchronous, maxBatch, log } = workerData;
 const DAY_MS = 86_400_000;
 const db = new Database(path);
 db.pragma('journal_mode = WAL');
@@ -63,6 +64,27 @@ function addWords(words) {
     knownWords.add(word);
   }
 }
+
+// The evidence log (see @trailmark/core evidence.ts): the stored doc is already the JCS canonical form, so
+// the leaf entry is `{"event":<doc>,"log_index":<n>}` and its hash SHA-256(0x00 || entry) (RFC 6962).
+const insertLeaf = db.prepare(
+  'INSERT INTO log_leaves (tenant, log_index, event_id, leaf_hash) VALUES (?, ?, ?, ?)',
+);
+const lastLeaf = db.prepare('SELECT max(log_index) FROM log_leaves WHERE tenant = ?').pluck();
+/** Next log index per tenant; this thread is the only one appending leaves. Cleared when a commit fails. */
+const nextLeafIndex = new Map();
+
+function appendLeaf(tenant, id, doc) {
+  let index = nextLeafIndex.get(tenant);
+  if (index === undefined) index = (lastLeaf.get(tenant) ?? -1) + 1;
+  const hash = createHash('sha256')
+    .update(LEAF_PREFIX)
+    .update(`{"event":${doc},"log_index":${index}}`)
+    .digest();
+  insertLeaf.run(tenant, index, id, hash);
+  nextLeafIndex.set(tenant, index + 1);
+}
+const LEAF_PREFIX = Buffer.from([0]);
 
 const upsertFacetCount = {
   day: db.prepare(
@@ -194,6 +216,7 @@ function writeRows(rows) {
           index.run(seq, words === '' ? keyTokens : `${keyTokens} ${words}`);
           countFacets(ms, tenant, source, action, actorId, actorLabel, wsId, wsName, result, types);
           addWords(words);
+          if (log) appendLeaf(tenant, id, doc);
           inserted.push(id);
           const key = `${tenant}\u0000${source}`;
           if (!knownPartitions.has(key)) {
@@ -240,6 +263,7 @@ function flush() {
     })();
   } catch (error) {
     facetGroups.clear();
+    nextLeafIndex.clear();
     for (const m of batch)
       parentPort.postMessage({
         type: 'failed',
