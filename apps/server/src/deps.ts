@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import { createPasswordHasher, type PasswordHasher } from './accounts/passwords.ts';
 import { createSignInThrottle, type SignInThrottle } from './accounts/throttle.ts';
 import { type AccountsConfig, DEFAULT_ACCOUNTS } from './env.ts';
+import type { Evidence } from './evidence/service.ts';
 import type { Metrics } from './metrics.ts';
 
 export interface IngestResult {
@@ -50,6 +51,8 @@ export interface AppDeps {
   throttle: SignInThrottle;
   /** The clock sessions, links and throttling read; tests pass a fake one. */
   now(): Date;
+  /** Checkpoints and proofs over the store's evidence log (absent when the store keeps none). */
+  evidence?: Evidence;
 }
 
 export type CreateDepsOptions = Pick<
@@ -69,6 +72,7 @@ export type CreateDepsOptions = Pick<
       | 'passwords'
       | 'throttle'
       | 'now'
+      | 'evidence'
     >
   >;
 
@@ -177,6 +181,7 @@ export function createDeps(options: CreateDepsOptions): AppDeps {
     passwords: options.passwords ?? createPasswordHasher(),
     throttle: options.throttle ?? createSignInThrottle({ now: () => now().getTime() }),
     now,
+    ...(options.evidence ? { evidence: options.evidence } : {}),
     ingest,
     async audit(tenant, event) {
       try {

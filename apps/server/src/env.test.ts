@@ -10,7 +10,9 @@ describe('the environment', () => {
   });
 
   it('still refuses a malformed setting, naming it', () => {
-    expect(() => loadConfig({ TRAILMARK_PUBLIC_URL: 'ftp://audit.example.com' })).toThrow(/TRAILMARK_PUBLIC_URL/);
+    expect(() => loadConfig({ TRAILMARK_PUBLIC_URL: 'ftp://audit.example.com' })).toThrow(
+      /TRAILMARK_PUBLIC_URL/,
+    );
     expect(() => loadConfig({ TRAILMARK_TRUST_PROXY: 'maybe' })).toThrow(/TRAILMARK_TRUST_PROXY/);
   });
 });

@@ -20,6 +20,12 @@ const envSchema = z.object({
   TRAILMARK_INGEST_MAX_PENDING_EVENTS: z.coerce.number().int().min(1000).default(100_000),
   TRAILMARK_RETENTION_INTERVAL_MINUTES: z.coerce.number().int().min(0).default(60),
   TRAILMARK_EXPORT_TTL_HOURS: z.coerce.number().int().min(1).default(24),
+  TRAILMARK_CHECKPOINT_INTERVAL_MINUTES: z.coerce.number().int().min(0).default(60),
+  TRAILMARK_CHECKPOINT_KEY: z.string().optional(),
+  TRAILMARK_CHECKPOINT_ORIGIN: z
+    .string()
+    .regex(/^[^\s+]{1,200}$/, 'no spaces or +')
+    .default('trailmark'),
   TRAILMARK_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   TRAILMARK_TRUST_PROXY: z.enum(['on', 'off', 'true', 'false', '1', '0']).default('off'),
   TRAILMARK_SESSION_IDLE_HOURS: z.coerce
@@ -96,6 +102,8 @@ export interface Config {
   maxPendingEvents: number;
   retentionIntervalMinutes: number;
   exportTtlHours: number;
+  /** Evidence log checkpoints: how often each tenant's log is signed (0 = only on demand), the key, the origin. */
+  checkpoints: { intervalMinutes: number; key?: string; origin: string };
   accounts: AccountsConfig;
   opensearch?: {
     /** One or more nodes of one cluster. */
@@ -137,6 +145,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxPendingEvents: e.TRAILMARK_INGEST_MAX_PENDING_EVENTS,
     retentionIntervalMinutes: e.TRAILMARK_RETENTION_INTERVAL_MINUTES,
     exportTtlHours: e.TRAILMARK_EXPORT_TTL_HOURS,
+    checkpoints: {
+      intervalMinutes: e.TRAILMARK_CHECKPOINT_INTERVAL_MINUTES,
+      ...(e.TRAILMARK_CHECKPOINT_KEY ? { key: e.TRAILMARK_CHECKPOINT_KEY } : {}),
+      origin: e.TRAILMARK_CHECKPOINT_ORIGIN,
+    },
     accounts: {
       ...(e.TRAILMARK_PUBLIC_URL ? { publicUrl: new URL(e.TRAILMARK_PUBLIC_URL).origin } : {}),
       trustProxy: ['on', 'true', '1'].includes(e.TRAILMARK_TRUST_PROXY),

@@ -15,6 +15,7 @@ import { z } from 'zod';
 import type { AppDeps } from './deps.ts';
 import { statusOf } from './errors.ts';
 import { accountPaths, accountSchemas } from './openapi-accounts.ts';
+import { evidencePaths, evidenceSchemas } from './openapi-evidence.ts';
 
 /** A node of the OpenAPI document. The document is plain JSON, so an open record is the honest type. */
 export type Json = Record<string, unknown>;
@@ -623,6 +624,7 @@ function componentSchemas(exportFormats: readonly string[]): Record<string, Json
   };
   return {
     ...accountSchemas(),
+    ...evidenceSchemas(),
     EventInput: input,
     Event: stored,
     IngestRequest: {
@@ -1213,6 +1215,7 @@ function paths(): Record<string, Json> {
   const exportId = pathParam('id', 'Export job id (`exp_...`).', { type: 'string', pattern: '^exp_' });
   return {
     ...accountPaths(),
+    ...evidencePaths(),
     '/healthz': {
       get: operation({
         operationId: 'healthz',
@@ -1938,6 +1941,10 @@ export function openApiDocument(deps: AppDeps): Record<string, unknown> {
       { name: 'Admin', description: 'API keys, tenant settings and retention.' },
       { name: 'Accounts', description: 'Sign-in, sessions, people, roles and invitations.' },
       { name: 'System', description: 'Health, readiness, metrics and this document. Not authenticated.' },
+      {
+        name: 'Evidence',
+        description: 'Tamper-evident log: signed checkpoints, inclusion and consistency proofs.',
+      },
     ],
     paths: paths(),
     components: {

@@ -173,3 +173,9 @@ export function verifyNote(note: string, keys: readonly VerifierKey[]): NoteChec
 export function generateSigningSeed(): Uint8Array {
   return ed25519.utils.randomSecretKey();
 }
+
+/** The checkpoint a signed note states, without checking its signature (undefined when it is none). */
+export function checkpointOfNote(note: string): Checkpoint | undefined {
+  const opened = openNote(note);
+  return opened ? parseCheckpoint(opened.text) : undefined;
+}

@@ -59,3 +59,34 @@ export interface EventLog {
    */
   erase(tenant: string, eventIds: readonly string[]): Promise<number>;
 }
+
+/** A signed checkpoint as kept: the signed note is the evidence, the other fields index it. */
+export interface CheckpointRecord {
+  id: number;
+  tenant: string;
+  tree_size: number;
+  /** 8-hex-digit key id (C2SP key hash) of the key that signed it. */
+  key_id: string;
+  /** The C2SP signed note (checkpoint body, blank line, signature lines). */
+  note: string;
+  created_at: string;
+}
+
+/** A public key that signed checkpoints, kept after rotation so old checkpoints stay verifiable. */
+export interface CheckpointKeyRecord {
+  key_id: string;
+  /** The signed-note verifier key: `<name>+<key id>+<base64(0x01 || Ed25519 public key)>`. */
+  verifier_key: string;
+  created_at: string;
+}
+
+export interface CheckpointStore {
+  add(checkpoint: Omit<CheckpointRecord, 'id'>): CheckpointRecord;
+  /** Oldest first; with `limit`, the newest `limit`. */
+  list(tenant: string, options?: { limit?: number }): CheckpointRecord[];
+  latest(tenant: string): CheckpointRecord | undefined;
+  /** Tenants with at least one checkpoint. */
+  tenants(): string[];
+  addKey(key: CheckpointKeyRecord): void;
+  keys(): CheckpointKeyRecord[];
+}

@@ -232,4 +232,20 @@ export const CONTROL_MIGRATIONS: readonly Migration[] = [
       ALTER TABLE api_keys ADD COLUMN created_by TEXT;
     `,
   },
+  {
+    // Signed checkpoints of each tenant's evidence log, all kept, and every public key that signed one.
+    name: 'control-004-checkpoints',
+    sql: `
+      CREATE TABLE checkpoints (
+        id         INTEGER PRIMARY KEY,
+        tenant     TEXT NOT NULL,
+        tree_size  INTEGER NOT NULL,
+        key_id     TEXT NOT NULL,
+        note       TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX checkpoints_tenant ON checkpoints (tenant, id);
+      CREATE TABLE checkpoint_keys (key_id TEXT PRIMARY KEY, verifier_key TEXT NOT NULL, created_at TEXT NOT NULL);
+    `,
+  },
 ];
