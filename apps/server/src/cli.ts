@@ -171,4 +171,17 @@ program
     process.exitCode = await migrateCommand(loadConfig(), opts);
   });
 
+program
+  .command('verify')
+  .description(
+    'check the evidence log: recompute every leaf, check every checkpoint (signature, root, consistency); exit 1 on any damage',
+  )
+  .option('--tenant <tenant...>', 'only these tenants (default: all)')
+  .option('--since <iso>', 're-hash only events appended after the last checkpoint before this time')
+  .option('--json', 'print the full result as JSON')
+  .action(async (opts: { tenant?: string[]; since?: string; json?: boolean }) => {
+    const { verifyCommand } = await import('./evidence/verify-command.ts');
+    process.exitCode = await verifyCommand(loadConfig(), opts);
+  });
+
 await program.parseAsync(process.argv);

@@ -53,6 +53,8 @@ export interface EventLog {
   /** Leaves with index in [from, to), oldest first. */
   leaves(tenant: string, from: number, to: number): Promise<LogLeaf[]>;
   leafOf(tenant: string, eventId: string): Promise<LogLeaf | null>;
+  /** Ids of every event body stored for the tenant (read without parsing the bodies), for audits. */
+  storedIds(tenant: string): Promise<string[]>;
   /**
    * Removes the bodies of these events (a person's erasure request) but keeps their leaves, marked
    * `erased`; returns how many were removed.

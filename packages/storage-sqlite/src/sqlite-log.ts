@@ -57,6 +57,9 @@ export function createSqliteLog(
       const row = prepared().byEvent.get(tenant, eventId) as LeafRow | undefined;
       return row ? toLogLeaf(row) : null;
     },
+    async storedIds(tenant) {
+      return db.prepare('SELECT id FROM events WHERE tenant = ?').pluck().all(tenant) as string[];
+    },
     erase,
   };
 }

@@ -85,6 +85,7 @@ export function createEvidence(options: EvidenceOptions) {
   }
 
   return {
+    checkpoints,
     origin: options.origin,
     keyId: currentKeyId,
     verifierKey,
