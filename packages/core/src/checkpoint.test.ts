@@ -1,3 +1,4 @@
+import { sha256 } from '@noble/hashes/sha2.js';
 import { describe, expect, it } from 'vitest';
 import {
   ed25519Signer,
@@ -10,7 +11,7 @@ import {
   signNote,
   verifyNote,
 } from './checkpoint.ts';
-import { canonicalEvent, eventLeafHash, leafEntry } from './evidence.ts';
+import { canonicalEvent, eventDigest, eventLeafHash, leafEntry } from './evidence.ts';
 import { leafHash, toHex } from './merkle.ts';
 
 const root = new Uint8Array(32).map((_, i) => i);
@@ -82,13 +83,16 @@ describe('the canonical form of an event', () => {
     );
   });
 
-  it('a leaf commits to the event and its log index', () => {
+  it('a leaf commits to the event (through its SHA-256) and its log index', () => {
     const event = { id: 'evt_1', tenant: 'acme', received_at: '2026-01-01T00:00:00.000Z' };
-    expect(leafEntry(canonicalEvent(event), 7)).toBe(
-      '{"event":{"id":"evt_1","received_at":"2026-01-01T00:00:00.000Z","tenant":"acme"},"log_index":7}',
-    );
+    const canonical = canonicalEvent(event);
+    expect(canonical).toBe('{"id":"evt_1","received_at":"2026-01-01T00:00:00.000Z","tenant":"acme"}');
+    const digest = eventDigest(canonical);
+    expect(digest).toBe(toHex(sha256(new TextEncoder().encode(canonical))));
+    expect(leafEntry(digest, 7)).toBe(`{"event_sha256":"${digest}","log_index":7}`);
+    expect(leafEntry(digest, 7)).toBe(canonicalEvent({ log_index: 7, event_sha256: digest }));
     expect(toHex(eventLeafHash(event, 7))).toBe(
-      toHex(leafHash(new TextEncoder().encode(leafEntry(canonicalEvent(event), 7)))),
+      toHex(leafHash(new TextEncoder().encode(leafEntry(digest, 7)))),
     );
     expect(toHex(eventLeafHash(event, 7))).not.toBe(toHex(eventLeafHash(event, 8)));
     expect(toHex(eventLeafHash(event, 7))).not.toBe(

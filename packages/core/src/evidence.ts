@@ -1,15 +1,17 @@
+import { sha256 } from '@noble/hashes/sha2.js';
 import canonicalize from 'canonicalize';
-import { leafHash } from './merkle.ts';
+import { leafHash, toHex } from './merkle.ts';
 import type { AuditEvent } from './schema.ts';
 
 /**
- * What a log leaf commits to: the RFC 8785 (JCS) canonical JSON of exactly the stored event (every field,
- * received_at included), wrapped with its position in the tenant's log:
+ * What a leaf commits to: the RFC 8785 (JCS) canonical JSON of exactly the stored event (every field,
+ * received_at included), through its SHA-256, with its position in the tenant's log:
  *
- *     {"event":<JCS(event)>,"log_index":<n>}
+ *     {"event_sha256":"<hex SHA-256 of JCS(event)>","log_index":<n>}
  *
- * That wrapper is itself the JCS form of `{ event, log_index }` ("event" sorts before "log_index"), so any
- * JCS implementation reproduces the bytes; the leaf hash is SHA-256(0x00 || UTF-8 of it) (RFC 6962).
+ * That entry is itself the JCS form of `{ event_sha256, log_index }`, so any JCS implementation
+ * reproduces it; the leaf hash is SHA-256(0x00 || UTF-8 of it) (RFC 6962). The event's digest is taken
+ * where the event is prepared, so the single writer that assigns log indexes hashes only ~90 bytes.
  */
 export function canonicalEvent(event: AuditEvent | Record<string, unknown>): string {
   const text = canonicalize(event);
@@ -17,15 +19,20 @@ export function canonicalEvent(event: AuditEvent | Record<string, unknown>): str
   return text;
 }
 
-/** The leaf entry of an event already in canonical form (the writer thread builds the same string). */
-export function leafEntry(canonical: string, logIndex: number): string {
-  return `{"event":${canonical},"log_index":${logIndex}}`;
-}
-
 const utf8 = new TextEncoder();
 
+/** Hex SHA-256 of an event's canonical form. */
+export function eventDigest(canonical: string): string {
+  return toHex(sha256(utf8.encode(canonical)));
+}
+
+/** The leaf entry of an event, from its digest (the writer thread builds the same string). */
+export function leafEntry(eventSha256: string, logIndex: number): string {
+  return `{"event_sha256":"${eventSha256}","log_index":${logIndex}}`;
+}
+
 export function eventLeafHash(event: AuditEvent | Record<string, unknown>, logIndex: number): Uint8Array {
-  return leafHash(utf8.encode(leafEntry(canonicalEvent(event), logIndex)));
+  return leafHash(utf8.encode(leafEntry(eventDigest(canonicalEvent(event)), logIndex)));
 }
 
 /** Why a leaf's event body is no longer stored: the leaf (its hash) always stays. */

@@ -131,20 +131,27 @@ export const EVENT_MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
-    // The per-tenant Merkle log (evidence): one leaf per stored event, appended by the writer thread in the
-    // transaction that stores the event. A leaf outlives its event: retention and erasure only mark it.
+    // The per-tenant Merkle log (evidence). The writer thread appends, in the transaction that stores the
+    // events, one chunk per tenant and commit: consecutive leaves (32-byte hashes, concatenated) and their
+    // event ids (newline-separated); a row per leaf would cost a third of ingest. A leaf outlives its
+    // event: retention and erasure delete the body and record why in log_removals.
     name: 'events-004-log-leaves',
     sql: `
-      CREATE TABLE log_leaves (
-        tenant     TEXT NOT NULL,
-        log_index  INTEGER NOT NULL,
-        event_id   TEXT NOT NULL,
-        leaf_hash  BLOB NOT NULL,
-        removed    TEXT,
-        removed_at INTEGER,
-        PRIMARY KEY (tenant, log_index)
+      CREATE TABLE log_chunks (
+        tenant      TEXT NOT NULL,
+        first_index INTEGER NOT NULL,
+        count       INTEGER NOT NULL,
+        hashes      BLOB NOT NULL,
+        event_ids   TEXT NOT NULL,
+        PRIMARY KEY (tenant, first_index)
       ) WITHOUT ROWID;
-      CREATE UNIQUE INDEX log_leaves_event ON log_leaves (tenant, event_id);
+      CREATE TABLE log_removals (
+        tenant     TEXT NOT NULL,
+        event_id   TEXT NOT NULL,
+        removed    TEXT NOT NULL,
+        removed_at INTEGER NOT NULL,
+        PRIMARY KEY (tenant, event_id)
+      ) WITHOUT ROWID;
     `,
   },
 ];

@@ -8,54 +8,93 @@ import {
 } from '@trailmark/core';
 import type Database from 'better-sqlite3';
 
-interface LeafRow {
-  log_index: number;
-  event_id: string;
-  leaf_hash: Uint8Array;
-  removed: string | null;
-  removed_at: number | null;
+interface ChunkRow {
+  first_index: number;
+  count: number;
+  hashes: Uint8Array;
+  event_ids: string;
 }
 
-export function toLogLeaf(row: LeafRow): LogLeaf {
-  return {
-    index: Number(row.log_index),
-    event_id: row.event_id,
-    hash: toHex(row.leaf_hash),
-    ...(row.removed ? { removed: row.removed as LeafRemoval } : {}),
-    ...(row.removed_at !== null ? { removed_at: new Date(Number(row.removed_at)).toISOString() } : {}),
-  };
+interface Removal {
+  removed: string;
+  removed_at: number;
 }
 
-/** The log as read from the main connection; leaves are only ever appended by the writer thread. */
+/**
+ * Leaves are kept in chunks (one per tenant and commit, see migrations.ts); these read them back one leaf
+ * at a time. A chunk whose parts disagree (count, hashes, ids) yields what it has, so damage shows up in
+ * verification instead of breaking the read.
+ */
+function leavesOf(chunk: ChunkRow, removal: (id: string) => Removal | undefined): LogLeaf[] {
+  const ids = chunk.event_ids.split('\n');
+  const out: LogLeaf[] = [];
+  for (let k = 0; k < Number(chunk.count); k++) {
+    const id = ids[k] ?? '';
+    const removed = removal(id);
+    out.push({
+      index: Number(chunk.first_index) + k,
+      event_id: id,
+      hash: toHex(chunk.hashes.subarray(k * 32, k * 32 + 32)),
+      ...(removed
+        ? {
+            removed: removed.removed as LeafRemoval,
+            removed_at: new Date(Number(removed.removed_at)).toISOString(),
+          }
+        : {}),
+    });
+  }
+  return out;
+}
+
+/** The log as read from the main connection; only the writer thread appends to it. */
 export function createSqliteLog(
   db: Database.Database,
   erase: (tenant: string, ids: readonly string[]) => Promise<number>,
 ): EventLog {
-  // Prepared on first use: the table exists only once init() ran the migrations.
+  // Prepared on first use: the tables exist only once init() ran the migrations.
   let statements:
-    | { size: Database.Statement; range: Database.Statement; byEvent: Database.Statement }
+    | {
+        size: Database.Statement;
+        range: Database.Statement;
+        byEvent: Database.Statement;
+        removal: Database.Statement;
+      }
     | undefined;
   const prepared = () =>
     (statements ??= {
-      size: db.prepare('SELECT coalesce(max(log_index) + 1, 0) FROM log_leaves WHERE tenant = ?').pluck(),
+      size: db
+        .prepare('SELECT coalesce(max(first_index + count), 0) FROM log_chunks WHERE tenant = ?')
+        .pluck(),
       range: db.prepare(
-        `SELECT log_index, event_id, leaf_hash, removed, removed_at FROM log_leaves
-         WHERE tenant = ? AND log_index >= ? AND log_index < ? ORDER BY log_index`,
+        `SELECT first_index, count, hashes, event_ids FROM log_chunks
+         WHERE tenant = ? AND first_index < ? AND first_index + count > ? ORDER BY first_index`,
       ),
+      // A scan of the tenant's chunks (about one per commit): cheap next to a proof, and it costs ingest nothing.
       byEvent: db.prepare(
-        'SELECT log_index, event_id, leaf_hash, removed, removed_at FROM log_leaves WHERE tenant = ? AND event_id = ?',
+        `SELECT first_index, count, hashes, event_ids FROM log_chunks
+         WHERE tenant = ? AND instr(char(10) || event_ids || char(10), ?) > 0`,
       ),
+      removal: db.prepare('SELECT removed, removed_at FROM log_removals WHERE tenant = ? AND event_id = ?'),
     });
+  const removalOf = (tenant: string) => (id: string) =>
+    prepared().removal.get(tenant, id) as Removal | undefined;
   return {
     async treeSize(tenant) {
       return Number(prepared().size.get(tenant));
     },
     async leaves(tenant, from, to) {
-      return (prepared().range.all(tenant, from, to) as LeafRow[]).map(toLogLeaf);
+      const chunks = prepared().range.all(tenant, to, from) as ChunkRow[];
+      return chunks
+        .flatMap((c) => leavesOf(c, removalOf(tenant)))
+        .filter((l) => l.index >= from && l.index < to)
+        .sort((a, b) => a.index - b.index);
     },
     async leafOf(tenant, eventId) {
-      const row = prepared().byEvent.get(tenant, eventId) as LeafRow | undefined;
-      return row ? toLogLeaf(row) : null;
+      for (const chunk of prepared().byEvent.all(tenant, `\n${eventId}\n`) as ChunkRow[]) {
+        const leaf = leavesOf(chunk, removalOf(tenant)).find((l) => l.event_id === eventId);
+        if (leaf) return leaf;
+      }
+      return null;
     },
     async storedIds(tenant) {
       return db.prepare('SELECT id FROM events WHERE tenant = ?').pluck().all(tenant) as string[];
@@ -70,28 +109,40 @@ export function createSqliteLog(
  * computed from the parsed event, as a verifier does.
  */
 export function backfillLeaves(db: Database.Database): number {
-  const missing = db.prepare(
-    `SELECT e.tenant AS tenant, e.id AS id, e.doc AS doc FROM events e
-     WHERE NOT EXISTS (SELECT 1 FROM log_leaves l WHERE l.tenant = e.tenant AND l.event_id = e.id)
-     ORDER BY e.seq LIMIT 10000`,
-  );
-  const last = db.prepare('SELECT max(log_index) FROM log_leaves WHERE tenant = ?').pluck();
+  const logged = new Set<string>();
+  for (const row of db.prepare('SELECT tenant, event_ids FROM log_chunks').iterate() as Iterable<{
+    tenant: string;
+    event_ids: string;
+  }>)
+    for (const id of row.event_ids.split('\n')) logged.add(`${row.tenant}\n${id}`);
+  const end = db
+    .prepare('SELECT coalesce(max(first_index + count), 0) FROM log_chunks WHERE tenant = ?')
+    .pluck();
   const insert = db.prepare(
-    'INSERT INTO log_leaves (tenant, log_index, event_id, leaf_hash) VALUES (?, ?, ?, ?)',
+    'INSERT INTO log_chunks (tenant, first_index, count, hashes, event_ids) VALUES (?, ?, ?, ?, ?)',
   );
-  let added = 0;
-  for (;;) {
-    const rows = missing.all() as { tenant: string; id: string; doc: string }[];
-    if (rows.length === 0) return added;
-    const next = new Map<string, number>();
-    db.transaction(() => {
-      for (const row of rows) {
-        const index = next.get(row.tenant) ?? ((last.get(row.tenant) as number | null) ?? -1) + 1;
-        const event = JSON.parse(row.doc) as AuditEvent;
-        insert.run(row.tenant, index, row.id, eventLeafHash(event, index));
-        next.set(row.tenant, index + 1);
+  const missing = (
+    db.prepare('SELECT tenant, id, doc FROM events ORDER BY seq').all() as {
+      tenant: string;
+      id: string;
+      doc: string;
+    }[]
+  ).filter((r) => !logged.has(`${r.tenant}\n${r.id}`));
+  for (let i = 0; i < missing.length; i += 10_000) {
+    const chunks = new Map<string, { first: number; hashes: Uint8Array[]; ids: string[] }>();
+    for (const row of missing.slice(i, i + 10_000)) {
+      let chunk = chunks.get(row.tenant);
+      if (!chunk) {
+        chunk = { first: Number(end.get(row.tenant)), hashes: [], ids: [] };
+        chunks.set(row.tenant, chunk);
       }
+      chunk.hashes.push(eventLeafHash(JSON.parse(row.doc) as AuditEvent, chunk.first + chunk.ids.length));
+      chunk.ids.push(row.id);
+    }
+    db.transaction(() => {
+      for (const [tenant, c] of chunks)
+        insert.run(tenant, c.first, c.ids.length, Buffer.concat(c.hashes), c.ids.join('\n'));
     })();
-    added += rows.length;
   }
+  return missing.length;
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -85,6 +86,8 @@ type WriterRow = [
   doc: string,
   keyTokens: string,
   words: string,
+  /** Hex SHA-256 of `doc` for the evidence log ('' when it is off). */
+  digest: string,
 ];
 
 type WriterMessage =
@@ -245,6 +248,7 @@ export class SqliteStorage implements StoragePort {
 
   private toRow(e: AuditEvent): WriterRow {
     const terms = indexTermsOf(e, this.actionLabel(e.source, e.action));
+    const doc = eventJson(e);
     return [
       Date.parse(e.occurred_at),
       slotOf(e.tenant, e.id),
@@ -259,9 +263,10 @@ export class SqliteStorage implements StoragePort {
       e.outcome.result,
       targetTypes(e).join(','),
       Date.parse(e.received_at),
-      eventJson(e),
+      doc,
       terms.keys,
       terms.words,
+      this.logEnabled ? createHash('sha256').update(doc).digest('hex') : '',
     ];
   }
 
@@ -601,7 +606,7 @@ export class SqliteStorage implements StoragePort {
       mark: this.db.prepare('INSERT INTO temp.counted_seqs (seq) VALUES (?)'),
       unmark: this.db.prepare('DELETE FROM temp.counted_seqs'),
       markLeaf: this.db.prepare(
-        'UPDATE log_leaves SET removed = ?, removed_at = ? WHERE tenant = ? AND event_id = ?',
+        'INSERT OR REPLACE INTO log_removals (removed, removed_at, tenant, event_id) VALUES (?, ?, ?, ?)',
       ),
       periods: FACET_PERIODS.map((p) => ({
         subtract: this.db.prepare(facetCountsSubtractSql(p)),

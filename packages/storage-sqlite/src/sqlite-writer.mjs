@@ -65,26 +65,42 @@ function addWords(words) {
   }
 }
 
-// The evidence log (see @trailmark/core evidence.ts): the stored doc is already the JCS canonical form, so
-// the leaf entry is `{"event":<doc>,"log_index":<n>}` and its hash SHA-256(0x00 || entry) (RFC 6962).
-const insertLeaf = db.prepare(
-  'INSERT INTO log_leaves (tenant, log_index, event_id, leaf_hash) VALUES (?, ?, ?, ?)',
+// The evidence log (see @trailmark/core evidence.ts): each row carries the hex SHA-256 of its canonical doc,
+// so the leaf entry is `{"event_sha256":"<hex>","log_index":<n>}` and its hash SHA-256(0x00 || entry)
+// (RFC 6962). Leaves are collected per tenant and written as one chunk per tenant in this transaction.
+const insertChunk = db.prepare(
+  'INSERT INTO log_chunks (tenant, first_index, count, hashes, event_ids) VALUES (?, ?, ?, ?, ?)',
 );
-const lastLeaf = db.prepare('SELECT max(log_index) FROM log_leaves WHERE tenant = ?').pluck();
+const logEnd = db.prepare('SELECT max(first_index + count) FROM log_chunks WHERE tenant = ?').pluck();
 /** Next log index per tenant; this thread is the only one appending leaves. Cleared when a commit fails. */
 const nextLeafIndex = new Map();
+/** This transaction's leaves per tenant: { first, hashes, ids }. */
+const pendingLeaves = new Map();
+const LEAF_PREFIX = Buffer.from([0]);
 
-function appendLeaf(tenant, id, doc) {
+function appendLeaf(tenant, id, digest) {
   let index = nextLeafIndex.get(tenant);
-  if (index === undefined) index = (lastLeaf.get(tenant) ?? -1) + 1;
-  const hash = createHash('sha256')
-    .update(LEAF_PREFIX)
-    .update(`{"event":${doc},"log_index":${index}}`)
-    .digest();
-  insertLeaf.run(tenant, index, id, hash);
+  if (index === undefined) index = logEnd.get(tenant) ?? 0;
+  let chunk = pendingLeaves.get(tenant);
+  if (!chunk) {
+    chunk = { first: index, hashes: [], ids: [] };
+    pendingLeaves.set(tenant, chunk);
+  }
+  chunk.hashes.push(
+    createHash('sha256')
+      .update(LEAF_PREFIX)
+      .update(`{"event_sha256":"${digest}","log_index":${index}}`)
+      .digest(),
+  );
+  chunk.ids.push(id);
   nextLeafIndex.set(tenant, index + 1);
 }
-const LEAF_PREFIX = Buffer.from([0]);
+
+function writeLeafChunks() {
+  for (const [tenant, chunk] of pendingLeaves)
+    insertChunk.run(tenant, chunk.first, chunk.ids.length, Buffer.concat(chunk.hashes), chunk.ids.join('\n'));
+  pendingLeaves.clear();
+}
 
 const upsertFacetCount = {
   day: db.prepare(
@@ -167,7 +183,7 @@ function writeFacetCounts() {
 }
 
 /** Row layout (see sqlite-storage.ts `toRow`): [ms, slot, id, tenant, source, action, actorId, actorLabel,
- * workspaceId, workspaceName, result, targetTypes, receivedMs, doc, keyTokens, words] */
+ * workspaceId, workspaceName, result, targetTypes, receivedMs, doc, keyTokens, words, digest] */
 function writeRows(rows) {
   const inserted = [];
   const duplicates = [];
@@ -189,6 +205,7 @@ function writeRows(rows) {
       doc,
       keyTokens,
       words,
+      digest,
     ] = row;
     let slot = firstSlot;
     for (let attempt = 0; ; attempt++) {
@@ -216,7 +233,7 @@ function writeRows(rows) {
           index.run(seq, words === '' ? keyTokens : `${keyTokens} ${words}`);
           countFacets(ms, tenant, source, action, actorId, actorLabel, wsId, wsName, result, types);
           addWords(words);
-          if (log) appendLeaf(tenant, id, doc);
+          if (log) appendLeaf(tenant, id, digest);
           inserted.push(id);
           const key = `${tenant}\u0000${source}`;
           if (!knownPartitions.has(key)) {
@@ -259,11 +276,13 @@ function flush() {
     results = db.transaction(() => {
       const written = batch.map((m) => writeRows(m.rows));
       writeFacetCounts();
+      writeLeafChunks();
       return written;
     })();
   } catch (error) {
     facetGroups.clear();
     nextLeafIndex.clear();
+    pendingLeaves.clear();
     for (const m of batch)
       parentPort.postMessage({
         type: 'failed',

@@ -27,9 +27,13 @@ function strictBase64(text) {
   return bytes.toString('base64') === text ? bytes : undefined;
 }
 
-/** RFC 6962 leaf hash of an event at its log index: SHA-256(0x00 || {"event":JCS(event),"log_index":n}). */
+/**
+ * RFC 6962 leaf hash of an event at its log index:
+ * SHA-256(0x00 || {"event_sha256":"<hex SHA-256 of JCS(event)>","log_index":n}).
+ */
 export function eventLeafHash(event, logIndex) {
-  return sha256(LEAF, `{"event":${canonicalize(event)},"log_index":${logIndex}}`);
+  const digest = sha256(canonicalize(event)).toString('hex');
+  return sha256(LEAF, `{"event_sha256":"${digest}","log_index":${logIndex}}`);
 }
 
 /** RFC 9162 2.1.3.2. */

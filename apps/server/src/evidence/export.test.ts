@@ -54,9 +54,10 @@ describe('a verifiable export of 100k events, checked by the standalone verifier
         targets: [{ type: 'invoice', id: `inv-${i}` }],
         outcome: { result: 'success' },
       } as AuditEvent;
+      const digest = createHash('sha256').update(canonicalEvent(event)).digest('hex');
       const hash = createHash('sha256')
         .update(Buffer.from([0]))
-        .update(`{"event":${canonicalEvent(event)},"log_index":${i}}`)
+        .update(`{"event_sha256":"${digest}","log_index":${i}}`)
         .digest('hex');
       events.push(event);
       leaves.push({

@@ -75,14 +75,54 @@ function flipChar(text: string, rnd: () => number): string {
 
 interface Flip {
   what: string;
-  names: { event_id?: string; checkpoint_id?: number };
+  /** The damaged leaf (tenant, event id, log index) or checkpoint; a report naming either the id or the index of the leaf counts. */
+  names: { tenant?: string; event_id?: string; log_index?: number; checkpoint_id?: number };
   undo: () => void;
 }
 
 const named = (damage: Damage[], names: Flip['names']) =>
   damage.some((d) =>
-    names.event_id !== undefined ? d.event_id === names.event_id : d.checkpoint_id === names.checkpoint_id,
+    names.checkpoint_id !== undefined
+      ? d.checkpoint_id === names.checkpoint_id
+      : d.tenant === names.tenant && (d.event_id === names.event_id || d.log_index === names.log_index),
   );
+
+interface Leaf {
+  tenant: string;
+  log_index: number;
+  event_id: string;
+  removed?: string;
+}
+
+async function allLeaves(t: TestApp): Promise<Leaf[]> {
+  const out: Leaf[] = [];
+  for (const tenant of ['acme', 'globex']) {
+    const size = await t.deps.storage.log!.treeSize(tenant);
+    for (const l of await t.deps.storage.log!.leaves(tenant, 0, size))
+      out.push({
+        tenant,
+        log_index: l.index,
+        event_id: l.event_id,
+        ...(l.removed ? { removed: l.removed } : {}),
+      });
+  }
+  return out;
+}
+
+interface ChunkRow {
+  first_index: number;
+  count: number;
+  hashes: Buffer;
+  event_ids: string;
+}
+
+/** Where each leaf sits (its chunk, its position in it), read once at the start of a round. */
+function chunkMap(db: Database.Database): Map<string, { chunk: ChunkRow; k: number }> {
+  const map = new Map<string, { chunk: ChunkRow; k: number }>();
+  for (const chunk of db.prepare('SELECT * FROM log_chunks').all() as (ChunkRow & { tenant: string })[])
+    for (let k = 0; k < chunk.count; k++) map.set(`${chunk.tenant}/${chunk.first_index + k}`, { chunk, k });
+  return map;
+}
 
 describe('trailmark verify on SQLite', () => {
   it('finds nothing wrong in an intact store, after retention purge and an erasure', async () => {
@@ -94,25 +134,23 @@ describe('trailmark verify on SQLite', () => {
   });
 
   it('detects 1,000 single-byte changes at random places, naming the exact event or checkpoint each time', async () => {
-    const { events, control, verify } = await fixture();
+    const { t, events, control, verify } = await fixture();
     const rnd = random(2026);
     const rounds = 10;
     const perRound = 100;
     let detected = 0;
     const kinds = new Map<string, number>();
     for (let round = 0; round < rounds; round++) {
-      const present = events
-        .prepare(`SELECT l.tenant, l.log_index, l.event_id FROM log_leaves l WHERE l.removed IS NULL`)
-        .all() as { tenant: string; log_index: number; event_id: string }[];
-      const removedLeaves = events
-        .prepare('SELECT tenant, log_index, event_id FROM log_leaves WHERE removed IS NOT NULL')
-        .all() as { tenant: string; log_index: number; event_id: string }[];
+      const all = await allLeaves(t);
+      const present = all.filter((l) => !l.removed);
+      const removedLeaves = all.filter((l) => l.removed);
       const checkpoints = control.prepare('SELECT id FROM checkpoints').pluck().all() as number[];
       const usedEvents = new Set<string>();
       const usedCheckpoints = new Set<number>();
       const flips: Flip[] = [];
       // Flips in one round are independent only if no leaf moves into a place another one left.
       const vacated = new Set<string>();
+      const chunks = chunkMap(events);
       while (flips.length < perRound) {
         const roll = rnd();
         if (roll < 0.75) {
@@ -120,12 +158,13 @@ describe('trailmark verify on SQLite', () => {
           const leaf = pool[Math.floor(rnd() * pool.length)]!;
           const key = `${leaf.tenant}/${leaf.event_id}`;
           if (usedEvents.has(key)) continue;
-          // Bodies and hashes of removed leaves have nothing to compare with but the checkpoints: only their positions are flipped here.
+          // A removed leaf has no body to check its hash or position against (only the checkpoint roots, which
+          // name the range, not the leaf): the event id it records is what is flipped for it.
           const field =
             pool === removedLeaves
-              ? 'log_index'
-              : (['doc', 'leaf_hash', 'log_index'] as const)[Math.floor(rnd() * 3)]!;
-          const flip = flipEventField(events, leaf, field, rnd, vacated);
+              ? 'event_id'
+              : (['doc', 'leaf_hash', 'log_index', 'event_id'] as const)[Math.floor(rnd() * 4)]!;
+          const flip = flipEventField(events, leaf, field, rnd, vacated, chunks);
           if (!flip) continue;
           usedEvents.add(key);
           flips.push(flip);
@@ -155,6 +194,7 @@ describe('trailmark verify on SQLite', () => {
         'checkpoint.tenant',
         'checkpoint.tree_size',
         'doc',
+        'event_id',
         'leaf_hash',
         'log_index',
       ].sort(),
@@ -165,21 +205,35 @@ describe('trailmark verify on SQLite', () => {
   it('detects a deleted event, a deleted leaf and reordered leaves, naming each event', async () => {
     const { events, verify } = await fixture(60, 3);
     events.prepare("DELETE FROM events WHERE id = 'evt_t_acme_0040'").run();
-    events.prepare("DELETE FROM log_leaves WHERE tenant = 'globex' AND event_id = 'evt_t_globex_0010'").run();
     const [a, b] = ['evt_t_globex_0024', 'evt_t_globex_0025'];
-    // Reorder: the two leaves swap places (positions), hashes and all.
-    const move = events.prepare(
-      "UPDATE log_leaves SET log_index = ? WHERE tenant = 'globex' AND event_id = ?",
-    );
-    const indexOf = (id: string) =>
+    /** Rewrites the chunk holding an event: `edit` gets its ids and hashes (one per leaf). */
+    const rewrite = (id: string, edit: (ids: string[], hashes: Buffer[]) => void) => {
+      const chunk = events
+        .prepare(
+          "SELECT * FROM log_chunks WHERE tenant = 'globex' AND instr(char(10) || event_ids || char(10), ?) > 0",
+        )
+        .get(`\n${id}\n`) as ChunkRow;
+      const ids = chunk.event_ids.split('\n');
+      const hashes = ids.map((_, k) => chunk.hashes.subarray(k * 32, k * 32 + 32));
+      edit(ids, hashes);
       events
-        .prepare("SELECT log_index FROM log_leaves WHERE tenant = 'globex' AND event_id = ?")
-        .pluck()
-        .get(id) as number;
-    const [ia, ib] = [indexOf(a), indexOf(b)];
-    move.run(-1, a);
-    move.run(ia, b);
-    move.run(ib, a);
+        .prepare(
+          "UPDATE log_chunks SET event_ids = ?, hashes = ?, count = ? WHERE tenant = 'globex' AND first_index = ?",
+        )
+        .run(ids.join('\n'), Buffer.concat(hashes), ids.length, chunk.first_index);
+    };
+    // A deleted leaf.
+    rewrite('evt_t_globex_0010', (ids, hashes) => {
+      const k = ids.indexOf('evt_t_globex_0010');
+      ids.splice(k, 1);
+      hashes.splice(k, 1);
+    });
+    // Reordered: two leaves swap places, hashes and all.
+    rewrite(a, (ids, hashes) => {
+      const [ka, kb] = [ids.indexOf(a), ids.indexOf(b)];
+      [ids[ka], ids[kb]] = [b, a];
+      [hashes[ka], hashes[kb]] = [hashes[kb] as Buffer, hashes[ka] as Buffer];
+    });
     const { damage } = await verify();
     const kindOf = (id: string) => damage.filter((d) => d.event_id === id).map((d) => d.kind);
     expect(kindOf('evt_t_acme_0040')).toContain('body_missing');
@@ -191,8 +245,8 @@ describe('trailmark verify on SQLite', () => {
 
   it('detects a log rolled back to fewer leaves than a checkpoint signed', async () => {
     const { events, verify } = await fixture(60, 3);
-    events.prepare("DELETE FROM log_leaves WHERE tenant = 'acme' AND log_index >= 50").run();
-    events.prepare("DELETE FROM events WHERE tenant = 'acme' AND id >= 'evt_t_acme_0050'").run();
+    events.prepare("DELETE FROM log_chunks WHERE tenant = 'acme' AND first_index >= 40").run();
+    events.prepare("DELETE FROM events WHERE tenant = 'acme' AND id >= 'evt_t_acme_0040'").run();
     const { damage } = await verify();
     expect(damage.some((d) => d.kind === 'checkpoint_beyond_log' && d.tenant === 'acme')).toBe(true);
   });
@@ -215,12 +269,13 @@ describe('trailmark verify on SQLite', () => {
 
 function flipEventField(
   db: Database.Database,
-  leaf: { tenant: string; log_index: number; event_id: string },
-  field: 'doc' | 'leaf_hash' | 'log_index',
+  leaf: Leaf,
+  field: 'doc' | 'leaf_hash' | 'log_index' | 'event_id',
   rnd: () => number,
   vacated: Set<string>,
+  chunks: Map<string, { chunk: ChunkRow; k: number }>,
 ): Flip | undefined {
-  const names = { event_id: leaf.event_id };
+  const names = { tenant: leaf.tenant, event_id: leaf.event_id, log_index: leaf.log_index };
   if (field === 'doc') {
     const doc = db
       .prepare('SELECT doc FROM events WHERE tenant = ? AND id = ?')
@@ -230,40 +285,51 @@ function flipEventField(
     set.run(flipChar(doc, rnd), leaf.tenant, leaf.event_id);
     return { what: `doc of ${leaf.event_id}`, names, undo: () => set.run(doc, leaf.tenant, leaf.event_id) };
   }
+  const place = chunks.get(`${leaf.tenant}/${leaf.log_index}`);
+  if (!place) return undefined;
+  const { chunk, k } = place;
+  const key = `${leaf.tenant}/${chunk.first_index}`;
+  // One change per chunk and round, so the changes of a round stay independent of each other.
+  if (vacated.has(key)) return undefined;
+  const where = [leaf.tenant, chunk.first_index] as const;
   if (field === 'leaf_hash') {
-    const hash = db
-      .prepare('SELECT leaf_hash FROM log_leaves WHERE tenant = ? AND event_id = ?')
-      .pluck()
-      .get(leaf.tenant, leaf.event_id) as Buffer;
-    const altered = Buffer.from(hash);
-    const at = Math.floor(rnd() * altered.length);
+    const altered = Buffer.from(chunk.hashes);
+    const at = k * 32 + Math.floor(rnd() * 32);
     altered[at] = (altered[at] as number) ^ (1 + Math.floor(rnd() * 255));
-    const set = db.prepare('UPDATE log_leaves SET leaf_hash = ? WHERE tenant = ? AND event_id = ?');
-    set.run(altered, leaf.tenant, leaf.event_id);
-    return {
-      what: `leaf_hash of ${leaf.event_id}`,
-      names,
-      undo: () => set.run(hash, leaf.tenant, leaf.event_id),
-    };
+    const set = db.prepare('UPDATE log_chunks SET hashes = ? WHERE tenant = ? AND first_index = ?');
+    set.run(altered, ...where);
+    vacated.add(key);
+    return { what: `leaf_hash of ${leaf.event_id}`, names, undo: () => set.run(chunk.hashes, ...where) };
   }
-  const index = db
-    .prepare('SELECT log_index FROM log_leaves WHERE tenant = ? AND event_id = ?')
-    .pluck()
-    .get(leaf.tenant, leaf.event_id) as number;
-  const set = db.prepare('UPDATE log_leaves SET log_index = ? WHERE tenant = ? AND event_id = ?');
+  if (field === 'event_id') {
+    const ids = chunk.event_ids.split('\n');
+    ids[k] = flipChar(ids[k] as string, rnd);
+    const set = db.prepare('UPDATE log_chunks SET event_ids = ? WHERE tenant = ? AND first_index = ?');
+    set.run(ids.join('\n'), ...where);
+    vacated.add(key);
+    return { what: `event_id of ${leaf.event_id}`, names, undo: () => set.run(chunk.event_ids, ...where) };
+  }
+  // The log index: the chunk's first index (every leaf in it moves).
+  const set = db.prepare('UPDATE log_chunks SET first_index = ? WHERE tenant = ? AND first_index = ?');
   for (let attempt = 0; attempt < 20; attempt++) {
-    const altered = index ^ (1 << Math.floor(rnd() * 12));
-    if (vacated.has(`${leaf.tenant}/${altered}`)) continue;
+    const altered = chunk.first_index ^ (1 << Math.floor(rnd() * 12));
+    if (
+      [...vacated].some(
+        (v) => v.startsWith(`${leaf.tenant}/`) && Math.abs(Number(v.split('/')[1]) - altered) < 64,
+      )
+    )
+      continue;
     try {
-      set.run(altered, leaf.tenant, leaf.event_id);
+      set.run(altered, ...where);
     } catch {
       continue; // that index is taken: flip another bit
     }
-    vacated.add(`${leaf.tenant}/${index}`);
+    vacated.add(key);
+    vacated.add(`${leaf.tenant}/${altered}`);
     return {
-      what: `log_index of ${leaf.event_id} (${index} -> ${altered})`,
+      what: `log_index of ${leaf.event_id} (chunk at ${chunk.first_index} -> ${altered})`,
       names,
-      undo: () => set.run(index, leaf.tenant, leaf.event_id),
+      undo: () => set.run(chunk.first_index, leaf.tenant, altered),
     };
   }
   return undefined;

@@ -28,6 +28,7 @@ export type DamageKind =
   | 'not_in_log' // an event body without a leaf: inserted outside the ingest path
   | 'leaf_missing' // a gap in the log's indexes
   | 'leaf_out_of_sequence' // a leaf beyond the end of an otherwise gapped log
+  | 'leaf_duplicate' // two leaves name the same event
   | 'backdated' // received before a checkpoint that does not contain it
   | 'checkpoint_malformed'
   | 'checkpoint_signature'
@@ -135,6 +136,21 @@ async function verifyTenant(
         log_index: leaf.index,
         message: `event ${leaf.event_id}: its leaf sits at log index ${leaf.index}, beyond the ${leaves.length} leaves of the log`,
       });
+
+  // An event has one leaf: a second one with its id is a copied or renamed leaf.
+  const firstSeen = new Map<string, number>();
+  for (const leaf of leaves) {
+    const first = firstSeen.get(leaf.event_id);
+    if (first === undefined) firstSeen.set(leaf.event_id, leaf.index);
+    else
+      for (const index of [first, leaf.index])
+        report({
+          kind: 'leaf_duplicate',
+          event_id: leaf.event_id,
+          log_index: index,
+          message: `event ${leaf.event_id} has leaves at log indexes ${first} and ${leaf.index}`,
+        });
+  }
 
   // 2. Every leaf is recomputed from its stored event.
   const received = new Map<number, number>();
