@@ -16,16 +16,18 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const SCALE = Number(process.env.BENCH_SCALE_EVENTS ?? 0);
 const BATCH = 500;
 /** Which parts to run, e.g. BENCH_PARTS=scale with BENCH_SCALE_EVENTS=10000000 for the 10M run alone. */
-const PARTS = new Set((process.env.BENCH_PARTS ?? 'ingest,scale,export,availability,streams').split(','));
+const PARTS = new Set(
+  (process.env.BENCH_PARTS ?? 'ingest,scale,export,availability,streams,evidence').split(','),
+);
 const CLIENTS = 8;
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 const pct = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
 
-async function directInsert(count: number): Promise<{ rate: number; path: string }> {
+async function directInsert(count: number, log = true): Promise<{ rate: number; path: string }> {
   const path = join(tempDataDir('trailmark-bench-direct-'), 'events.db');
-  const storage = createSqliteStorage({ path });
+  const storage = createSqliteStorage({ path, log });
   await storage.init();
   const events = [...benchEvents(count, { prefix: 'evt_direct_' })];
   const started = performance.now();
@@ -277,3 +279,28 @@ if (PARTS.has('streams'))
     events: Number(process.env.BENCH_STREAM_EVENTS ?? 100_000),
     rounds: Number(process.env.BENCH_STREAM_ROUNDS ?? 3),
   });
+
+if (PARTS.has('evidence')) {
+  // The evidence log's cost on ingest: leaf hash + leaf row in the writer's commit. Runs alternate
+  // (off, on, off, on, ...) so a change in machine speed hits both sides alike; best of each is compared.
+  const count = Number(process.env.BENCH_EVIDENCE_EVENTS ?? 200_000);
+  const rounds = Number(process.env.BENCH_EVIDENCE_ROUNDS ?? 3);
+  const rates = { off: [] as number[], on: [] as number[] };
+  for (let r = 0; r < rounds; r++) {
+    rates.off.push((await directInsert(count, false)).rate);
+    rates.on.push((await directInsert(count, true)).rate);
+  }
+  const best = (xs: number[]) => Math.max(...xs);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+  console.log(`\nEvidence log, ${fmt(count)} events straight into SQLite, ${rounds} alternating rounds:`);
+  console.log(
+    `  log off: best ${fmt(best(rates.off))} events/s, median ${fmt(median(rates.off))} (${rates.off.map(fmt).join(', ')})`,
+  );
+  console.log(
+    `  log on:  best ${fmt(best(rates.on))} events/s, median ${fmt(median(rates.on))} (${rates.on.map(fmt).join(', ')})`,
+  );
+  const ratio = median(rates.on) / median(rates.off);
+  console.log(
+    `  on / off (medians): ${ratio.toFixed(3)} (goal >= 0.90: ${ratio >= 0.9 ? 'met' : 'NOT met'})`,
+  );
+}

@@ -13,6 +13,7 @@ import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
 import { eventRoutes } from './routes/events.ts';
 import { exportRoutes } from './routes/exports.ts';
+import { proofRoutes } from './routes/proofs.ts';
 import { queryRoutes } from './routes/query.ts';
 import { sourceRoutes } from './routes/sources.ts';
 import { streamRoutes } from './routes/streams.ts';
@@ -97,6 +98,7 @@ export function createApp(deps: AppDeps) {
   v1.route('/', userRoutes(deps));
   v1.route('/', uiRoutes(deps));
   v1.route('/', streamRoutes(deps));
+  v1.route('/', proofRoutes(deps));
   app.route('/v1', v1);
   return app;
 }

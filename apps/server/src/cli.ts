@@ -195,4 +195,41 @@ program
     process.exitCode = await migrateCommand(cliConfig(), opts);
   });
 
+program
+  .command('verify')
+  .description(
+    'check the evidence log: recompute every leaf, check every checkpoint (signature, root, consistency); exit 1 on any damage',
+  )
+  .option('--tenant <tenant...>', 'only these tenants (default: all)')
+  .option('--since <iso>', 're-hash only events appended after the last checkpoint before this time')
+  .option('--json', 'print the full result as JSON')
+  .action(async (opts: { tenant?: string[]; since?: string; json?: boolean }) => {
+    const { verifyCommand } = await import('./evidence/verify-command.ts');
+    process.exitCode = await verifyCommand(loadConfig(), opts);
+  });
+
+program
+  .command('export-evidence')
+  .description(
+    'write a verifiable export of one tenant (events + inclusion proofs + signed checkpoint), checked offline by trailmark-verify',
+  )
+  .requiredOption('--tenant <tenant>')
+  .requiredOption('--out <file>', 'NDJSON file to write')
+  .option('--from-index <n>', 'first log index', positiveInt)
+  .option('--to-index <n>', 'log index to stop before', positiveInt)
+  .action(async (opts: { tenant: string; out: string; fromIndex?: number; toIndex?: number }) => {
+    const deps = await buildDeps({ ...loadConfig(), demo: false });
+    if (!deps.evidence) throw new Error(`the ${deps.storage.name} store keeps no evidence log`);
+    const { writeVerifiableExport } = await import('./evidence/export.ts');
+    const written = await writeVerifiableExport(deps.evidence, deps.storage, opts.tenant, opts.out, {
+      ...(opts.fromIndex !== undefined ? { from: opts.fromIndex } : {}),
+      ...(opts.toIndex !== undefined ? { to: opts.toIndex } : {}),
+    });
+    console.log(
+      `wrote ${written.rows} rows proven against the checkpoint of ${written.tree_size} leaves to ${opts.out}`,
+    );
+    console.log(`check it offline: npx trailmark-verify ${opts.out} --key '${deps.evidence.verifierKey}'`);
+    await deps.storage.close();
+  });
+
 await program.parseAsync(process.argv);

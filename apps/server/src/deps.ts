@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import { createPasswordHasher, type PasswordHasher } from './accounts/passwords.ts';
 import { createSignInThrottle, type SignInThrottle } from './accounts/throttle.ts';
 import { type AccountsConfig, DEFAULT_ACCOUNTS } from './env.ts';
+import type { Evidence } from './evidence/service.ts';
 import type { Metrics } from './metrics.ts';
 import type { StreamService } from './streams/service.ts';
 
@@ -55,6 +56,8 @@ export interface AppDeps {
   now(): Date;
   /** Stream destinations and their delivery (absent in apps built without streaming). */
   streams?: StreamService;
+  /** Checkpoints and proofs over the store's evidence log (absent when the store keeps none). */
+  evidence?: Evidence;
 }
 
 export type CreateDepsOptions = Pick<
@@ -76,6 +79,7 @@ export type CreateDepsOptions = Pick<
       | 'throttle'
       | 'now'
       | 'streams'
+      | 'evidence'
     >
   >;
 
@@ -215,6 +219,7 @@ export function createDeps(options: CreateDepsOptions): AppDeps {
     throttle: options.throttle ?? createSignInThrottle({ now: () => now().getTime() }),
     now,
     ...(options.streams ? { streams: options.streams } : {}),
+    ...(options.evidence ? { evidence: options.evidence } : {}),
     ingest,
     audit,
     touchKey(id) {

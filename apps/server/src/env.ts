@@ -22,6 +22,12 @@ const envSchema = z.object({
   TRAILMARK_EXPORT_TTL_HOURS: z.coerce.number().int().min(1).default(24),
   TRAILMARK_MAX_EXPORT_STREAMS: z.coerce.number().int().min(1).default(16),
   TRAILMARK_MAX_EXPORT_STREAMS_PER_TENANT: z.coerce.number().int().min(1).default(4),
+  TRAILMARK_CHECKPOINT_INTERVAL_MINUTES: z.coerce.number().int().min(0).default(60),
+  TRAILMARK_CHECKPOINT_KEY: z.string().optional(),
+  TRAILMARK_CHECKPOINT_ORIGIN: z
+    .string()
+    .regex(/^[^\s+]{1,200}$/, 'no spaces or +')
+    .default('trailmark'),
   TRAILMARK_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   TRAILMARK_TRUST_PROXY: z.enum(['on', 'off', 'true', 'false', '1', '0']).default('off'),
   TRAILMARK_SESSION_IDLE_HOURS: z.coerce
@@ -104,6 +110,8 @@ export interface Config {
   exportTtlHours: number;
   /** Streamed exports at once, overall and per tenant. */
   exportStreams: { total: number; perTenant: number };
+  /** Evidence log checkpoints: how often each tenant's log is signed (0 = only on demand), the key, the origin. */
+  checkpoints: { intervalMinutes: number; key?: string; origin: string };
   accounts: AccountsConfig;
   opensearch?: {
     /** One or more nodes of one cluster. */
@@ -157,6 +165,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     exportStreams: {
       total: e.TRAILMARK_MAX_EXPORT_STREAMS,
       perTenant: e.TRAILMARK_MAX_EXPORT_STREAMS_PER_TENANT,
+    },
+    checkpoints: {
+      intervalMinutes: e.TRAILMARK_CHECKPOINT_INTERVAL_MINUTES,
+      ...(e.TRAILMARK_CHECKPOINT_KEY ? { key: e.TRAILMARK_CHECKPOINT_KEY } : {}),
+      origin: e.TRAILMARK_CHECKPOINT_ORIGIN,
     },
     accounts: {
       ...(e.TRAILMARK_PUBLIC_URL ? { publicUrl: new URL(e.TRAILMARK_PUBLIC_URL).origin } : {}),

@@ -17,6 +17,7 @@ import { z } from 'zod';
 import type { AppDeps } from './deps.ts';
 import { statusOf } from './errors.ts';
 import { accountPaths, accountSchemas } from './openapi-accounts.ts';
+import { evidencePaths, evidenceSchemas } from './openapi-evidence.ts';
 import { streamPaths, streamSchemas } from './openapi-streams.ts';
 
 /** A node of the OpenAPI document. The document is plain JSON, so an open record is the honest type. */
@@ -693,6 +694,7 @@ function componentSchemas(exportFormats: readonly string[]): Record<string, Json
   return {
     ...accountSchemas(),
     ...streamSchemas(),
+    ...evidenceSchemas(),
     EventInput: input,
     Event: stored,
     IngestRequest: {
@@ -1327,6 +1329,7 @@ function paths(): Record<string, Json> {
   return {
     ...accountPaths(),
     ...streamPaths(),
+    ...evidencePaths(),
     '/healthz': {
       get: operation({
         operationId: 'healthz',
@@ -2066,6 +2069,10 @@ export function openApiDocument(deps: AppDeps): Record<string, unknown> {
           'Stream destinations (webhook, Slack, Splunk HEC, syslog), their delivery log, dead letters and replay.',
       },
       { name: 'System', description: 'Health, readiness, metrics and this document. Not authenticated.' },
+      {
+        name: 'Evidence',
+        description: 'Tamper-evident log: signed checkpoints, inclusion and consistency proofs.',
+      },
     ],
     paths: paths(),
     components: {

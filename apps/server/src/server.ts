@@ -9,6 +9,7 @@ import { createApp } from './app.ts';
 import { DEMO_TENANTS, seedDemo } from './demo.ts';
 import { type AppDeps, createDeps } from './deps.ts';
 import type { Config } from './env.ts';
+import { openEvidence } from './evidence/setup.ts';
 import { drainExportJobs, recoverExportJobs, sweepExpiredExports } from './exports/jobs.ts';
 import { listen } from './listen.ts';
 import { createMetrics } from './metrics.ts';
@@ -50,7 +51,9 @@ export async function buildDeps(
   const admin = resolveAdminToken(config);
   const metrics = createMetrics();
   const streams = createServerStreams(config, storage, pluginSet, logger, metrics);
+  const { evidence } = openEvidence(storage, { dataDir: config.dataDir, ...config.checkpoints });
   return createDeps({
+    ...(evidence ? { evidence } : {}),
     storage,
     control,
     plugins: pluginSet,
@@ -92,6 +95,7 @@ export async function startServer(
   const tokenHint = admin.file ? `$(cat ${admin.file})` : '$TRAILMARK_ADMIN_TOKEN';
   log(`Trailmark is listening on ${url} (storage: ${deps.storage.name}, data: ${config.dataDir})`);
   log(`  API reference: ${url}/v1/openapi.json`);
+  if (deps.evidence) log(`  Checkpoint public key (give it to auditors): ${deps.evidence.verifierKey}`);
   log(
     `  Operator token: ${admin.file ? `generated and kept in ${admin.file}` : 'from TRAILMARK_ADMIN_TOKEN'}`,
   );
@@ -118,6 +122,15 @@ export async function startServer(
     }
   };
   timers.push(setInterval(pruneStreams, 10 * 60_000).unref());
+  const evidence = deps.evidence;
+  if (evidence && config.checkpoints.intervalMinutes > 0) {
+    const sign = () =>
+      deps.storage
+        .partitions()
+        .then((ps) => evidence.checkpointAll([...new Set(ps.map((p) => p.tenant))]))
+        .catch((err: unknown) => logger.error({ err }, 'signing checkpoints failed'));
+    timers.push(setInterval(sign, config.checkpoints.intervalMinutes * 60_000).unref());
+  }
   const recovered = await recoverExportJobs(deps);
   if (recovered > 0)
     logger.warn({ recovered }, 'export jobs interrupted by the last shutdown were marked failed');

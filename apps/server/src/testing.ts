@@ -17,6 +17,7 @@ import type { SignInThrottle } from './accounts/throttle.ts';
 import { createApp } from './app.ts';
 import { type AppDeps, createDeps } from './deps.ts';
 import { type AccountsConfig, DEFAULT_ACCOUNTS } from './env.ts';
+import { openEvidence } from './evidence/setup.ts';
 import { createApiKey } from './keys.ts';
 import { createMetrics } from './metrics.ts';
 import type { StreamServiceOptions } from './streams/service.ts';
@@ -94,7 +95,9 @@ export async function createTestApp(
         options.streams.overrides,
       )
     : undefined;
+  const { evidence } = openEvidence(storage, { dataDir: dir, origin: 'trailmark.test' });
   const deps: AppDeps = createDeps({
+    ...(evidence ? { evidence } : {}),
     storage,
     control,
     plugins,

@@ -1,5 +1,6 @@
 import { normalizeEmail } from './derive.ts';
 import { ErrorCode, type ErrorDetail, TrailmarkError, ValidationError } from './errors.ts';
+import { canonicalEvent } from './evidence.ts';
 import { newEventId } from './ids.ts';
 import { jsonShapeIssue, MAX_JSON_DEPTH } from './json-shape.ts';
 import { dateLike } from './query.ts';
@@ -11,12 +12,13 @@ const serialized = new WeakMap<AuditEvent, string>();
 
 /**
  * The stored JSON form of an event, computed once: ingest measures it for the size limit and the
- * store writes the same string. Events are treated as immutable after prepareEvents.
+ * store writes the same string. It is the RFC 8785 canonical form, the very bytes the evidence log's leaf
+ * hash covers, so the writer hashes it as stored. Events are treated as immutable after prepareEvents.
  */
 export function eventJson(event: AuditEvent): string {
   let json = serialized.get(event);
   if (json === undefined) {
-    json = JSON.stringify(event);
+    json = canonicalEvent(event);
     serialized.set(event, json);
   }
   return json;
@@ -132,7 +134,18 @@ export function prepareEvents(
       occurred_at: new Date(occurred).toISOString(),
       received_at: receivedAt,
     };
-    const size = Buffer.byteLength(eventJson(event), 'utf8');
+    let size: number;
+    try {
+      size = Buffer.byteLength(eventJson(event), 'utf8');
+    } catch {
+      // RFC 8785 has no form for a lone UTF-16 surrogate, so such a string cannot be hashed into the log.
+      details.push({
+        index,
+        path: '(event)',
+        message: 'strings must be well-formed Unicode (no lone surrogates)',
+      });
+      continue;
+    }
     if (size > LIMITS.eventBytes) {
       details.push({
         index,

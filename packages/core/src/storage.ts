@@ -1,3 +1,4 @@
+import type { EventLog } from './evidence.ts';
 import type { EventFilter, FacetField, FacetResult, PageRequest } from './query.ts';
 import type { Partition } from './retention.ts';
 import type { AuditEvent } from './schema.ts';
@@ -77,6 +78,11 @@ export interface StoragePort {
    * `exportPages`, which falls back to keyset paging.
    */
   exportEvents?(filter: EventFilter, options?: { pageSize?: number }): AsyncGenerator<AuditEvent[]>;
+  /**
+   * The per-tenant evidence log (Merkle leaves appended in the commit that stores the events). A store
+   * without it serves no proofs or checkpoints; the contract suite holds every store that has it to it.
+   */
+  readonly log?: EventLog;
 }
 
 /** Walks every page of a filter with keyset paging: constant memory whatever the result size. */

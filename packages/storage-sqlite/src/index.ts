@@ -1,3 +1,4 @@
+export { createSqliteCheckpointStore } from './checkpoint-store.ts';
 export { createSqliteControlStore } from './control-store.ts';
 export { createSqliteStorage, SqliteStorage, type SqliteStorageOptions } from './sqlite-storage.ts';
 export {

@@ -131,6 +131,30 @@ export const EVENT_MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    // The per-tenant Merkle log (evidence). The writer thread appends, in the transaction that stores the
+    // events, one chunk per tenant and commit: consecutive leaves (32-byte hashes, concatenated) and their
+    // event ids (newline-separated); a row per leaf would cost a third of ingest. A leaf outlives its
+    // event: retention and erasure delete the body and record why in log_removals.
+    name: 'events-004-log-leaves',
+    sql: `
+      CREATE TABLE log_chunks (
+        tenant      TEXT NOT NULL,
+        first_index INTEGER NOT NULL,
+        count       INTEGER NOT NULL,
+        hashes      BLOB NOT NULL,
+        event_ids   TEXT NOT NULL,
+        PRIMARY KEY (tenant, first_index)
+      ) WITHOUT ROWID;
+      CREATE TABLE log_removals (
+        tenant     TEXT NOT NULL,
+        event_id   TEXT NOT NULL,
+        removed    TEXT NOT NULL,
+        removed_at INTEGER NOT NULL,
+        PRIMARY KEY (tenant, event_id)
+      ) WITHOUT ROWID;
+    `,
+  },
+  {
     // The stream log: every stored event in commit order, written by a trigger in the very transaction
     // that stores the event (the outbox of issue 15). `seq` orders by occurred time, so it cannot be the
     // cursor; AUTOINCREMENT positions are never reused, even after the newest entry was pruned. Only the
@@ -270,6 +294,22 @@ export const CONTROL_MIGRATIONS: readonly Migration[] = [
         UNIQUE (tenant, event_id)
       );
       CREATE INDEX stream_outbox_tenant ON stream_outbox (tenant, position);
+    `,
+  },
+  {
+    // Signed checkpoints of each tenant's evidence log, all kept, and every public key that signed one.
+    name: 'control-004-checkpoints',
+    sql: `
+      CREATE TABLE checkpoints (
+        id         INTEGER PRIMARY KEY,
+        tenant     TEXT NOT NULL,
+        tree_size  INTEGER NOT NULL,
+        key_id     TEXT NOT NULL,
+        note       TEXT NOT NULL,
+        created_at TEXT NOT NULL
+      );
+      CREATE INDEX checkpoints_tenant ON checkpoints (tenant, id);
+      CREATE TABLE checkpoint_keys (key_id TEXT PRIMARY KEY, verifier_key TEXT NOT NULL, created_at TEXT NOT NULL);
     `,
   },
 ];

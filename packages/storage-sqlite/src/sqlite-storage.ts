@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -7,6 +8,7 @@ import {
   actorLabel,
   decodeCursor,
   type EventFilter,
+  type EventLog,
   type EventPage,
   encodeCursor,
   eventJson,
@@ -17,6 +19,7 @@ import {
   type FacetResult,
   filterWindowMs,
   type HistogramBucket,
+  type LeafRemoval,
   type PageRequest,
   type Partition,
   type PurgeRequest,
@@ -35,6 +38,7 @@ import {
   facetCountsSubtractSql,
   migrate,
 } from './migrations.ts';
+import { backfillLeaves, createSqliteLog } from './sqlite-log.ts';
 import { indexTermsOf, keyToken, matchExpression, negatedTokens, slotOf } from './tokens.ts';
 
 export interface SqliteStorageOptions {
@@ -51,6 +55,8 @@ export interface SqliteStorageOptions {
    * that it counts the newest ones and says so (`complete: false`).
    */
   facetScanLimit?: number;
+  /** Keep the per-tenant evidence log (default true); off only to measure what it costs. */
+  log?: boolean;
 }
 
 /** 2^20 tiebreak slots per millisecond; seq needs 61 bits, so it is a BigInt in JavaScript. */
@@ -80,6 +86,8 @@ type WriterRow = [
   doc: string,
   keyTokens: string,
   words: string,
+  /** Hex SHA-256 of `doc` for the evidence log ('' when it is off). */
+  digest: string,
 ];
 
 type WriterMessage =
@@ -91,6 +99,20 @@ type WriterMessage =
 interface Row {
   seq: bigint;
   doc: string;
+}
+
+interface RemovedRow {
+  seq: bigint;
+  id: string;
+}
+
+interface RemovalStatements {
+  deleteEvent: Database.Statement;
+  deleteIndex: Database.Statement;
+  mark: Database.Statement;
+  unmark: Database.Statement;
+  markLeaf: Database.Statement;
+  periods: { subtract: Database.Statement; dropEmpty: Database.Statement; of: (day: number) => number }[];
 }
 
 const isSeqCursor = (p: unknown): p is { s: string } =>
@@ -195,6 +217,9 @@ export class SqliteStorage implements StoragePort {
   private readonly facetScanLimit: number;
   private readonly actionLabel: (source: string, action: string) => string | undefined;
   private closed = false;
+  private readonly logEnabled: boolean;
+  /** The per-tenant Merkle log kept beside the events (absent when the option turned it off). */
+  readonly log?: EventLog;
 
   constructor(options: SqliteStorageOptions) {
     if (options.path === ':memory:')
@@ -225,17 +250,21 @@ export class SqliteStorage implements StoragePort {
       const event = JSON.parse(String(doc)) as AuditEvent;
       return eventMatchesFilter(event, filter, this.actionLabel(event.source, event.action)) ? 1 : 0;
     });
+    this.logEnabled = options.log ?? true;
+    if (this.logEnabled) this.log = createSqliteLog(this.db, (tenant, ids) => this.eraseEvents(tenant, ids));
   }
 
   async init(): Promise<void> {
     migrate(this.db, EVENT_MIGRATIONS);
     this.reindexSearchTokens();
     if (this.writer) return;
+    if (this.logEnabled) backfillLeaves(this.db);
     const writer = new Worker(new URL('./sqlite-writer.mjs', import.meta.url), {
       workerData: {
         path: this.path,
         synchronous: this.synchronous,
         maxBatch: this.maxBatch,
+        log: this.logEnabled,
       },
     });
     this.writer = writer;
@@ -311,6 +340,7 @@ export class SqliteStorage implements StoragePort {
 
   private toRow(e: AuditEvent): WriterRow {
     const terms = indexTermsOf(e, this.actionLabel(e.source, e.action));
+    const doc = eventJson(e);
     return [
       Date.parse(e.occurred_at),
       slotOf(e.tenant, e.id),
@@ -325,9 +355,10 @@ export class SqliteStorage implements StoragePort {
       e.outcome.result,
       targetTypes(e).join(','),
       Date.parse(e.received_at),
-      eventJson(e),
+      doc,
       terms.keys,
       terms.words,
+      this.logEnabled ? createHash('sha256').update(doc).digest('hex') : '',
     ];
   }
 
@@ -643,51 +674,91 @@ export class SqliteStorage implements StoragePort {
     const high = seqFloor(Date.parse(request.before));
     const select = this.db
       .prepare(
-        `SELECT e.seq AS seq FROM events e WHERE e.seq IN (
+        `SELECT e.seq AS seq, e.id AS id FROM events e WHERE e.seq IN (
            SELECT rowid FROM event_index WHERE event_index MATCH ? AND rowid < ? ORDER BY rowid LIMIT ?)
          AND e.tenant = ? AND e.source = ?`,
       )
       .safeIntegers(true);
-    const deleteEvent = this.db.prepare('DELETE FROM events WHERE seq = ?');
-    const deleteIndex = this.db.prepare('DELETE FROM event_index WHERE rowid = ?');
-    this.db.exec(COUNTED_SEQS_SQL);
-    const mark = this.db.prepare('INSERT INTO temp.counted_seqs (seq) VALUES (?)');
-    const unmark = this.db.prepare('DELETE FROM temp.counted_seqs');
-    const fields = FACET_FIELDS.map(() => '?').join(',');
-    const periods = FACET_PERIODS.map((p) => ({
-      subtract: this.db.prepare(facetCountsSubtractSql(p)),
-      dropEmpty: this.db.prepare(
-        `DELETE FROM ${p.table} WHERE field IN (${fields}) AND tenant = ? AND ${p.period} >= ? AND ${p.period} <= ?
-           AND source = ? AND count <= 0`,
-      ),
-      of: p.period === 'day' ? (day: number) => day : monthOfDay,
-    }));
-    const dayOf = (seq: bigint) => Math.floor(Number(seq >> 20n) / DAY_MS);
     let deleted = 0;
     for (;;) {
-      const seqs = (
-        select.all(match, high, batchSize, request.tenant, request.source) as { seq: bigint }[]
-      ).map((r) => r.seq);
-      if (seqs.length === 0) break;
-      // The facet counts lose these events in the same transaction that deletes them.
-      const [firstDay, lastDay] = [dayOf(seqs[0]), dayOf(seqs[seqs.length - 1])];
-      this.db.transaction(() => {
-        for (const seq of seqs) mark.run(seq);
-        for (const p of periods) {
-          p.subtract.run();
-          p.dropEmpty.run(...FACET_FIELDS, request.tenant, p.of(firstDay), p.of(lastDay), request.source);
-        }
-        unmark.run();
-        for (const seq of seqs) {
-          deleteEvent.run(seq);
-          deleteIndex.run(seq);
-        }
-      })();
-      deleted += seqs.length;
+      const rows = select.all(match, high, batchSize, request.tenant, request.source) as RemovedRow[];
+      if (rows.length === 0) break;
+      this.removeEvents(request.tenant, request.source, rows, 'purged');
+      deleted += rows.length;
       await new Promise((resolve) => setImmediate(resolve));
-      if (seqs.length < batchSize) break;
+      if (rows.length < batchSize) break;
     }
     return deleted;
+  }
+
+  private removal?: RemovalStatements;
+
+  /**
+   * Deletes one tenant/source's events (sorted by seq) in one transaction: their facet counts, index
+   * entries and bodies go; their log leaves stay, marked with why (retention or erasure).
+   */
+  private removeEvents(tenant: string, source: string, rows: readonly RemovedRow[], why: LeafRemoval): void {
+    this.db.exec(COUNTED_SEQS_SQL);
+    const fields = FACET_FIELDS.map(() => '?').join(',');
+    this.removal ??= {
+      deleteEvent: this.db.prepare('DELETE FROM events WHERE seq = ?'),
+      deleteIndex: this.db.prepare('DELETE FROM event_index WHERE rowid = ?'),
+      mark: this.db.prepare('INSERT INTO temp.counted_seqs (seq) VALUES (?)'),
+      unmark: this.db.prepare('DELETE FROM temp.counted_seqs'),
+      markLeaf: this.db.prepare(
+        'INSERT OR REPLACE INTO log_removals (removed, removed_at, tenant, event_id) VALUES (?, ?, ?, ?)',
+      ),
+      periods: FACET_PERIODS.map((p) => ({
+        subtract: this.db.prepare(facetCountsSubtractSql(p)),
+        dropEmpty: this.db.prepare(
+          `DELETE FROM ${p.table} WHERE field IN (${fields}) AND tenant = ? AND ${p.period} >= ? AND ${p.period} <= ?
+             AND source = ? AND count <= 0`,
+        ),
+        of: p.period === 'day' ? (day: number) => day : monthOfDay,
+      })),
+    };
+    const { deleteEvent, deleteIndex, mark, unmark, markLeaf, periods } = this.removal;
+    const dayOf = (seq: bigint) => Math.floor(Number(seq >> 20n) / DAY_MS);
+    const [firstDay, lastDay] = [dayOf(rows[0].seq), dayOf(rows[rows.length - 1].seq)];
+    const now = Date.now();
+    // The facet counts lose these events in the same transaction that deletes them.
+    this.db.transaction(() => {
+      for (const row of rows) mark.run(row.seq);
+      for (const p of periods) {
+        p.subtract.run();
+        p.dropEmpty.run(...FACET_FIELDS, tenant, p.of(firstDay), p.of(lastDay), source);
+      }
+      unmark.run();
+      for (const row of rows) {
+        deleteEvent.run(row.seq);
+        deleteIndex.run(row.seq);
+        markLeaf.run(why, now, tenant, row.id);
+      }
+    })();
+  }
+
+  /** Erasure: removes these events' bodies, keeps their leaves marked `erased`. */
+  private async eraseEvents(tenant: string, eventIds: readonly string[]): Promise<number> {
+    const select = this.db
+      .prepare('SELECT seq, id, source FROM events WHERE tenant = ? AND id = ?')
+      .safeIntegers(true);
+    const bySource = new Map<string, RemovedRow[]>();
+    for (const id of new Set(eventIds)) {
+      const row = select.get(tenant, id) as (RemovedRow & { source: string }) | undefined;
+      if (!row) continue;
+      const list = bySource.get(row.source) ?? [];
+      list.push(row);
+      bySource.set(row.source, list);
+    }
+    let erased = 0;
+    for (const [source, rows] of bySource) {
+      rows.sort((a, b) => (a.seq < b.seq ? -1 : 1));
+      for (let i = 0; i < rows.length; i += 2000) {
+        this.removeEvents(tenant, source, rows.slice(i, i + 2000), 'erased');
+        erased += Math.min(2000, rows.length - i);
+      }
+    }
+    return erased;
   }
 
   async ping(): Promise<void> {

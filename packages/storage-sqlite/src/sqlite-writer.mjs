@@ -1,12 +1,13 @@
 // The single writer of the embedded store, on its own thread so SQLite's work runs beside request
 // parsing and validation instead of after it (two cores, two threads). Plain JavaScript so it loads
 // the same way under node, tsx and vitest. Rows arrive fully prepared; this file only writes them.
+import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { parentPort, Worker, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
 const SLOTS = 1 << 20;
-const { path, synchronous, maxBatch } = workerData;
+const { path, synchronous, maxBatch, log } = workerData;
 const DAY_MS = 86_400_000;
 const db = new Database(path);
 db.pragma('journal_mode = WAL');
@@ -62,6 +63,43 @@ function addWords(words) {
     addWord.run(word);
     knownWords.add(word);
   }
+}
+
+// The evidence log (see @trailmark/core evidence.ts): each row carries the hex SHA-256 of its canonical doc,
+// so the leaf entry is `{"event_sha256":"<hex>","log_index":<n>}` and its hash SHA-256(0x00 || entry)
+// (RFC 6962). Leaves are collected per tenant and written as one chunk per tenant in this transaction.
+const insertChunk = db.prepare(
+  'INSERT INTO log_chunks (tenant, first_index, count, hashes, event_ids) VALUES (?, ?, ?, ?, ?)',
+);
+const logEnd = db.prepare('SELECT max(first_index + count) FROM log_chunks WHERE tenant = ?').pluck();
+/** Next log index per tenant; this thread is the only one appending leaves. Cleared when a commit fails. */
+const nextLeafIndex = new Map();
+/** This transaction's leaves per tenant: { first, hashes, ids }. */
+const pendingLeaves = new Map();
+const LEAF_PREFIX = Buffer.from([0]);
+
+function appendLeaf(tenant, id, digest) {
+  let index = nextLeafIndex.get(tenant);
+  if (index === undefined) index = logEnd.get(tenant) ?? 0;
+  let chunk = pendingLeaves.get(tenant);
+  if (!chunk) {
+    chunk = { first: index, hashes: [], ids: [] };
+    pendingLeaves.set(tenant, chunk);
+  }
+  chunk.hashes.push(
+    createHash('sha256')
+      .update(LEAF_PREFIX)
+      .update(`{"event_sha256":"${digest}","log_index":${index}}`)
+      .digest(),
+  );
+  chunk.ids.push(id);
+  nextLeafIndex.set(tenant, index + 1);
+}
+
+function writeLeafChunks() {
+  for (const [tenant, chunk] of pendingLeaves)
+    insertChunk.run(tenant, chunk.first, chunk.ids.length, Buffer.concat(chunk.hashes), chunk.ids.join('\n'));
+  pendingLeaves.clear();
 }
 
 const upsertFacetCount = {
@@ -145,7 +183,7 @@ function writeFacetCounts() {
 }
 
 /** Row layout (see sqlite-storage.ts `toRow`): [ms, slot, id, tenant, source, action, actorId, actorLabel,
- * workspaceId, workspaceName, result, targetTypes, receivedMs, doc, keyTokens, words] */
+ * workspaceId, workspaceName, result, targetTypes, receivedMs, doc, keyTokens, words, digest] */
 function writeRows(rows) {
   const inserted = [];
   const duplicates = [];
@@ -167,6 +205,7 @@ function writeRows(rows) {
       doc,
       keyTokens,
       words,
+      digest,
     ] = row;
     let slot = firstSlot;
     for (let attempt = 0; ; attempt++) {
@@ -194,6 +233,7 @@ function writeRows(rows) {
           index.run(seq, words === '' ? keyTokens : `${keyTokens} ${words}`);
           countFacets(ms, tenant, source, action, actorId, actorLabel, wsId, wsName, result, types);
           addWords(words);
+          if (log) appendLeaf(tenant, id, digest);
           inserted.push(id);
           const key = `${tenant}\u0000${source}`;
           if (!knownPartitions.has(key)) {
@@ -236,10 +276,13 @@ function flush() {
     results = db.transaction(() => {
       const written = batch.map((m) => writeRows(m.rows));
       writeFacetCounts();
+      writeLeafChunks();
       return written;
     })();
   } catch (error) {
     facetGroups.clear();
+    nextLeafIndex.clear();
+    pendingLeaves.clear();
     for (const m of batch)
       parentPort.postMessage({
         type: 'failed',

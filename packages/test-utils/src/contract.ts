@@ -2,13 +2,16 @@ import {
   type AuditEvent,
   assetHistoryFilter,
   type EventFilter,
+  eventLeafHash,
   eventMatchesFilter,
   exportPages,
   type FacetField,
   facetValues,
   iterateEvents,
+  rootOf,
   type StoragePort,
   TrailmarkError,
+  toHex,
 } from '@trailmark/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BASE_TIME, CONTRACT_FIELDS, contractEvents, deepPath, edgeEvents } from './contract-data.ts';
@@ -644,6 +647,91 @@ export function runStorageContract(options: StorageContractOptions): void {
           );
         }
       }
+    });
+  });
+
+  runLogContract(options);
+}
+
+/** The evidence log, on a store of its own (the shared one above is purged by other tests). */
+function runLogContract(options: StorageContractOptions): void {
+  let storage: StoragePort;
+  const data = contractEvents();
+  const test = (name: string, fn: (log: NonNullable<StoragePort['log']>) => Promise<void>) =>
+    it(name, async (context) => {
+      if (!storage.log) return context.skip('the store keeps no evidence log');
+      await fn(storage.log);
+    }, 60_000);
+
+  describe(`storage contract: ${options.name} evidence log`, () => {
+    beforeAll(async () => {
+      storage = await options.create({ fields: CONTRACT_FIELDS });
+      await storage.append(data.slice(0, 60));
+      // Concurrent appends: leaves must still be numbered without a gap or a repeat.
+      await Promise.all([storage.append(data.slice(60, 120)), storage.append(data.slice(120))]);
+      await storage.append(data.slice(0, 5));
+    }, 120_000);
+    afterAll(async () => {
+      await storage?.close();
+    });
+
+    test('every stored event has one leaf over its canonical form and log index, numbered from 0 per tenant', async (log) => {
+      const tenants = [...new Set(data.map((e) => e.tenant))];
+      for (const tenant of tenants) {
+        const mine = data.filter((e) => e.tenant === tenant);
+        expect(await log.treeSize(tenant)).toBe(mine.length);
+        const leaves = await log.leaves(tenant, 0, mine.length);
+        expect(leaves.map((l) => l.index)).toEqual(mine.map((_, i) => i));
+        expect(new Set(leaves.map((l) => l.event_id))).toEqual(new Set(mine.map((e) => e.id)));
+        for (const leaf of leaves) {
+          const stored = await storage.get(leaf.event_id, [tenant]);
+          expect(stored).not.toBeNull();
+          expect(leaf.hash).toBe(toHex(eventLeafHash(stored as AuditEvent, leaf.index)));
+          expect(leaf.removed).toBeUndefined();
+        }
+      }
+      expect(await log.treeSize('nobody')).toBe(0);
+    });
+
+    test('a leaf is found by event id within its tenant only', async (log) => {
+      const e = data[3];
+      const leaf = await log.leafOf(e.tenant, e.id);
+      expect(leaf?.event_id).toBe(e.id);
+      const other = data.find((x) => x.tenant !== e.tenant) as AuditEvent;
+      expect(await log.leafOf(other.tenant, e.id)).toBeNull();
+      expect((await log.leaves(e.tenant, leaf!.index, leaf!.index + 1))[0]).toEqual(leaf);
+    });
+
+    test('retention purge and erasure remove bodies but keep every leaf, marked, so the root is unchanged', async (log) => {
+      const tenant = 'acme';
+      const size = await log.treeSize(tenant);
+      const before = await log.leaves(tenant, 0, size);
+      const root = toHex(rootOf(before.map((l) => Uint8Array.from(Buffer.from(l.hash, 'hex')))));
+      const mine = data.filter((e) => e.tenant === tenant);
+      const source = mine[0].source;
+      const cut = mine
+        .filter((e) => e.source === source)
+        .map((e) => e.occurred_at)
+        .sort()[3];
+      const purged = await storage.purge({ tenant, source, before: cut, batchSize: 2 });
+      expect(purged).toBeGreaterThan(0);
+      const victim = mine.find((e) => e.source !== source) as AuditEvent;
+      expect(await log.erase(tenant, [victim.id, 'evt_not_there'])).toBe(1);
+      expect(await storage.get(victim.id, [tenant])).toBeNull();
+      expect(await log.erase(tenant, [victim.id])).toBe(0);
+      const after = await log.leaves(tenant, 0, size);
+      expect(after.map((l) => [l.index, l.event_id, l.hash])).toEqual(
+        before.map((l) => [l.index, l.event_id, l.hash]),
+      );
+      expect(after.filter((l) => l.removed === 'purged')).toHaveLength(purged);
+      expect(after.filter((l) => l.removed === 'erased').map((l) => l.event_id)).toEqual([victim.id]);
+      expect(after.find((l) => l.removed)?.removed_at).toMatch(/^\d{4}-/);
+      expect(toHex(rootOf(after.map((l) => Uint8Array.from(Buffer.from(l.hash, 'hex')))))).toBe(root);
+      expect(await storage.count({ tenant: [tenant] })).toBe(mine.length - purged - 1);
+      // New events continue the same log.
+      const next = { ...victim, id: 'evt_after_erasure' };
+      await storage.append([next]);
+      expect((await log.leafOf(tenant, next.id))?.index).toBe(size);
     });
   });
 }
