@@ -1,35 +1,9 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { api, OPERATOR_TOKEN, ROOT, startServerProcess, tempDataDir } from './helpers.ts';
+import { api, runCli, startServerProcess, tempDataDir } from './helpers.ts';
 
-const run = promisify(execFile);
-
-/** Runs the real `trailmark` CLI; a failing command answers with its exit code instead of throwing. */
-async function cli(dataDir: string, ...args: string[]) {
-  try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      ['--import', 'tsx', join(ROOT, 'apps/server/src/cli.ts'), ...args],
-      {
-        cwd: ROOT,
-        env: {
-          ...process.env,
-          TRAILMARK_DATA_DIR: dataDir,
-          TRAILMARK_ADMIN_TOKEN: OPERATOR_TOKEN,
-          TRAILMARK_DEMO: 'off',
-          TRAILMARK_PUBLIC_URL: 'https://audit.example.test',
-          LOG_LEVEL: 'warn',
-        },
-      },
-    );
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const failed = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: failed.code ?? 1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-  }
-}
+/** The `trailmark` CLI with links printed on a public URL the test can recognise. */
+const cli = (dataDir: string, ...args: string[]) =>
+  runCli(dataDir, args, { TRAILMARK_PUBLIC_URL: 'https://audit.example.test' });
 
 /** The token of a one-time link printed by the CLI. */
 function tokenIn(text: string): string {

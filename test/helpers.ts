@@ -1,7 +1,8 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 
@@ -95,4 +96,42 @@ export async function api(
     ...(init.body === undefined ? {} : { body: JSON.stringify(init.body) }),
   });
   return res;
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the real `trailmark` CLI (`apps/server/src/cli.ts` under tsx) against a data directory; a failing
+ * command answers with its exit code and output instead of throwing.
+ */
+export async function runCli(
+  dataDir: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<CliResult> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'apps/server/src/cli.ts'), ...args],
+      {
+        cwd: ROOT,
+        env: {
+          ...process.env,
+          TRAILMARK_DATA_DIR: dataDir,
+          TRAILMARK_ADMIN_TOKEN: OPERATOR_TOKEN,
+          TRAILMARK_DEMO: 'off',
+          LOG_LEVEL: 'warn',
+          ...env,
+        },
+      },
+    );
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const failed = err as { code?: number; stdout?: string; stderr?: string };
+    return { code: failed.code ?? 1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+  }
 }
