@@ -13,6 +13,9 @@ const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 let server: ServerProcess;
 let context: BrowserContext;
 let page: Page;
+/** The demo accounts' password, which the server keeps in its data directory. */
+let demoPassword = '';
+const TENANT = 'acme';
 
 async function waitFor(check: () => boolean, what: string, ms = 120_000) {
   const end = Date.now() + ms;
@@ -20,6 +23,25 @@ async function waitFor(check: () => boolean, what: string, ms = 120_000) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/**
+ * Signs in through the real sign-in page as a demo account: the session cookie and the CSRF check
+ * (Sec-Fetch-Site) are the browser's own. Any earlier credential (cookie or tab token) is dropped first.
+ */
+async function signIn(email: string, path = '/') {
+  await context.clearCookies();
+  await page.goto(`${server.url}/sign-in?next=${encodeURIComponent(path)}`);
+  await page.evaluate(() => sessionStorage.clear());
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(demoPassword);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.waitForURL((u) => u.pathname !== '/sign-in');
+}
+
+/** The API as the signed-in page sees it (its cookie), for checks a role must be refused. */
+async function fetchAsPage(path: string): Promise<number> {
+  return page.evaluate(async (p) => (await fetch(p)).status, path);
 }
 
 /** Screenshots of one page in both themes, and an axe scan in each: no serious or critical violation. */
@@ -55,6 +77,7 @@ beforeAll(async () => {
     env: { TRAILMARK_DEMO: 'on', TRAILMARK_DEMO_EVENTS: '3000', LOG_LEVEL: 'info' },
   });
   await waitFor(() => server.output().includes('Demo data ready'), 'demo data');
+  demoPassword = readFileSync(join(server.dataDir, 'demo-password'), 'utf8').trim();
   context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'trailmark-chromium-')), {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
@@ -91,10 +114,31 @@ describe('admin UI in Chromium against the real server', () => {
     await page.waitForURL(/\/events\?action=file\.deleted/);
     await page.getByRole('row').nth(1).waitFor();
     await expect.poll(() => page.locator('.total').textContent()).toMatch(/\d+ events?/);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/sign-in/);
+  });
+
+  it('signs an auditor in with email and password and returns to the view asked for', async () => {
+    await context.clearCookies();
+    await page.goto(`${server.url}/events?action=file.deleted`);
+    await page.waitForURL(/\/sign-in\?next=/);
+    await page.getByLabel('Email').fill(`auditor@${TENANT}.test`);
+    await page.getByLabel('Password', { exact: true }).fill('not the password');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'do not match' }).waitFor();
+    await page.getByLabel('Password', { exact: true }).fill(demoPassword);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.waitForURL(/\/events\?action=file\.deleted/);
+    await page.locator('.grid-row').first().waitFor();
+    await expect.poll(() => page.locator('.who').textContent()).toContain('Aude Auditor');
+    // A session cookie, not a token: nothing in the tab's storage.
+    expect(await page.evaluate(() => sessionStorage.getItem('trailmark.token'))).toBeNull();
+    const cookies = await context.cookies(server.url);
+    expect(cookies.some((c) => c.httpOnly)).toBe(true);
   });
 
   it('filters by action and actor through the pickers and cell clicks, kept in the URL across a reload', async () => {
-    await page.goto(`${server.url}/events`);
+    await signIn(`auditor@${TENANT}.test`, '/events');
     await page.getByRole('button', { name: /^Action/ }).click();
     await page.getByLabel('Search action').fill('AssetDeleted');
     // The product's own name finds the normalized action it is filed under.
@@ -111,8 +155,8 @@ describe('admin UI in Chromium against the real server', () => {
     await page.locator('.grid-row').first().waitFor();
     expect(page.url()).toBe(url);
     await expect.poll(() => page.locator('.chip').count()).toBe(2);
-    // Every row shown matches the API's answer for the same filters.
-    const apiQuery = new URLSearchParams();
+    // Every row shown matches the API's answer for the same filters, in the auditor's own tenant.
+    const apiQuery = new URLSearchParams({ tenant: TENANT });
     for (const k of ['action', 'actor']) for (const v of query.getAll(k)) apiQuery.append(k, v);
     apiQuery.set('from', new Date(Date.now() - 7 * 86_400_000).toISOString());
     const body = (await (await api(server.url, `/v1/count?${apiQuery}`)).json()) as { count: number };
@@ -138,7 +182,11 @@ describe('admin UI in Chromium against the real server', () => {
     expect(to).toBeGreaterThan(from);
     expect(to - from).toBeLessThan(7 * 86_400_000);
     // The count shown is the API's for the narrowed range.
-    const q = new URLSearchParams({ from: url.searchParams.get('from')!, to: url.searchParams.get('to')! });
+    const q = new URLSearchParams({
+      tenant: TENANT,
+      from: url.searchParams.get('from')!,
+      to: url.searchParams.get('to')!,
+    });
     const body = (await (await api(server.url, `/v1/count?${q}`)).json()) as { count: number };
     await expect
       .poll(() => page.locator('.total').textContent())
@@ -146,7 +194,7 @@ describe('admin UI in Chromium against the real server', () => {
   });
 
   it('opens an event in a drawer with its own URL, request and response, and closes with Esc', async () => {
-    const res = await api(server.url, '/v1/events?limit=200&q=');
+    const res = await api(server.url, `/v1/events?limit=200&tenant=${TENANT}`);
     const events = ((await res.json()) as { data: { id: string; request?: { request_body?: unknown } }[] })
       .data;
     const withBody = events.find((e) => e.request?.request_body !== undefined) ?? events[0];
@@ -168,38 +216,6 @@ describe('admin UI in Chromium against the real server', () => {
     await page.keyboard.press('Escape');
   });
 
-  it('shows the history of a renamed, moved and deleted file found by its old path', async () => {
-    // A deleted file of the demo that was also renamed or moved, found through the API.
-    const deletions = (await (await api(server.url, '/v1/events?action=file.deleted&limit=200')).json()) as {
-      data: { targets: { path?: string }[] }[];
-    };
-    let path = '';
-    let history: { data: { action: string; targets: { previous_path?: string }[] }[] } = { data: [] };
-    for (const d of deletions.data) {
-      const p = d.targets.find((t) => t.path)?.path;
-      if (!p) continue;
-      const h = (await (
-        await api(server.url, `/v1/history?target_path=${encodeURIComponent(p)}&limit=500`)
-      ).json()) as typeof history;
-      if (h.data.some((e) => e.targets.some((t) => t.previous_path))) {
-        path = p;
-        history = h;
-        break;
-      }
-    }
-    expect(path).not.toBe('');
-    await page.goto(`${server.url}/history`);
-    await page.getByLabel('Asset path or id').fill(path);
-    await page.getByRole('button', { name: 'Show history' }).click();
-    await page.locator('.timeline-item').first().waitFor();
-    expect(await page.locator('.timeline-item').count()).toBe(history.data.length);
-    await expect.poll(() => page.locator('.history-summary').textContent()).toContain('deleted');
-    await captureAndScan('asset-history');
-    await page.setViewportSize({ width: 390, height: 844 });
-    await page.screenshot({ path: join(SHOTS, 'asset-history-390.png'), fullPage: false });
-    await page.setViewportSize({ width: 1280, height: 800 });
-  });
-
   it('exports the current view as CSV with the same rows the API counts', async () => {
     await page.goto(`${server.url}/events?range=all&result=denied`);
     await page.locator('.grid-row').first().waitFor();
@@ -213,7 +229,53 @@ describe('admin UI in Chromium against the real server', () => {
     ]);
     const file = await download.path();
     const rows = parse(readFileSync(file, 'utf8').replace(/^\uFEFF/, ''), { columns: true }) as unknown[];
-    const count = (await (await api(server.url, '/v1/count?result=denied')).json()) as { count: number };
+    const count = (await (await api(server.url, `/v1/count?result=denied&tenant=${TENANT}`)).json()) as {
+      count: number;
+    };
     expect(rows.length).toBe(count.count);
+  });
+
+  it('a viewer is refused the audit log but finds a renamed, moved and deleted file by its old path', async () => {
+    // A deleted file of the demo that was also renamed or moved, found through the API.
+    const deletions = (await (
+      await api(server.url, `/v1/events?action=file.deleted&limit=200&tenant=${TENANT}`)
+    ).json()) as {
+      data: { targets: { path?: string }[] }[];
+    };
+    let path = '';
+    let history: { data: { action: string; targets: { previous_path?: string }[] }[] } = { data: [] };
+    for (const d of deletions.data) {
+      const p = d.targets.find((t) => t.path)?.path;
+      if (!p) continue;
+      const h = (await (
+        await api(server.url, `/v1/history?target_path=${encodeURIComponent(p)}&limit=500&tenant=${TENANT}`)
+      ).json()) as typeof history;
+      if (h.data.some((e) => e.targets.some((t) => t.previous_path))) {
+        path = p;
+        history = h;
+        break;
+      }
+    }
+    expect(path).not.toBe('');
+    await signIn(`viewer@${TENANT}.test`);
+    // A viewer lands on asset history, and the navigation offers nothing else.
+    await page.waitForURL(/\/history/);
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Asset history' }).waitFor();
+    expect(await nav.getByRole('link').allTextContents()).toEqual(['Asset history']);
+    await page.goto(`${server.url}/events`);
+    await page.getByRole('heading', { name: 'The audit log is not available to your role' }).waitFor();
+    expect(await fetchAsPage('/v1/events?limit=1')).toBe(403);
+    expect(await fetchAsPage('/v1/export?format=csv')).toBe(403);
+    await page.getByRole('link', { name: 'Open asset history' }).click();
+    await page.getByLabel('Asset path or id').fill(path);
+    await page.getByRole('button', { name: 'Show history' }).click();
+    await page.locator('.timeline-item').first().waitFor();
+    expect(await page.locator('.timeline-item').count()).toBe(history.data.length);
+    await expect.poll(() => page.locator('.history-summary').textContent()).toContain('deleted');
+    await captureAndScan('asset-history');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: join(SHOTS, 'asset-history-390.png'), fullPage: false });
+    await page.setViewportSize({ width: 1280, height: 800 });
   });
 });

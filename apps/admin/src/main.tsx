@@ -5,7 +5,7 @@ import { EventDrawer } from './components/EventDrawer.tsx';
 import { AuditLog } from './pages/AuditLog.tsx';
 import { AcceptInvitation, Setup, SignIn } from './pages/Auth.tsx';
 import { History } from './pages/History.tsx';
-import { CrashPage, Shell } from './pages/Shell.tsx';
+import { CrashPage, Home, Shell } from './pages/Shell.tsx';
 
 const router = createBrowserRouter([
   { path: '/sign-in', element: <SignIn /> },
@@ -16,10 +16,10 @@ const router = createBrowserRouter([
     element: <Shell />,
     errorElement: <CrashPage />,
     children: [
-      { index: true, element: <Navigate to="/events" replace /> },
+      { index: true, element: <Home /> },
       { path: 'events', element: <AuditLog />, children: [{ path: ':id', element: <EventDrawer /> }] },
       { path: 'history', element: <History /> },
-      { path: '*', element: <Navigate to="/events" replace /> },
+      { path: '*', element: <Navigate to="/" replace /> },
     ],
   },
 ]);

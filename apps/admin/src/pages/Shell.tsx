@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { NavLink, Outlet, useLocation, useNavigate } from 'react-router';
+import { Navigate, NavLink, Outlet, useLocation, useNavigate } from 'react-router';
 import { ApiError, api, auth, type Catalog, onUnauthenticated, type User, whoAmI } from '../api.ts';
-import { canReadLog, SessionContext, type SessionValue } from '../session.tsx';
+import { canReadLog, SessionContext, type SessionValue, useSession } from '../session.tsx';
 
 /** The signed-in frame: who I am, the catalog, the top bar. Anything unauthenticated returns to sign-in. */
 export function Shell() {
@@ -128,6 +128,12 @@ function TopBar({ logAllowed }: { logAllowed: boolean }) {
       )}
     </SessionContext.Consumer>
   );
+}
+
+/** `/`: the first page the role may use. */
+export function Home() {
+  const { user } = useSession();
+  return <Navigate to={canReadLog(user) ? '/events' : '/history'} replace />;
 }
 
 /** A render error: say so and offer a way back instead of a blank page. */
