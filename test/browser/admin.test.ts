@@ -29,12 +29,12 @@ async function waitFor(check: () => boolean, what: string, ms = 120_000) {
  * Signs in through the real sign-in page as a demo account: the session cookie and the CSRF check
  * (Sec-Fetch-Site) are the browser's own. Any earlier credential (cookie or tab token) is dropped first.
  */
-async function signIn(email: string, path = '/') {
+async function signIn(email: string, path = '/', password = demoPassword) {
   await context.clearCookies();
   await page.goto(`${server.url}/sign-in?next=${encodeURIComponent(path)}`);
   await page.evaluate(() => sessionStorage.clear());
   await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(demoPassword);
+  await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign in', exact: true }).click();
   await page.waitForURL((u) => u.pathname !== '/sign-in');
 }
@@ -277,5 +277,175 @@ describe('admin UI in Chromium against the real server', () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: join(SHOTS, 'asset-history-390.png'), fullPage: false });
     await page.setViewportSize({ width: 1280, height: 800 });
+  });
+});
+
+/** A fresh member of the tenant, made through the API (invitation + acceptance), so tests may change it. */
+async function newMember(email: string, role: string, password: string): Promise<void> {
+  const invited = (await (
+    await api(server.url, '/v1/users/invitations', { body: { email, role, tenant: TENANT } })
+  ).json()) as { url: string };
+  const token = new URL(invited.url).searchParams.get('token')!;
+  const res = await fetch(`${server.url}/v1/auth/accept-invitation`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token, name: email.split('@')[0], password }),
+  });
+  expect(res.status).toBe(201);
+}
+
+describe('settings in Chromium against the real server', () => {
+  it('shows settings to admins only: an auditor sees no Settings link and is refused the page', async () => {
+    await signIn(`auditor@${TENANT}.test`, '/events');
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Audit log' }).waitFor();
+    expect(await nav.getByRole('link').allTextContents()).toEqual(['Audit log', 'Asset history']);
+    await page.goto(`${server.url}/settings/members`);
+    await page.getByRole('heading', { name: 'Members is not available to your role' }).waitFor();
+    expect(await fetchAsPage('/v1/users')).toBe(403);
+    // The auditor's own account is one click away, from the name in the top bar.
+    await page.getByRole('link', { name: /Aude Auditor/ }).click();
+    await page.waitForURL(/\/settings\/account/);
+    await page.getByRole('heading', { name: 'Change password' }).waitFor();
+  });
+
+  it('an admin invites, changes a role and removes a member; the last owner is protected', async () => {
+    await newMember(`temp@${TENANT}.test`, 'viewer', 'lantern-orbit-4471-quay');
+    await signIn(`admin@${TENANT}.test`, '/events');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('link', { name: 'Members' }).click();
+    const members = page.getByRole('table', { name: 'Members' });
+    await members.getByText(`owner@${TENANT}.test`).waitFor();
+    // An admin cannot manage an owner: no role picker and no remove button on that row.
+    expect(await page.getByLabel(`Role of owner@${TENANT}.test`).count()).toBe(0);
+    // Invite: the link is shown once, the invitation waits in the list.
+    await page.getByLabel('Email', { exact: true }).fill(`new.person@${TENANT}.test`);
+    await page.getByLabel('Role', { exact: true }).selectOption('auditor');
+    await page.getByRole('button', { name: 'Create invitation' }).click();
+    const link = page.getByLabel(`Invitation link for new.person@${TENANT}.test`);
+    await link.waitFor();
+    expect(await link.inputValue()).toMatch(/\/invite\?token=/);
+    const pending = page.getByRole('table', { name: 'Pending invitations' });
+    await pending.getByText(`new.person@${TENANT}.test`).waitFor();
+    await captureAndScan('settings-members');
+    // Change a role: the server agrees.
+    await page.getByLabel(`Role of temp@${TENANT}.test`).selectOption('auditor');
+    await page.getByRole('status').filter({ hasText: 'is now auditor' }).waitFor();
+    const users = (await (await api(server.url, `/v1/users?tenant=${TENANT}`)).json()) as {
+      data: { email: string; role: string }[];
+    };
+    expect(users.data.find((u) => u.email === `temp@${TENANT}.test`)?.role).toBe('auditor');
+    // Revoke the invitation, remove the member (each asks once more, inline).
+    await pending.getByRole('button', { name: 'Revoke' }).click();
+    await pending.getByRole('button', { name: 'Revoke invitation' }).click();
+    await page.getByText('No invitation is waiting.').waitFor();
+    const row = members.getByRole('row').filter({ hasText: `temp@${TENANT}.test` });
+    await row.getByRole('button', { name: 'Remove' }).click();
+    await row.getByRole('button', { name: /^Remove temp/ }).click();
+    await members.getByText(`temp@${TENANT}.test`).waitFor({ state: 'detached' });
+
+    // The only owner cannot step down: the server's refusal is shown as it is.
+    await signIn(`owner@${TENANT}.test`, '/settings/members');
+    await page.getByLabel(`Role of owner@${TENANT}.test`).selectOption('admin');
+    const alert = page.getByRole('alert').filter({ hasText: 'at least one owner' });
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain('make someone else owner first');
+    await expect.poll(() => page.getByLabel(`Role of owner@${TENANT}.test`).inputValue()).toBe('owner');
+  });
+
+  it('an admin creates an API key, sees its secret once, and revokes it', async () => {
+    await signIn(`admin@${TENANT}.test`, '/settings/api-keys');
+    await page.getByLabel('Name').fill('browser-test ingest');
+    await page.getByLabel(/^Read/).check();
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const secret = page.getByLabel('API key "browser-test ingest"');
+    await secret.waitFor();
+    const key = (await secret.inputValue()).trim();
+    expect(key).toMatch(/^tmk_/);
+    await captureAndScan('settings-api-keys');
+    // The key works, and only for its own tenant.
+    expect((await api(server.url, '/v1/events?limit=1', { token: key })).status).toBe(200);
+    expect((await api(server.url, '/v1/events?limit=1&tenant=globex', { token: key })).status).toBe(403);
+    // Listed by prefix only; the secret is gone once the page reloads.
+    await page.reload();
+    const table = page.getByRole('table', { name: 'API keys' });
+    const row = table.getByRole('row').filter({ hasText: 'browser-test ingest' });
+    await row.waitFor();
+    expect(await page.getByLabel('API key "browser-test ingest"').count()).toBe(0);
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await row.getByRole('button', { name: /^Revoke browser-test/ }).click();
+    await row.waitFor({ state: 'detached' });
+    expect((await api(server.url, '/v1/events?limit=1', { token: key })).status).toBe(401);
+  });
+
+  it('my account: sessions with sign out elsewhere, and a password change', async () => {
+    const email = `account@${TENANT}.test`;
+    const password = 'copper-meadow-2209-fen';
+    await newMember(email, 'auditor', password);
+    await signIn(email, '/settings/account', password);
+    // A second session elsewhere (a script signing in), seen in the list and then ended from here.
+    const other = await fetch(`${server.url}/v1/auth/sign-in`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'Mozilla/5.0 (Windows NT 10.0) Firefox/127.0',
+      },
+      body: JSON.stringify({ email, password }),
+    });
+    expect(other.status).toBe(200);
+    const otherCookie = other.headers.get('set-cookie')!.split(';')[0];
+    const me = () => fetch(`${server.url}/v1/auth/me`, { headers: { cookie: otherCookie } });
+    expect((await me()).status).toBe(200);
+    await page.reload();
+    const sessions = page.getByRole('table', { name: 'My sessions' });
+    await sessions.getByText('This session').waitFor();
+    await sessions.getByText('Firefox on Windows').waitFor();
+    await captureAndScan('settings-account');
+    await page.getByRole('button', { name: 'Sign out everywhere else' }).click();
+    await sessions.getByText('Firefox on Windows').waitFor({ state: 'detached' });
+    expect((await me()).status).toBe(401);
+    // A wrong current password is refused with the server's reason; the right one changes it.
+    await page.getByLabel('Current password').fill('not-my-password');
+    await page.getByLabel('New password', { exact: true }).fill('violet-harbor-8813-moss');
+    await page.getByLabel('New password again').fill('violet-harbor-8813-moss');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByRole('alert').filter({ hasText: 'current password is wrong' }).waitFor();
+    await page.getByLabel('Current password').fill(password);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByRole('status').filter({ hasText: 'Password changed' }).waitFor();
+    const again = await fetch(`${server.url}/v1/auth/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: 'violet-harbor-8813-moss' }),
+    });
+    expect(again.status).toBe(200);
+  });
+
+  it('the operator switches tenants: the log, and the members it manages, follow the choice', async () => {
+    await context.clearCookies();
+    await page.goto(`${server.url}/sign-in?next=${encodeURIComponent('/events?range=all')}`);
+    await page.getByText('Sign in with an API token').click();
+    await page.getByLabel('API token').fill(OPERATOR_TOKEN);
+    await page.getByRole('button', { name: 'Use token' }).click();
+    await page.waitForURL(/\/events/);
+    const all = (await (await api(server.url, '/v1/count')).json()) as { count: number };
+    await expect
+      .poll(() => page.locator('.total').textContent())
+      .toContain(all.count.toLocaleString('en-US'));
+    await page.getByLabel('Tenant').selectOption('globex');
+    const globex = (await (await api(server.url, '/v1/count?tenant=globex')).json()) as { count: number };
+    expect(globex.count).toBeLessThan(all.count);
+    await expect
+      .poll(() => page.locator('.total').textContent())
+      .toContain(globex.count.toLocaleString('en-US'));
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+    // The operator has no account of its own: settings open on members, of the chosen tenant.
+    await page.waitForURL(/\/settings\/members/);
+    await page.getByRole('table', { name: 'Members' }).getByText('owner@globex.test').waitFor();
+    await page.getByRole('link', { name: 'Sources and retention' }).click();
+    await page.getByRole('table', { name: 'Sources' }).waitFor();
+    await page.getByRole('heading', { name: 'Retention runs' }).waitFor();
+    await captureAndScan('settings-sources');
+    await page.getByLabel('Tenant').selectOption('');
   });
 });

@@ -7,6 +7,8 @@ import { AcceptInvitation, Setup, SignIn } from './pages/Auth.tsx';
 import { History } from './pages/History.tsx';
 import { CrashPage, Home, Shell } from './pages/Shell.tsx';
 
+const settings = () => import('./pages/Settings.tsx');
+
 const router = createBrowserRouter([
   { path: '/sign-in', element: <SignIn /> },
   { path: '/setup', element: <Setup /> },
@@ -19,6 +21,18 @@ const router = createBrowserRouter([
       { index: true, element: <Home /> },
       { path: 'events', element: <AuditLog />, children: [{ path: ':id', element: <EventDrawer /> }] },
       { path: 'history', element: <History /> },
+      // Settings is its own chunk: most visits never open it, so the first page load stays small.
+      {
+        path: 'settings',
+        lazy: async () => ({ Component: (await settings()).default }),
+        children: [
+          { index: true, lazy: async () => ({ Component: (await settings()).SettingsHome }) },
+          { path: 'account', lazy: async () => ({ Component: (await settings()).AccountSettings }) },
+          { path: 'members', lazy: async () => ({ Component: (await settings()).MemberSettings }) },
+          { path: 'api-keys', lazy: async () => ({ Component: (await settings()).ApiKeySettings }) },
+          { path: 'sources/:source?', lazy: async () => ({ Component: (await settings()).SourceSettings }) },
+        ],
+      },
       { path: '*', element: <Navigate to="/" replace /> },
     ],
   },

@@ -52,7 +52,12 @@ export function AuditLog() {
   const { id: openId } = useParams();
   const session = useSession();
   // The preset resolves to an instant once per view, so paging a view never shifts under the reader.
-  const query = useMemo(() => apiQuery(params, Date.now()), [params]);
+  const operatorTenant = session.user.role === 'operator' ? session.tenant : undefined;
+  const query = useMemo(() => {
+    const q = apiQuery(params, Date.now());
+    if (operatorTenant) q.set('tenant', operatorTenant);
+    return q;
+  }, [params, operatorTenant]);
   const queryString = query.toString();
   const rows = useEventRows(queryString);
   const [total, setTotal] = useState<number | null>(null);
