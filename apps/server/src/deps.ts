@@ -15,6 +15,7 @@ import type { Logger } from 'pino';
 import { createPasswordHasher, type PasswordHasher } from './accounts/passwords.ts';
 import { createSignInThrottle, type SignInThrottle } from './accounts/throttle.ts';
 import { type AccountsConfig, DEFAULT_ACCOUNTS } from './env.ts';
+import { createLiveHub, type LiveHub } from './live.ts';
 import type { Metrics } from './metrics.ts';
 
 export interface IngestResult {
@@ -50,6 +51,8 @@ export interface AppDeps {
   throttle: SignInThrottle;
   /** The clock sessions, links and throttling read; tests pass a fake one. */
   now(): Date;
+  /** Tells live tails (GET /v1/events/live) about stored events. */
+  live: LiveHub;
 }
 
 export type CreateDepsOptions = Pick<
@@ -69,6 +72,7 @@ export type CreateDepsOptions = Pick<
       | 'passwords'
       | 'throttle'
       | 'now'
+      | 'live'
     >
   >;
 
@@ -78,6 +82,7 @@ export function createDeps(options: CreateDepsOptions): AppDeps {
   const now = options.now ?? (() => new Date());
   const maxPendingEvents = options.maxPendingEvents ?? 100_000;
   let pendingEvents = 0;
+  const live = options.live ?? createLiveHub();
 
   /**
    * `bounded`: a sender's request is refused while too many events wait for the store, so a burst
@@ -115,6 +120,7 @@ export function createDeps(options: CreateDepsOptions): AppDeps {
     const stored = events.filter((e) => inserted.has(e.id));
     for (const e of stored) metrics.eventsIngested.inc({ source: e.source });
     if (result.duplicates.length > 0) metrics.eventsDuplicate.inc(result.duplicates.length);
+    live.publish(stored);
     for (const stream of plugins.streams) {
       // After the commit: a slow or failing stream never delays or undoes an acknowledgement.
       Promise.resolve()
@@ -177,6 +183,7 @@ export function createDeps(options: CreateDepsOptions): AppDeps {
     passwords: options.passwords ?? createPasswordHasher(),
     throttle: options.throttle ?? createSignInThrottle({ now: () => now().getTime() }),
     now,
+    live,
     ingest,
     async audit(tenant, event) {
       try {

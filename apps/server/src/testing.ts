@@ -18,6 +18,7 @@ import { createApp } from './app.ts';
 import { type AppDeps, createDeps } from './deps.ts';
 import { type AccountsConfig, DEFAULT_ACCOUNTS } from './env.ts';
 import { createApiKey } from './keys.ts';
+import type { LiveHub } from './live.ts';
 import { createMetrics } from './metrics.ts';
 
 export const TEST_ADMIN_TOKEN = 'test-operator-token-0123456789abcdef';
@@ -51,6 +52,7 @@ export async function createTestApp(
     now?: () => Date;
     accounts?: Partial<AccountsConfig>;
     throttle?: SignInThrottle;
+    live?: LiveHub;
   } = {},
 ) {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'trailmark-test-'));
@@ -74,6 +76,7 @@ export async function createTestApp(
     accounts: { ...DEFAULT_ACCOUNTS, ...options.accounts },
     ...(options.now ? { now: options.now } : {}),
     ...(options.throttle ? { throttle: options.throttle } : {}),
+    ...(options.live ? { live: options.live } : {}),
   });
   const app = createApp(deps);
   const key = (tenant: string, scopes: Scope[], source?: string) =>
