@@ -294,6 +294,71 @@ async function newMember(email: string, role: string, password: string): Promise
   expect(res.status).toBe(201);
 }
 
+describe('live tail in Chromium against the real server', () => {
+  const probe = (name: string) => ({
+    tenant: TENANT,
+    id: `evt_live_${name}_${Date.now()}`,
+    source: 'billing-app',
+    action: 'invoice.paid',
+    occurred_at: new Date().toISOString(),
+    actor: { type: 'user', id: 'u-live', name: 'Lia Live', email: 'lia@acme.test' },
+    targets: [{ type: 'invoice', id: `inv-${name}`, name: `Live probe ${name}` }],
+    outcome: { result: 'success' },
+  });
+
+  it('shows a newly ingested event on top, holds new ones while the reader is scrolled down, and counts them', async () => {
+    await signIn(`auditor@${TENANT}.test`, '/events?range=all');
+    await page.locator('.grid-row').first().waitFor();
+    await page.getByRole('button', { name: 'Live', exact: true }).click();
+    await page.waitForURL(/live=1/);
+    await page.getByText('Live · following new events').waitFor();
+    const before = Number((await page.locator('.total').textContent())!.replace(/\D/g, ''));
+    expect((await api(server.url, '/v1/events', { body: probe('one') })).status).toBe(201);
+    await expect.poll(() => page.locator('.grid-row').first().textContent()).toContain('Live probe one');
+    await expect
+      .poll(async () => Number((await page.locator('.total').textContent())!.replace(/\D/g, '')))
+      .toBe(before + 1);
+    await captureAndScan('audit-log-live');
+
+    // Scrolled away: the rows being read stay put, new events wait behind a counter.
+    const grid = page.locator('.grid');
+    await grid.evaluate((el) => {
+      el.scrollTop = 1800;
+    });
+    await page.waitForTimeout(200);
+    const reading = await page.evaluate(() => {
+      const grid = document.querySelector('.grid')!;
+      const top = grid.getBoundingClientRect().top + 60;
+      const row = [...document.querySelectorAll('.grid-row')].find(
+        (r) => r.getBoundingClientRect().top >= top,
+      );
+      return row?.textContent;
+    });
+    await page.getByText('Live · following new events').waitFor();
+    expect((await api(server.url, '/v1/events', { body: [probe('two'), probe('three')] })).status).toBe(201);
+    const pill = page.getByRole('button', { name: /↑ 2 new events/ });
+    await pill.waitFor();
+    await page.getByText('Live · paused while you read').waitFor();
+    expect(await grid.evaluate((el) => el.scrollTop)).toBe(1800);
+    const stillReading = await page.evaluate(() => {
+      const grid = document.querySelector('.grid')!;
+      const top = grid.getBoundingClientRect().top + 60;
+      const row = [...document.querySelectorAll('.grid-row')].find(
+        (r) => r.getBoundingClientRect().top >= top,
+      );
+      return row?.textContent;
+    });
+    expect(stillReading).toBe(reading);
+    await pill.click();
+    await expect
+      .poll(() => page.locator('.grid-row').first().textContent())
+      .toMatch(/Live probe (two|three)/);
+    expect(await grid.evaluate((el) => el.scrollTop)).toBe(0);
+    await page.getByRole('button', { name: 'Live', exact: true }).click();
+    await page.waitForURL((u) => !u.search.includes('live=1'));
+  });
+});
+
 describe('settings in Chromium against the real server', () => {
   it('shows settings to admins only: an auditor sees no Settings link and is refused the page', async () => {
     await signIn(`auditor@${TENANT}.test`, '/events');

@@ -37,6 +37,7 @@ export const FILTER_LABELS: Record<string, string> = {
   request_id: 'Request',
   ip: 'IP',
   q: 'Text',
+  live: 'Live',
 };
 
 export interface ViewRange {

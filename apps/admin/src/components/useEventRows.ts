@@ -11,6 +11,8 @@ export interface Rows {
   /** Loads the next cursor page; a no-op while one is in flight or at the end. */
   more(): void;
   retry(): void;
+  /** Puts events (newest first) above the loaded rows, skipping any already there (live tail). */
+  prepend(events: AuditEvent[]): void;
 }
 
 /**
@@ -72,5 +74,13 @@ export function useEventRows(query: string): Rows {
   }, [state, error, fetchPage]);
   const retry = useCallback(() => fetchPage(state.rows.length ? state.cursor : null), [fetchPage, state]);
 
-  return { rows: state.rows, loading, error, done: state.done, more, retry };
+  const prepend = useCallback((events: AuditEvent[]) => {
+    setState((s) => {
+      const have = new Set(s.rows.slice(0, 500).map((r) => r.id));
+      const fresh = events.filter((e) => !have.has(e.id));
+      return fresh.length ? { ...s, rows: [...fresh, ...s.rows] } : s;
+    });
+  }, []);
+
+  return { rows: state.rows, loading, error, done: state.done, more, retry, prepend };
 }

@@ -1,6 +1,7 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { type KeyboardEvent, useEffect, useMemo, useRef, useState } from 'react';
+import { type KeyboardEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Outlet, useNavigate, useParams, useSearchParams } from 'react-router';
+import type { AuditEvent } from '../api.ts';
 import { api } from '../api.ts';
 import { COLUMNS } from '../components/columns.tsx';
 import { ExportMenu } from '../components/ExportMenu.tsx';
@@ -18,6 +19,7 @@ import {
   toggleValue,
 } from '../filters.ts';
 import { actorLabel } from '../format.ts';
+import { followLive, type LiveState } from '../live.ts';
 import { useSession } from '../session.tsx';
 
 const ROW = 36;
@@ -82,6 +84,47 @@ export function AuditLog() {
   }, [queryString]);
 
   useEffect(() => localStorage.setItem(PREFS_KEY, JSON.stringify(prefs)), [prefs]);
+
+  // Live tail: new events go on top while the reader is at the top; scrolled away, they wait (counted)
+  // so the rows being read never move, and they are shown on return to the top or on request.
+  const live = params.get('live') === '1';
+  const [liveState, setLiveState] = useState<{ state: LiveState; detail?: string } | null>(null);
+  const [pending, setPending] = useState<AuditEvent[]>([]);
+  const [freshIds, setFreshIds] = useState<ReadonlySet<string>>(new Set());
+  const atTop = useRef(true);
+  const { prepend } = rows;
+  const show = useCallback(
+    (events: AuditEvent[]) => {
+      prepend(events);
+      setFocusRow((f) => f + events.length);
+      setFreshIds(new Set(events.map((e) => e.id)));
+    },
+    [prepend],
+  );
+  useEffect(() => {
+    setPending([]);
+    if (!live) {
+      setLiveState(null);
+      return;
+    }
+    return followLive(queryString, {
+      onEvents(events) {
+        const newestFirst = [...events].reverse();
+        setTotal((t) => (t === null ? t : t + events.length));
+        if (atTop.current) show(newestFirst);
+        else setPending((p) => [...newestFirst, ...p].slice(0, 5000));
+      },
+      onState: (state, detail) => setLiveState({ state, ...(detail ? { detail } : {}) }),
+      onGap: (message) => setLiveState({ state: 'live', detail: message }),
+    });
+  }, [live, queryString, show]);
+  const showPending = useCallback(() => {
+    setPending((p) => {
+      if (p.length) show(p);
+      return [];
+    });
+    scroller.current?.scrollTo({ top: 0 });
+  }, [show]);
 
   // `/` focuses the search box from anywhere on the page, as in most log explorers.
   useEffect(() => {
@@ -239,6 +282,16 @@ export function AuditLog() {
           </div>
         )}
         <div className="toolbar-end">
+          <button
+            type="button"
+            className={`btn btn-live${live ? ' is-on' : ''}`}
+            aria-pressed={live}
+            title={live ? 'Stop following new events' : 'Show new events as they arrive'}
+            onClick={() => go(setScalar(params, 'live', live ? undefined : '1'))}
+          >
+            <span className={`live-dot${liveState?.state === 'live' ? ' is-live' : ''}`} aria-hidden="true" />
+            Live
+          </button>
           <ColumnMenu prefs={prefs} setPrefs={setPrefs} />
           <ExportMenu query={query} total={total} />
         </div>
@@ -264,6 +317,20 @@ export function AuditLog() {
         <span className="total">
           {total === null ? 'Counting…' : `${total.toLocaleString()} ${total === 1 ? 'event' : 'events'}`}
         </span>
+        {live && liveState && (
+          <span className={`live-status${liveState.state === 'refused' ? ' form-error' : ''}`}>
+            {liveState.state === 'live'
+              ? pending.length
+                ? 'Live · paused while you read'
+                : 'Live · following new events'
+              : liveState.state === 'refused'
+                ? `Live unavailable: ${liveState.detail ?? ''}`
+                : liveState.state === 'reconnecting'
+                  ? 'Live · reconnecting…'
+                  : 'Live · connecting…'}
+            {liveState.state === 'live' && liveState.detail ? ` · ${liveState.detail}` : ''}
+          </span>
+        )}
         <span className="muted">
           {range.preset === 'custom'
             ? `${range.from ? range.from.replace('T', ' ').slice(0, 16) : 'beginning'} → ${range.to ? range.to.replace('T', ' ').slice(0, 16) : 'now'} UTC`
@@ -312,6 +379,11 @@ export function AuditLog() {
           go(next);
         }}
       />
+      {pending.length > 0 && (
+        <button type="button" className="new-events" onClick={showPending}>
+          ↑ {pending.length.toLocaleString()} new {pending.length === 1 ? 'event' : 'events'}
+        </button>
+      )}
       <div
         className="grid"
         ref={scroller}
@@ -320,6 +392,11 @@ export function AuditLog() {
         aria-rowcount={total ?? -1}
         tabIndex={0}
         onKeyDown={onGridKey}
+        onScroll={(e) => {
+          const top = e.currentTarget.scrollTop < ROW / 2;
+          atTop.current = top;
+          if (top && pending.length) showPending();
+        }}
       >
         <div className="grid-head" role="row" style={{ gridTemplateColumns: template, width: tableWidth }}>
           {columns.map((c) => (
@@ -379,7 +456,7 @@ export function AuditLog() {
                 role="row"
                 aria-rowindex={item.index + 1}
                 aria-selected={openId === e.id}
-                className={`grid-row${item.index === focusRow ? ' is-focus' : ''}${openId === e.id ? ' is-open' : ''}`}
+                className={`grid-row${item.index === focusRow ? ' is-focus' : ''}${openId === e.id ? ' is-open' : ''}${freshIds.has(e.id) ? ' is-new' : ''}`}
                 style={{
                   transform: `translateY(${item.start}px)`,
                   gridTemplateColumns: template,
