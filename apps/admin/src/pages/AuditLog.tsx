@@ -1,4 +1,3 @@
-import { useVirtualizer } from '@tanstack/react-virtual';
 import { type KeyboardEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Outlet, useNavigate, useParams, useSearchParams } from 'react-router';
 import type { AuditEvent } from '../api.ts';
@@ -7,7 +6,8 @@ import { COLUMNS } from '../components/columns.tsx';
 import { ExportMenu } from '../components/ExportMenu.tsx';
 import { FacetPicker } from '../components/FacetPicker.tsx';
 import { Histogram } from '../components/Histogram.tsx';
-import { useEventRows } from '../components/useEventRows.ts';
+import { useHugeScroll } from '../components/huge-scroll.ts';
+import { useWindowedRows, WINDOW } from '../components/windowed-rows.ts';
 import {
   addValue,
   apiQuery,
@@ -23,6 +23,9 @@ import { followLive, type LiveState } from '../live.ts';
 import { useSession } from '../session.tsx';
 
 const ROW = 36;
+/** Height of the sticky column header inside the scroll area. */
+const HEAD = 35;
+const OVERSCAN = 10;
 const PREFS_KEY = 'trailmark.columns';
 
 interface ColumnPrefs {
@@ -61,8 +64,17 @@ export function AuditLog() {
     return q;
   }, [params, operatorTenant]);
   const queryString = query.toString();
-  const rows = useEventRows(queryString);
-  const [total, setTotal] = useState<number | null>(null);
+  // The table reads a snapshot: the view's events up to the instant it opened (count, histogram, rows
+  // agree, and every row keeps its index); what arrives later comes through the live tail, on top.
+  const gridQuery = useMemo(() => {
+    const q = new URLSearchParams(query);
+    if (!q.has('to')) q.set('to', new Date().toISOString());
+    return q.toString();
+  }, [query]);
+  const base = useWindowedRows(gridQuery);
+  const [baseTotal, setTotal] = useState<number | null>(null);
+  /** Live events shown above the snapshot, newest first. */
+  const [head, setHead] = useState<AuditEvent[]>([]);
   const [prefs, setPrefs] = useState<ColumnPrefs>(loadPrefs);
   const [focusRow, setFocusRow] = useState(0);
   const scroller = useRef<HTMLDivElement>(null);
@@ -75,13 +87,14 @@ export function AuditLog() {
   useEffect(() => {
     let live = true;
     setTotal(null);
-    api<{ count: number }>(`/v1/count?${queryString}`)
+    setHead([]);
+    api<{ count: number }>(`/v1/count?${gridQuery}`)
       .then((r) => live && setTotal(r.count))
       .catch(() => undefined);
     return () => {
       live = false;
     };
-  }, [queryString]);
+  }, [gridQuery]);
 
   useEffect(() => localStorage.setItem(PREFS_KEY, JSON.stringify(prefs)), [prefs]);
 
@@ -92,15 +105,14 @@ export function AuditLog() {
   const [pending, setPending] = useState<AuditEvent[]>([]);
   const [freshIds, setFreshIds] = useState<ReadonlySet<string>>(new Set());
   const atTop = useRef(true);
-  const { prepend } = rows;
-  const show = useCallback(
-    (events: AuditEvent[]) => {
-      prepend(events);
-      setFocusRow((f) => f + events.length);
-      setFreshIds(new Set(events.map((e) => e.id)));
-    },
-    [prepend],
-  );
+  const show = useCallback((events: AuditEvent[]) => {
+    setHead((h) => {
+      const have = new Set(h.map((e) => e.id));
+      return [...events.filter((e) => !have.has(e.id)), ...h].slice(0, 5000);
+    });
+    setFocusRow((f) => f + events.length);
+    setFreshIds(new Set(events.map((e) => e.id)));
+  }, []);
   useEffect(() => {
     setPending([]);
     if (!live) {
@@ -110,7 +122,6 @@ export function AuditLog() {
     return followLive(queryString, {
       onEvents(events) {
         const newestFirst = [...events].reverse();
-        setTotal((t) => (t === null ? t : t + events.length));
         if (atTop.current) show(newestFirst);
         else setPending((p) => [...newestFirst, ...p].slice(0, 5000));
       },
@@ -118,12 +129,15 @@ export function AuditLog() {
       onGap: (message) => setLiveState({ state: 'live', detail: message }),
     });
   }, [live, queryString, show]);
+  const toTop = useRef(() => scroller.current?.scrollTo({ top: 0 }));
+  const pendingRef = useRef(pending);
+  pendingRef.current = pending;
   const showPending = useCallback(() => {
-    setPending((p) => {
-      if (p.length) show(p);
-      return [];
-    });
-    scroller.current?.scrollTo({ top: 0 });
+    const waiting = pendingRef.current;
+    pendingRef.current = [];
+    setPending([]);
+    if (waiting.length) show(waiting);
+    toTop.current();
   }, [show]);
 
   // `/` focuses the search box from anywhere on the page, as in most log explorers.
@@ -146,24 +160,29 @@ export function AuditLog() {
   const template = columns.map((c) => `${c.width}px`).join(' ');
   const tableWidth = columns.reduce((n, c) => n + c.width, 0);
 
-  const virtualizer = useVirtualizer({
-    count: rows.rows.length + (rows.done ? 0 : 1),
-    getScrollElement: () => scroller.current,
-    estimateSize: () => ROW,
-    overscan: 12,
-  });
-  const items = virtualizer.getVirtualItems();
-  const last = items[items.length - 1];
+  const rowCount = baseTotal === null ? 0 : baseTotal + head.length;
+  const total = baseTotal === null ? null : rowCount + pending.length;
+  const rowAt = (i: number) => (i < head.length ? head[i] : base.get(i - head.length));
+  const scroll = useHugeScroll(scroller, rowCount, ROW, HEAD);
+  toTop.current = () => scroll.scrollToIndex(0, 'start');
+  const first = Math.max(0, Math.floor(scroll.top / ROW) - OVERSCAN);
+  const lastRow = Math.min(rowCount - 1, Math.ceil((scroll.top + scroll.viewport) / ROW) + OVERSCAN);
+  const visible: number[] = [];
+  for (let i = first; i <= lastRow; i++) visible.push(i);
+  const baseFirst = Math.max(0, first - head.length);
+  const baseLast = lastRow - head.length;
   useEffect(() => {
-    if (last && last.index >= rows.rows.length - 40) rows.more();
-  }, [last, rows]);
+    if (baseTotal !== null && baseLast >= 0)
+      base.ensure(baseFirst, Math.min(baseLast, baseTotal - 1), !scroll.scrolling);
+  });
+  const position = rowCount > 0 ? Math.min(rowCount, Math.floor(scroll.top / ROW) + 1) : 0;
 
   const go = (next: URLSearchParams) => setParams(next);
   const keep = params.toString() ? `?${params}` : '';
   const open = (id: string) => navigate(`/events/${encodeURIComponent(id)}${keep}`);
 
   function onGridKey(e: KeyboardEvent<HTMLDivElement>) {
-    const n = rows.rows.length;
+    const n = rowCount;
     if (n === 0) return;
     let next = focusRow;
     const page = Math.max(1, Math.floor((scroller.current?.clientHeight ?? 400) / ROW) - 1);
@@ -174,12 +193,13 @@ export function AuditLog() {
     else if (e.key === 'Home') next = 0;
     else if (e.key === 'End') next = n - 1;
     else if (e.key === 'Enter') {
-      open(rows.rows[focusRow].id);
+      const row = rowAt(focusRow);
+      if (row) open(row.id);
       return;
     } else return;
     e.preventDefault();
     setFocusRow(next);
-    virtualizer.scrollToIndex(next, { align: 'auto' });
+    scroll.scrollToIndex(next, 'auto');
   }
 
   const chips: { key: string; value: string; label: string }[] = [];
@@ -188,7 +208,7 @@ export function AuditLog() {
       let label = value;
       if (key === 'action') label = session.actionLabel('', value);
       if (key === 'actor') {
-        const row = rows.rows.find((r) => r.actor.id === value);
+        const row = visible.map(rowAt).find((r) => r?.actor.id === value);
         if (row) label = actorLabel(row);
       }
       if (key === 'source') label = session.catalog.sources.find((s) => s.id === value)?.name ?? value;
@@ -196,7 +216,7 @@ export function AuditLog() {
     }
 
   const presetLabel = RANGE_PRESETS.find((p) => p.id === range.preset)?.label;
-  const empty = rows.done && rows.rows.length === 0 && !rows.error;
+  const empty = baseTotal === 0 && head.length === 0 && pending.length === 0;
 
   return (
     <main className="log-page">
@@ -317,6 +337,12 @@ export function AuditLog() {
         <span className="total">
           {total === null ? 'Counting…' : `${total.toLocaleString()} ${total === 1 ? 'event' : 'events'}`}
         </span>
+        {rowCount > 100 && (
+          <span className="muted position" title="Position of the top row in the table">
+            row {position.toLocaleString()}
+            {rowAt(position - 1) ? ` · ${rowAt(position - 1)!.occurred_at.slice(0, 10)}` : ''}
+          </span>
+        )}
         {live && liveState && (
           <span className={`live-status${liveState.state === 'refused' ? ' form-error' : ''}`}>
             {liveState.state === 'live'
@@ -424,25 +450,27 @@ export function AuditLog() {
             </div>
           ))}
         </div>
-        <div className="grid-body" style={{ height: virtualizer.getTotalSize(), width: tableWidth }}>
-          {items.map((item) => {
-            const e = rows.rows[item.index];
+        <div className="grid-body" style={{ height: scroll.spacer, width: tableWidth }}>
+          {visible.map((index) => {
+            const e = rowAt(index);
+            const item = { index, start: scroll.place(index * ROW) };
             if (!e)
               return (
                 <div
-                  key="loader"
+                  key={`slot-${index}`}
                   className="grid-row grid-loading"
+                  aria-hidden="true"
                   style={{ transform: `translateY(${item.start}px)`, width: tableWidth }}
                 >
-                  {rows.error ? (
+                  {base.error ? (
                     <span className="form-error">
-                      {rows.error}{' '}
-                      <button type="button" className="btn btn-sm" onClick={rows.retry}>
+                      {base.error}{' '}
+                      <button type="button" className="btn btn-sm" onClick={base.retry}>
                         Retry
                       </button>
                     </span>
                   ) : (
-                    <span className="muted">Loading…</span>
+                    <span className="skeleton" />
                   )}
                 </div>
               );
@@ -455,6 +483,7 @@ export function AuditLog() {
                 key={e.id}
                 role="row"
                 aria-rowindex={item.index + 1}
+                data-id={e.id}
                 aria-selected={openId === e.id}
                 className={`grid-row${item.index === focusRow ? ' is-focus' : ''}${openId === e.id ? ' is-open' : ''}${freshIds.has(e.id) ? ' is-new' : ''}`}
                 style={{
@@ -518,11 +547,11 @@ export function AuditLog() {
             )}
           </div>
         )}
-        {rows.error && rows.rows.length === 0 && (
+        {base.error && !rowAt(first) && (
           <div className="empty-state" role="alert">
             <h2>Could not load events</h2>
-            <p className="muted">{rows.error}</p>
-            <button type="button" className="btn btn-primary" onClick={rows.retry}>
+            <p className="muted">{base.error}</p>
+            <button type="button" className="btn btn-primary" onClick={base.retry}>
               Retry
             </button>
           </div>
