@@ -95,6 +95,8 @@ export function useWindowedRows(query: string): WindowedRows {
   const [error, setError] = useReducer((_: string | null, e: string | null) => e, null);
   const [, bump] = useReducer((n: number) => n + 1, 0);
   const generation = useRef(0);
+  /** The query the held windows belong to: until the reset effect runs, a new query sees none of them. */
+  const owner = useRef(query);
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new query starts from nothing
   useEffect(() => {
@@ -102,6 +104,7 @@ export function useWindowedRows(query: string): WindowedRows {
     for (const c of inFlight.current.values()) c.abort();
     inFlight.current.clear();
     windows.current.clear();
+    owner.current = query;
     setError(null);
     bump();
   }, [query]);
@@ -183,7 +186,10 @@ export function useWindowedRows(query: string): WindowedRows {
   );
 
   return {
-    get: (index) => windows.current.get(Math.floor(index / WINDOW))?.rows[index % WINDOW],
+    get: (index) =>
+      owner.current === query
+        ? windows.current.get(Math.floor(index / WINDOW))?.rows[index % WINDOW]
+        : undefined,
     ensure,
     held: () => windows.current.size,
     error,

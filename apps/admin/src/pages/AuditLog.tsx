@@ -1,8 +1,8 @@
-import { type KeyboardEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { type KeyboardEvent, type RefObject, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Outlet, useNavigate, useParams, useSearchParams } from 'react-router';
 import type { AuditEvent } from '../api.ts';
 import { api } from '../api.ts';
-import { COLUMNS } from '../components/columns.tsx';
+import { COLUMNS, type Column } from '../components/columns.tsx';
 import { ExportMenu } from '../components/ExportMenu.tsx';
 import { FacetPicker } from '../components/FacetPicker.tsx';
 import { Histogram } from '../components/Histogram.tsx';
@@ -71,7 +71,6 @@ export function AuditLog() {
     if (!q.has('to')) q.set('to', new Date().toISOString());
     return q.toString();
   }, [query]);
-  const base = useWindowedRows(gridQuery);
   const [baseTotal, setTotal] = useState<number | null>(null);
   /** Live events shown above the snapshot, newest first. */
   const [head, setHead] = useState<AuditEvent[]>([]);
@@ -162,20 +161,11 @@ export function AuditLog() {
 
   const rowCount = baseTotal === null ? 0 : baseTotal + head.length;
   const total = baseTotal === null ? null : rowCount + pending.length;
-  const rowAt = (i: number) => (i < head.length ? head[i] : base.get(i - head.length));
-  const scroll = useHugeScroll(scroller, rowCount, ROW, HEAD);
-  toTop.current = () => scroll.scrollToIndex(0, 'start');
-  const first = Math.max(0, Math.floor(scroll.top / ROW) - OVERSCAN);
-  const lastRow = Math.min(rowCount - 1, Math.ceil((scroll.top + scroll.viewport) / ROW) + OVERSCAN);
-  const visible: number[] = [];
-  for (let i = first; i <= lastRow; i++) visible.push(i);
-  const baseFirst = Math.max(0, first - head.length);
-  const baseLast = lastRow - head.length;
-  useEffect(() => {
-    if (baseTotal !== null && baseLast >= 0)
-      base.ensure(baseFirst, Math.min(baseLast, baseTotal - 1), !scroll.scrolling);
-  });
-  const position = rowCount > 0 ? Math.min(rowCount, Math.floor(scroll.top / ROW) + 1) : 0;
+  const rowAt = (i: number) => gridApi.current.rowAt(i);
+  // The grid body owns the scroll state, so scrolling re-renders the rows only, not the whole page.
+  const gridApi = useRef<GridApi>({ scrollToIndex: () => undefined, rowAt: () => undefined });
+  toTop.current = () => gridApi.current.scrollToIndex(0, 'start');
+  const [position, setPosition] = useState(1);
 
   const go = (next: URLSearchParams) => setParams(next);
   const keep = params.toString() ? `?${params}` : '';
@@ -199,7 +189,7 @@ export function AuditLog() {
     } else return;
     e.preventDefault();
     setFocusRow(next);
-    scroll.scrollToIndex(next, 'auto');
+    gridApi.current.scrollToIndex(next, 'auto');
   }
 
   const chips: { key: string; value: string; label: string }[] = [];
@@ -208,7 +198,9 @@ export function AuditLog() {
       let label = value;
       if (key === 'action') label = session.actionLabel('', value);
       if (key === 'actor') {
-        const row = visible.map(rowAt).find((r) => r?.actor.id === value);
+        const row = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+          .map((i) => rowAt(position - 1 + i))
+          .find((r) => r?.actor.id === value);
         if (row) label = actorLabel(row);
       }
       if (key === 'source') label = session.catalog.sources.find((s) => s.id === value)?.name ?? value;
@@ -450,80 +442,26 @@ export function AuditLog() {
             </div>
           ))}
         </div>
-        <div className="grid-body" style={{ height: scroll.spacer, width: tableWidth }}>
-          {visible.map((index) => {
-            const e = rowAt(index);
-            const item = { index, start: scroll.place(index * ROW) };
-            if (!e)
-              return (
-                <div
-                  key={`slot-${index}`}
-                  className="grid-row grid-loading"
-                  aria-hidden="true"
-                  style={{ transform: `translateY(${item.start}px)`, width: tableWidth }}
-                >
-                  {base.error ? (
-                    <span className="form-error">
-                      {base.error}{' '}
-                      <button type="button" className="btn btn-sm" onClick={base.retry}>
-                        Retry
-                      </button>
-                    </span>
-                  ) : (
-                    <span className="skeleton" />
-                  )}
-                </div>
-              );
-            const ctx = {
-              actionLabel: session.actionLabel(e.source, e.action),
-              productName: session.productName(e.source, e.action),
-            };
-            return (
-              <div
-                key={e.id}
-                role="row"
-                aria-rowindex={item.index + 1}
-                data-id={e.id}
-                aria-selected={openId === e.id}
-                className={`grid-row${item.index === focusRow ? ' is-focus' : ''}${openId === e.id ? ' is-open' : ''}${freshIds.has(e.id) ? ' is-new' : ''}`}
-                style={{
-                  transform: `translateY(${item.start}px)`,
-                  gridTemplateColumns: template,
-                  width: tableWidth,
-                }}
-                onClick={() => {
-                  setFocusRow(item.index);
-                  open(e.id);
-                }}
-                onKeyDown={undefined}
-              >
-                {columns.map((c) => {
-                  const f = c.filter?.(e);
-                  return (
-                    <div role="gridcell" className={`grid-td col-${c.id}`} key={c.id} title={c.text(e)}>
-                      {f ? (
-                        <button
-                          type="button"
-                          className="cell-filter"
-                          tabIndex={-1}
-                          title={`Filter by ${FILTER_LABELS[f.key].toLowerCase()}: ${c.text(e)}`}
-                          onClick={(ev) => {
-                            ev.stopPropagation();
-                            go(addValue(params, f.key, f.value));
-                          }}
-                        >
-                          {c.render(e, ctx)}
-                        </button>
-                      ) : (
-                        c.render(e, ctx)
-                      )}
-                    </div>
-                  );
-                })}
-              </div>
-            );
-          })}
-        </div>
+        <GridBody
+          scroller={scroller}
+          api={gridApi}
+          view={gridQuery}
+          rowCount={rowCount}
+          head={head}
+          baseTotal={baseTotal}
+          columns={columns}
+          template={template}
+          tableWidth={tableWidth}
+          openId={openId}
+          focusRow={focusRow}
+          freshIds={freshIds}
+          onOpen={(index, id) => {
+            setFocusRow(index);
+            open(id);
+          }}
+          onFilter={(key, value) => go(addValue(params, key, value))}
+          onPosition={setPosition}
+        />
         {empty && (
           <div className="empty-state">
             <h2>No events match</h2>
@@ -545,15 +483,6 @@ export function AuditLog() {
                 Search all time
               </button>
             )}
-          </div>
-        )}
-        {base.error && !rowAt(first) && (
-          <div className="empty-state" role="alert">
-            <h2>Could not load events</h2>
-            <p className="muted">{base.error}</p>
-            <button type="button" className="btn btn-primary" onClick={base.retry}>
-              Retry
-            </button>
           </div>
         )}
       </div>
@@ -672,6 +601,148 @@ function ColumnMenu({
               Reset columns
             </button>
           </div>
+        </div>
+      )}
+    </div>
+  );
+}
+
+interface GridApi {
+  scrollToIndex(index: number, align?: 'auto' | 'start' | 'end'): void;
+  rowAt(index: number): AuditEvent | undefined;
+}
+
+/** The rows in view, placed by the scroll model; the only part of the page a scroll re-renders. */
+function GridBody({
+  scroller,
+  api: apiRef,
+  view,
+  rowCount,
+  head,
+  baseTotal,
+  columns,
+  template,
+  tableWidth,
+  openId,
+  focusRow,
+  freshIds,
+  onOpen,
+  onFilter,
+  onPosition,
+}: {
+  scroller: RefObject<HTMLDivElement | null>;
+  api: RefObject<GridApi>;
+  view: string;
+  rowCount: number;
+  /** Live rows above the snapshot, newest first. */
+  head: AuditEvent[];
+  baseTotal: number | null;
+  columns: Column[];
+  template: string;
+  tableWidth: number;
+  openId: string | undefined;
+  focusRow: number;
+  freshIds: ReadonlySet<string>;
+  onOpen(index: number, id: string): void;
+  onFilter(key: string, value: string): void;
+  onPosition(position: number): void;
+}) {
+  const session = useSession();
+  // The windows live here too: a window arriving re-renders the rows, not the page around them.
+  const base = useWindowedRows(view);
+  const { error, retry } = base;
+  const rowAt = (i: number) => (i < head.length ? head[i] : base.get(i - head.length));
+  const scroll = useHugeScroll(scroller, rowCount, ROW, HEAD);
+  apiRef.current = { scrollToIndex: scroll.scrollToIndex, rowAt };
+  const first = Math.max(0, Math.floor(scroll.top / ROW) - OVERSCAN);
+  const last = Math.min(rowCount - 1, Math.ceil((scroll.top + scroll.viewport) / ROW) + OVERSCAN);
+  useEffect(() => {
+    if (baseTotal === null) return;
+    const baseLast = Math.min(last - head.length, baseTotal - 1);
+    if (baseLast >= 0) base.ensure(Math.max(0, first - head.length), baseLast, !scroll.scrolling);
+  });
+  const position = rowCount > 0 ? Math.min(rowCount, Math.floor(scroll.top / ROW) + 1) : 1;
+  // The page hears of the position once scrolling settles, not on every frame.
+  useEffect(() => {
+    if (!scroll.scrolling) onPosition(position);
+  }, [scroll.scrolling, position, onPosition]);
+  const visible: number[] = [];
+  for (let i = first; i <= last; i++) visible.push(i);
+  return (
+    <div className="grid-body" data-view={view} style={{ height: scroll.spacer, width: tableWidth }}>
+      {visible.map((index) => {
+        const e = rowAt(index);
+        const start = scroll.place(index * ROW);
+        if (!e)
+          return (
+            <div
+              key={`slot-${index}`}
+              className="grid-row grid-loading"
+              aria-hidden="true"
+              style={{ transform: `translateY(${start}px)`, width: tableWidth }}
+            >
+              {error ? (
+                <span className="form-error">
+                  {error}{' '}
+                  <button type="button" className="btn btn-sm" onClick={retry}>
+                    Retry
+                  </button>
+                </span>
+              ) : (
+                <span className="skeleton" />
+              )}
+            </div>
+          );
+        const ctx = {
+          actionLabel: session.actionLabel(e.source, e.action),
+          productName: session.productName(e.source, e.action),
+        };
+        return (
+          <div
+            key={e.id}
+            role="row"
+            aria-rowindex={index + 1}
+            data-id={e.id}
+            aria-selected={openId === e.id}
+            className={`grid-row${index === focusRow ? ' is-focus' : ''}${openId === e.id ? ' is-open' : ''}${freshIds.has(e.id) ? ' is-new' : ''}`}
+            style={{ transform: `translateY(${start}px)`, gridTemplateColumns: template, width: tableWidth }}
+            onClick={() => onOpen(index, e.id)}
+            // Keys are the grid's (arrows, Enter), not each row's.
+            onKeyDown={undefined}
+          >
+            {columns.map((c) => {
+              const f = c.filter?.(e);
+              return (
+                <div role="gridcell" className={`grid-td col-${c.id}`} key={c.id} title={c.text(e)}>
+                  {f ? (
+                    <button
+                      type="button"
+                      className="cell-filter"
+                      tabIndex={-1}
+                      title={`Filter by ${FILTER_LABELS[f.key].toLowerCase()}: ${c.text(e)}`}
+                      onClick={(ev) => {
+                        ev.stopPropagation();
+                        onFilter(f.key, f.value);
+                      }}
+                    >
+                      {c.render(e, ctx)}
+                    </button>
+                  ) : (
+                    c.render(e, ctx)
+                  )}
+                </div>
+              );
+            })}
+          </div>
+        );
+      })}
+      {error && !rowAt(first) && (
+        <div className="empty-state" role="alert">
+          <h2>Could not load events</h2>
+          <p className="muted">{error}</p>
+          <button type="button" className="btn btn-primary" onClick={retry}>
+            Retry
+          </button>
         </div>
       )}
     </div>
