@@ -430,12 +430,52 @@ describe('live tail in Chromium against the real server', () => {
   });
 });
 
+describe('my exports in Chromium against the real server', () => {
+  it('lists the exports I started, with their status, and downloads a finished one', async () => {
+    await signIn(`auditor@${TENANT}.test`, '/events?range=all');
+    await page.locator('.grid-row[data-id]').first().waitFor();
+    // An export job started by this auditor (the UI starts one for views over 50,000 rows), and one
+    // of the operator's, which must not be listed here.
+    const started = await page.evaluate(async () => {
+      const res = await fetch('/v1/exports', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ format: 'csv', filters: { result: ['denied'] } }),
+      });
+      return { status: res.status, job: (await res.json()) as { id: string; file_name: string } };
+    });
+    expect(started.status).toBe(202);
+    const other = await api(server.url, '/v1/exports', {
+      body: { format: 'ndjson', filters: { tenant: [TENANT] } },
+    });
+    expect(other.status).toBe(202);
+    const otherJob = (await other.json()) as { file_name: string; id: string };
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Exports' }).click();
+    const table = page.getByRole('table', { name: 'My exports' });
+    const row = table.getByRole('row').filter({ hasText: started.job.file_name });
+    await row.getByText('completed').waitFor({ timeout: 20_000 });
+    expect(await table.getByRole('row').filter({ hasText: otherJob.file_name }).count()).toBe(0);
+    await captureAndScan('exports');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      row.getByRole('button', { name: 'Download' }).click(),
+    ]);
+    const rows = parse(readFileSync(await download.path(), 'utf8').replace(/^\uFEFF/, ''), {
+      columns: true,
+    }) as unknown[];
+    const count = (await (await api(server.url, `/v1/count?result=denied&tenant=${TENANT}`)).json()) as {
+      count: number;
+    };
+    expect(rows.length).toBe(count.count);
+  });
+});
+
 describe('settings in Chromium against the real server', () => {
   it('shows settings to admins only: an auditor sees no Settings link and is refused the page', async () => {
     await signIn(`auditor@${TENANT}.test`, '/events');
     const nav = page.getByRole('navigation', { name: 'Main' });
     await nav.getByRole('link', { name: 'Audit log' }).waitFor();
-    expect(await nav.getByRole('link').allTextContents()).toEqual(['Audit log', 'Asset history']);
+    expect(await nav.getByRole('link').allTextContents()).toEqual(['Audit log', 'Asset history', 'Exports']);
     await page.goto(`${server.url}/settings/members`);
     await page.getByRole('heading', { name: 'Members is not available to your role' }).waitFor();
     expect(await fetchAsPage('/v1/users')).toBe(403);

@@ -78,8 +78,8 @@ export interface WindowedRows {
   get(index: number): AuditEvent | undefined;
   /** Asks for the windows covering [first, last]; seeks wait until scrolling settles. */
   ensure(first: number, last: number, settled: boolean): void;
-  /** Windows held now (for the bounded-memory figure). */
-  held(): number;
+  /** Rows of the first window once loaded (rows to show while the total is still being counted). */
+  firstWindowRows(): number;
   error: string | null;
   retry(): void;
 }
@@ -191,7 +191,7 @@ export function useWindowedRows(query: string): WindowedRows {
         ? windows.current.get(Math.floor(index / WINDOW))?.rows[index % WINDOW]
         : undefined,
     ensure,
-    held: () => windows.current.size,
+    firstWindowRows: () => (owner.current === query ? (windows.current.get(0)?.rows.length ?? 0) : 0),
     error,
     retry: () => {
       setError(null);

@@ -652,16 +652,21 @@ function GridBody({
   const base = useWindowedRows(view);
   const { error, retry } = base;
   const rowAt = (i: number) => (i < head.length ? head[i] : base.get(i - head.length));
-  const scroll = useHugeScroll(scroller, rowCount, ROW, HEAD);
+  // Until the count answers, the first window is shown on its own: rows do not wait for the total.
+  const count = baseTotal === null ? head.length + base.firstWindowRows() : rowCount;
+  const scroll = useHugeScroll(scroller, count, ROW, HEAD);
   apiRef.current = { scrollToIndex: scroll.scrollToIndex, rowAt };
   const first = Math.max(0, Math.floor(scroll.top / ROW) - OVERSCAN);
-  const last = Math.min(rowCount - 1, Math.ceil((scroll.top + scroll.viewport) / ROW) + OVERSCAN);
+  const last = Math.min(count - 1, Math.ceil((scroll.top + scroll.viewport) / ROW) + OVERSCAN);
   useEffect(() => {
-    if (baseTotal === null) return;
+    if (baseTotal === null) {
+      base.ensure(0, 0, true);
+      return;
+    }
     const baseLast = Math.min(last - head.length, baseTotal - 1);
     if (baseLast >= 0) base.ensure(Math.max(0, first - head.length), baseLast, !scroll.scrolling);
   });
-  const position = rowCount > 0 ? Math.min(rowCount, Math.floor(scroll.top / ROW) + 1) : 1;
+  const position = count > 0 ? Math.min(count, Math.floor(scroll.top / ROW) + 1) : 1;
   // The page hears of the position once scrolling settles, not on every frame.
   useEffect(() => {
     if (!scroll.scrolling) onPosition(position);

@@ -3,6 +3,7 @@ import { Navigate, NavLink, Outlet, useLocation, useNavigate } from 'react-route
 import { ApiError, api, auth, type Catalog, onUnauthenticated, type User, whoAmI } from '../api.ts';
 import {
   canAdmin,
+  canExport,
   canReadLog,
   hasAccount,
   SessionContext,
@@ -138,6 +139,7 @@ function TopBar({ logAllowed }: { logAllowed: boolean }) {
       <nav aria-label="Main">
         {logAllowed && <NavLink to="/events">Audit log</NavLink>}
         <NavLink to="/history">Asset history</NavLink>
+        {canExport(user) && <NavLink to="/exports">Exports</NavLink>}
         {canAdmin(user) && <NavLink to="/settings">Settings</NavLink>}
       </nav>
       <div className="topbar-end">
