@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { createSqliteStorage } from '@trailmark/storage-sqlite';
@@ -174,9 +174,16 @@ async function main() {
     const steps = Math.ceil((SCROLL_ROWS * ROW) / stepPx);
     const throughStart = Date.now();
     for (let i = 0; i < steps; i++) {
-      await page.locator('.grid').evaluate((el, px) => {
-        el.scrollTop += px;
-      }, stepPx);
+      // One step per frame, so each is its own scroll event and the model takes it 1:1 (two coalesced
+      // steps would be one move above the jump threshold, i.e. a thumb drag).
+      await page.locator('.grid').evaluate(
+        (el, px) =>
+          new Promise((r) => {
+            el.scrollTop += px;
+            requestAnimationFrame(() => requestAnimationFrame(r));
+          }),
+        stepPx,
+      );
       if (i % 10 === 0)
         await page.waitForFunction(() => !document.querySelector('.grid-row .skeleton'), null, {
           timeout: 30_000,

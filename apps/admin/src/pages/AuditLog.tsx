@@ -388,7 +388,7 @@ export function AuditLog() {
         )}
       </div>
       <Histogram
-        query={queryString}
+        query={gridQuery}
         onNarrow={(from, to) => {
           const next = new URLSearchParams(params);
           next.delete('range');
