@@ -341,6 +341,19 @@ describe('the scroll model for results taller than the browser allows', () => {
     await expect.poll(async () => (await topRow())?.index).toBe(10);
     expect((await topRow())?.id).toBe(ids[10]);
 
+    // Many small moves in a row (a long wheel or keyboard scroll) stay 1:1 as well: 20 x 5 rows.
+    for (let i = 0; i < 20; i++)
+      await grid.evaluate(
+        (el) =>
+          new Promise((r) => {
+            el.scrollTop += 180;
+            requestAnimationFrame(() => requestAnimationFrame(r));
+          }),
+      );
+    await expect.poll(async () => (await topRow())?.index).toBe(110);
+    await page.waitForTimeout(300);
+    expect((await topRow())?.index).toBe(110);
+
     // A drag of the thumb to the middle jumps there, and the rows shown are exactly the API's rows there.
     await grid.evaluate((el) => {
       el.scrollTop = (el.scrollHeight - el.clientHeight) / 2;
