@@ -115,24 +115,6 @@ export const auth = {
   },
 };
 
-type Query = Record<string, string | string[] | undefined>;
-
-export function queryString(params: Query | URLSearchParams): string {
-  const out = new URLSearchParams();
-  if (params instanceof URLSearchParams) {
-    params.forEach((v, k) => {
-      out.append(k, v);
-    });
-  } else {
-    for (const [k, v] of Object.entries(params)) {
-      if (v === undefined || v === '') continue;
-      for (const one of Array.isArray(v) ? v : [v]) out.append(k, one);
-    }
-  }
-  const s = out.toString();
-  return s ? `?${s}` : '';
-}
-
 /** Listeners told when the server says the session is gone, so the app can return to sign-in. */
 const unauthenticated = new Set<() => void>();
 export function onUnauthenticated(fn: () => void): () => void {

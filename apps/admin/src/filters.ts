@@ -68,13 +68,6 @@ export function apiQuery(params: URLSearchParams, now: number): URLSearchParams 
   return out;
 }
 
-/** The filters without the date range: the key a loaded result set belongs to (with the resolved range). */
-export function viewKey(params: URLSearchParams): string {
-  const copy = new URLSearchParams(params);
-  copy.sort();
-  return copy.toString();
-}
-
 export function toggleValue(params: URLSearchParams, key: string, value: string): URLSearchParams {
   const next = new URLSearchParams(params);
   const values = next.getAll(key);
