@@ -190,6 +190,8 @@ async function main() {
         });
     }
     const throughSeconds = (Date.now() - throughStart) / 1000;
+    // The page shows the position once scrolling settles.
+    await page.waitForTimeout(400);
     const position = await page.locator('.position').textContent();
     const heapAfter = await heapUsed(page);
     const rowsInDom = await page.locator('.grid-row').count();
