@@ -98,7 +98,7 @@ export function useWindowedRows(query: string): WindowedRows {
   /** The query the held windows belong to: until the reset effect runs, a new query sees none of them. */
   const owner = useRef(query);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: a new query starts from nothing
+  // A new query starts from nothing.
   useEffect(() => {
     generation.current++;
     for (const c of inFlight.current.values()) c.abort();
