@@ -358,6 +358,9 @@ describe('the scroll model for results taller than the browser allows', () => {
     await grid.evaluate((el) => {
       el.scrollTop = (el.scrollHeight - el.clientHeight) / 2;
     });
+    // While it moves, a label by the thumb says where in time the view is.
+    await page.locator('.scroll-hint').waitFor();
+    await page.screenshot({ path: join(SHOTS, 'audit-log-scroll-hint.png') });
     await expect.poll(async () => (await topRow())?.id ?? '', { timeout: 10_000 }).toMatch(/./);
     const middle = (await topRow())!;
     expect(Math.abs(middle.index - ids.length / 2)).toBeLessThan(ids.length / 10);

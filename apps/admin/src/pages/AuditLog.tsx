@@ -7,7 +7,7 @@ import { ExportMenu } from '../components/ExportMenu.tsx';
 import { FacetPicker } from '../components/FacetPicker.tsx';
 import { Histogram } from '../components/Histogram.tsx';
 import { useHugeScroll } from '../components/huge-scroll.ts';
-import { useWindowedRows, WINDOW } from '../components/windowed-rows.ts';
+import { histogramOf, useWindowedRows } from '../components/windowed-rows.ts';
 import {
   addValue,
   apiQuery,
@@ -673,8 +673,55 @@ function GridBody({
   }, [scroll.scrolling, position, onPosition]);
   const visible: number[] = [];
   for (let i = first; i <= last; i++) visible.push(i);
+
+  // While scrolling, a label by the thumb says where it is in time: the row's own time when loaded,
+  // else the time the histogram's bucket counts give for that index (the scrollbar maps to time).
+  const [buckets, setBuckets] = useState<{ interval: number; list: { start: number; count: number }[] }>();
+  useEffect(() => {
+    let live = true;
+    histogramOf(view)
+      .then((h) => {
+        if (!live) return;
+        const list = h.buckets.map((b) => ({ start: Date.parse(b.start), count: b.count }));
+        setBuckets({ interval: h.interval_ms, list: list.sort((a, b) => b.start - a.start) });
+      })
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [view]);
+  const timeAt = (index: number): string | undefined => {
+    const row = rowAt(index);
+    if (row) return row.occurred_at;
+    if (!buckets) return undefined;
+    let n = head.length;
+    for (const b of buckets.list) {
+      if (n + b.count > index)
+        return new Date(b.start + buckets.interval * (1 - (index - n) / b.count)).toISOString();
+      n += b.count;
+    }
+    return undefined;
+  };
+  const maxTop = Math.max(1, count * ROW - scroll.viewport);
+  const hintAt = timeAt(position - 1);
+  const hint =
+    scroll.scrolling && count * ROW > scroll.viewport * 20 && hintAt ? (
+      <div
+        className="scroll-hint"
+        aria-hidden="true"
+        style={{
+          top: scroll.place(scroll.top) + (Math.min(scroll.top, maxTop) / maxTop) * (scroll.viewport - 28),
+          // The body is as wide as the columns: keep the label at the visible right edge.
+          left: (scroller.current?.scrollLeft ?? 0) + (scroller.current?.clientWidth ?? 0) - 12,
+        }}
+      >
+        {hintAt.slice(0, 16).replace('T', ' ')} · row {position.toLocaleString()}
+      </div>
+    ) : null;
+
   return (
     <div className="grid-body" data-view={view} style={{ height: scroll.spacer, width: tableWidth }}>
+      {hint}
       {visible.map((index) => {
         const e = rowAt(index);
         const start = scroll.place(index * ROW);
