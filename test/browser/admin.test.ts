@@ -13,6 +13,9 @@ const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 let server: ServerProcess;
 let context: BrowserContext;
 let page: Page;
+/** The demo accounts' password, which the server keeps in its data directory. */
+let demoPassword = '';
+const TENANT = 'acme';
 
 async function waitFor(check: () => boolean, what: string, ms = 120_000) {
   const end = Date.now() + ms;
@@ -20,6 +23,25 @@ async function waitFor(check: () => boolean, what: string, ms = 120_000) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 200));
   }
+}
+
+/**
+ * Signs in through the real sign-in page as a demo account: the session cookie and the CSRF check
+ * (Sec-Fetch-Site) are the browser's own. Any earlier credential (cookie or tab token) is dropped first.
+ */
+async function signIn(email: string, path = '/', password = demoPassword) {
+  await context.clearCookies();
+  await page.goto(`${server.url}/sign-in?next=${encodeURIComponent(path)}`);
+  await page.evaluate(() => sessionStorage.clear());
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.waitForURL((u) => u.pathname !== '/sign-in');
+}
+
+/** The API as the signed-in page sees it (its cookie), for checks a role must be refused. */
+async function fetchAsPage(path: string): Promise<number> {
+  return page.evaluate(async (p) => (await fetch(p)).status, path);
 }
 
 /** Screenshots of one page in both themes, and an axe scan in each: no serious or critical violation. */
@@ -55,6 +77,7 @@ beforeAll(async () => {
     env: { TRAILMARK_DEMO: 'on', TRAILMARK_DEMO_EVENTS: '3000', LOG_LEVEL: 'info' },
   });
   await waitFor(() => server.output().includes('Demo data ready'), 'demo data');
+  demoPassword = readFileSync(join(server.dataDir, 'demo-password'), 'utf8').trim();
   context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'trailmark-chromium-')), {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
@@ -91,10 +114,31 @@ describe('admin UI in Chromium against the real server', () => {
     await page.waitForURL(/\/events\?action=file\.deleted/);
     await page.getByRole('row').nth(1).waitFor();
     await expect.poll(() => page.locator('.total').textContent()).toMatch(/\d+ events?/);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/sign-in/);
+  });
+
+  it('signs an auditor in with email and password and returns to the view asked for', async () => {
+    await context.clearCookies();
+    await page.goto(`${server.url}/events?action=file.deleted`);
+    await page.waitForURL(/\/sign-in\?next=/);
+    await page.getByLabel('Email').fill(`auditor@${TENANT}.test`);
+    await page.getByLabel('Password', { exact: true }).fill('not the password');
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('alert').filter({ hasText: 'do not match' }).waitFor();
+    await page.getByLabel('Password', { exact: true }).fill(demoPassword);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.waitForURL(/\/events\?action=file\.deleted/);
+    await page.locator('.grid-row').first().waitFor();
+    await expect.poll(() => page.locator('.who').textContent()).toContain('Aude Auditor');
+    // A session cookie, not a token: nothing in the tab's storage.
+    expect(await page.evaluate(() => sessionStorage.getItem('trailmark.token'))).toBeNull();
+    const cookies = await context.cookies(server.url);
+    expect(cookies.some((c) => c.httpOnly)).toBe(true);
   });
 
   it('filters by action and actor through the pickers and cell clicks, kept in the URL across a reload', async () => {
-    await page.goto(`${server.url}/events`);
+    await signIn(`auditor@${TENANT}.test`, '/events');
     await page.getByRole('button', { name: /^Action/ }).click();
     await page.getByLabel('Search action').fill('AssetDeleted');
     // The product's own name finds the normalized action it is filed under.
@@ -111,8 +155,8 @@ describe('admin UI in Chromium against the real server', () => {
     await page.locator('.grid-row').first().waitFor();
     expect(page.url()).toBe(url);
     await expect.poll(() => page.locator('.chip').count()).toBe(2);
-    // Every row shown matches the API's answer for the same filters.
-    const apiQuery = new URLSearchParams();
+    // Every row shown matches the API's answer for the same filters, in the auditor's own tenant.
+    const apiQuery = new URLSearchParams({ tenant: TENANT });
     for (const k of ['action', 'actor']) for (const v of query.getAll(k)) apiQuery.append(k, v);
     apiQuery.set('from', new Date(Date.now() - 7 * 86_400_000).toISOString());
     const body = (await (await api(server.url, `/v1/count?${apiQuery}`)).json()) as { count: number };
@@ -138,7 +182,11 @@ describe('admin UI in Chromium against the real server', () => {
     expect(to).toBeGreaterThan(from);
     expect(to - from).toBeLessThan(7 * 86_400_000);
     // The count shown is the API's for the narrowed range.
-    const q = new URLSearchParams({ from: url.searchParams.get('from')!, to: url.searchParams.get('to')! });
+    const q = new URLSearchParams({
+      tenant: TENANT,
+      from: url.searchParams.get('from')!,
+      to: url.searchParams.get('to')!,
+    });
     const body = (await (await api(server.url, `/v1/count?${q}`)).json()) as { count: number };
     await expect
       .poll(() => page.locator('.total').textContent())
@@ -146,7 +194,7 @@ describe('admin UI in Chromium against the real server', () => {
   });
 
   it('opens an event in a drawer with its own URL, request and response, and closes with Esc', async () => {
-    const res = await api(server.url, '/v1/events?limit=200&q=');
+    const res = await api(server.url, `/v1/events?limit=200&tenant=${TENANT}`);
     const events = ((await res.json()) as { data: { id: string; request?: { request_body?: unknown } }[] })
       .data;
     const withBody = events.find((e) => e.request?.request_body !== undefined) ?? events[0];
@@ -168,38 +216,6 @@ describe('admin UI in Chromium against the real server', () => {
     await page.keyboard.press('Escape');
   });
 
-  it('shows the history of a renamed, moved and deleted file found by its old path', async () => {
-    // A deleted file of the demo that was also renamed or moved, found through the API.
-    const deletions = (await (await api(server.url, '/v1/events?action=file.deleted&limit=200')).json()) as {
-      data: { targets: { path?: string }[] }[];
-    };
-    let path = '';
-    let history: { data: { action: string; targets: { previous_path?: string }[] }[] } = { data: [] };
-    for (const d of deletions.data) {
-      const p = d.targets.find((t) => t.path)?.path;
-      if (!p) continue;
-      const h = (await (
-        await api(server.url, `/v1/history?target_path=${encodeURIComponent(p)}&limit=500`)
-      ).json()) as typeof history;
-      if (h.data.some((e) => e.targets.some((t) => t.previous_path))) {
-        path = p;
-        history = h;
-        break;
-      }
-    }
-    expect(path).not.toBe('');
-    await page.goto(`${server.url}/history`);
-    await page.getByLabel('Asset path or id').fill(path);
-    await page.getByRole('button', { name: 'Show history' }).click();
-    await page.locator('.timeline-item').first().waitFor();
-    expect(await page.locator('.timeline-item').count()).toBe(history.data.length);
-    await expect.poll(() => page.locator('.history-summary').textContent()).toContain('deleted');
-    await captureAndScan('asset-history');
-    await page.setViewportSize({ width: 390, height: 844 });
-    await page.screenshot({ path: join(SHOTS, 'asset-history-390.png'), fullPage: false });
-    await page.setViewportSize({ width: 1280, height: 800 });
-  });
-
   it('exports the current view as CSV with the same rows the API counts', async () => {
     await page.goto(`${server.url}/events?range=all&result=denied`);
     await page.locator('.grid-row').first().waitFor();
@@ -213,7 +229,415 @@ describe('admin UI in Chromium against the real server', () => {
     ]);
     const file = await download.path();
     const rows = parse(readFileSync(file, 'utf8').replace(/^\uFEFF/, ''), { columns: true }) as unknown[];
-    const count = (await (await api(server.url, '/v1/count?result=denied')).json()) as { count: number };
+    const count = (await (await api(server.url, `/v1/count?result=denied&tenant=${TENANT}`)).json()) as {
+      count: number;
+    };
     expect(rows.length).toBe(count.count);
+  });
+
+  it('a viewer is refused the audit log but finds a renamed, moved and deleted file by its old path', async () => {
+    // A deleted file of the demo that was also renamed or moved, found through the API.
+    const deletions = (await (
+      await api(server.url, `/v1/events?action=file.deleted&limit=200&tenant=${TENANT}`)
+    ).json()) as {
+      data: { targets: { path?: string }[] }[];
+    };
+    let path = '';
+    let history: { data: { action: string; targets: { previous_path?: string }[] }[] } = { data: [] };
+    for (const d of deletions.data) {
+      const p = d.targets.find((t) => t.path)?.path;
+      if (!p) continue;
+      const h = (await (
+        await api(server.url, `/v1/history?target_path=${encodeURIComponent(p)}&limit=500&tenant=${TENANT}`)
+      ).json()) as typeof history;
+      if (h.data.some((e) => e.targets.some((t) => t.previous_path))) {
+        path = p;
+        history = h;
+        break;
+      }
+    }
+    expect(path).not.toBe('');
+    await signIn(`viewer@${TENANT}.test`);
+    // A viewer lands on asset history, and the navigation offers nothing else.
+    await page.waitForURL(/\/history/);
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Asset history' }).waitFor();
+    expect(await nav.getByRole('link').allTextContents()).toEqual(['Asset history']);
+    await page.goto(`${server.url}/events`);
+    await page.getByRole('heading', { name: 'The audit log is not available to your role' }).waitFor();
+    expect(await fetchAsPage('/v1/events?limit=1')).toBe(403);
+    expect(await fetchAsPage('/v1/export?format=csv')).toBe(403);
+    await page.getByRole('link', { name: 'Open asset history' }).click();
+    await page.getByLabel('Asset path or id').fill(path);
+    await page.getByRole('button', { name: 'Show history' }).click();
+    await page.locator('.timeline-item').first().waitFor();
+    expect(await page.locator('.timeline-item').count()).toBe(history.data.length);
+    await expect.poll(() => page.locator('.history-summary').textContent()).toContain('deleted');
+    await captureAndScan('asset-history');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: join(SHOTS, 'asset-history-390.png'), fullPage: false });
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+});
+
+/** A fresh member of the tenant, made through the API (invitation + acceptance), so tests may change it. */
+async function newMember(email: string, role: string, password: string): Promise<void> {
+  const invited = (await (
+    await api(server.url, '/v1/users/invitations', { body: { email, role, tenant: TENANT } })
+  ).json()) as { url: string };
+  const token = new URL(invited.url).searchParams.get('token')!;
+  const res = await fetch(`${server.url}/v1/auth/accept-invitation`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ token, name: email.split('@')[0], password }),
+  });
+  expect(res.status).toBe(201);
+}
+
+describe('the scroll model for results taller than the browser allows', () => {
+  /** The row at the top of the table's viewport: its index (from aria-rowindex) and event id. */
+  const topRow = () =>
+    page.evaluate(() => {
+      const head = document.querySelector('.grid-head')!.getBoundingClientRect().bottom;
+      const rows = [...document.querySelectorAll<HTMLElement>('.grid-row[aria-rowindex]')]
+        .map((r) => ({
+          index: Number(r.getAttribute('aria-rowindex')) - 1,
+          id: r.dataset.id,
+          top: r.getBoundingClientRect().top,
+        }))
+        .filter((r) => r.top >= head - 1)
+        .sort((a, b) => a.top - b.top);
+      return rows[0];
+    });
+
+  it('maps a capped scrollbar onto every row: wheel 1:1, a drag seeks exactly, End reaches the last row', async () => {
+    // The newest-first ids of the view, from the API, to check each position against.
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page_: { data: { id: string }[]; next_cursor: string | null } = await (
+        await api(
+          server.url,
+          `/v1/events?tenant=${TENANT}&source=file-transfer&limit=1000${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
+        )
+      ).json();
+      ids.push(...page_.data.map((e) => e.id));
+      cursor = page_.next_cursor;
+    } while (cursor);
+    expect(ids.length * 36).toBeGreaterThan(10_000);
+    await signIn(`auditor@${TENANT}.test`, '/history');
+    // A cap of 10,000 px makes this small log behave as 10M rows do under the real cap.
+    await page.evaluate(() => localStorage.setItem('trailmark.maxScrollPx', '10000'));
+    await page.goto(`${server.url}/events?range=all&source=file-transfer`);
+    await page.locator('.grid-row[data-id]').first().waitFor();
+    const grid = page.locator('.grid');
+    expect(await grid.evaluate((el) => el.scrollHeight)).toBeLessThan(10_200);
+    expect((await topRow())?.id).toBe(ids[0]);
+
+    // The wheel moves rows 1:1 (10 rows of 36 px), not scaled by the ratio of heights.
+    const box = (await grid.boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.wheel(0, 360);
+    await expect.poll(async () => (await topRow())?.index).toBe(10);
+    expect((await topRow())?.id).toBe(ids[10]);
+
+    // Many small moves in a row (a long wheel or keyboard scroll) stay 1:1 as well: 20 x 5 rows.
+    for (let i = 0; i < 20; i++)
+      await grid.evaluate(
+        (el) =>
+          new Promise((r) => {
+            el.scrollTop += 180;
+            requestAnimationFrame(() => requestAnimationFrame(r));
+          }),
+      );
+    await expect.poll(async () => (await topRow())?.index).toBe(110);
+    await page.waitForTimeout(300);
+    expect((await topRow())?.index).toBe(110);
+
+    // A drag of the thumb to the middle jumps there, and the rows shown are exactly the API's rows there.
+    await grid.evaluate((el) => {
+      el.scrollTop = (el.scrollHeight - el.clientHeight) / 2;
+    });
+    // While it moves, a label by the thumb says where in time the view is.
+    await page.locator('.scroll-hint').waitFor();
+    await page.screenshot({ path: join(SHOTS, 'audit-log-scroll-hint.png') });
+    await expect.poll(async () => (await topRow())?.id ?? '', { timeout: 10_000 }).toMatch(/./);
+    const middle = (await topRow())!;
+    expect(Math.abs(middle.index - ids.length / 2)).toBeLessThan(ids.length / 10);
+    expect(middle.id).toBe(ids[middle.index]);
+    await captureAndScan('audit-log-scrolled');
+
+    // End reaches the very last row; Home comes back to the first.
+    await grid.focus();
+    await page.keyboard.press('End');
+    await expect
+      .poll(() => page.locator(`.grid-row[aria-rowindex="${ids.length}"]`).getAttribute('data-id'), {
+        timeout: 10_000,
+      })
+      .toBe(ids.at(-1));
+    await page.keyboard.press('Home');
+    await expect.poll(async () => (await topRow())?.id).toBe(ids[0]);
+    await page.evaluate(() => localStorage.removeItem('trailmark.maxScrollPx'));
+  });
+});
+
+describe('live tail in Chromium against the real server', () => {
+  const probe = (name: string) => ({
+    tenant: TENANT,
+    id: `evt_live_${name}_${Date.now()}`,
+    source: 'billing-app',
+    action: 'invoice.paid',
+    occurred_at: new Date().toISOString(),
+    actor: { type: 'user', id: 'u-live', name: 'Lia Live', email: 'lia@acme.test' },
+    targets: [{ type: 'invoice', id: `inv-${name}`, name: `Live probe ${name}` }],
+    outcome: { result: 'success' },
+  });
+
+  it('shows a newly ingested event on top, holds new ones while the reader is scrolled down, and counts them', async () => {
+    await signIn(`auditor@${TENANT}.test`, '/events?range=all');
+    await page.locator('.grid-row').first().waitFor();
+    await page.getByRole('button', { name: 'Live', exact: true }).click();
+    await page.waitForURL(/live=1/);
+    await page.getByText('Live · following new events').waitFor();
+    const before = Number((await page.locator('.total').textContent())!.replace(/\D/g, ''));
+    expect((await api(server.url, '/v1/events', { body: probe('one') })).status).toBe(201);
+    await expect.poll(() => page.locator('.grid-row').first().textContent()).toContain('Live probe one');
+    await expect
+      .poll(async () => Number((await page.locator('.total').textContent())!.replace(/\D/g, '')))
+      .toBe(before + 1);
+    await captureAndScan('audit-log-live');
+
+    // Scrolled away: the rows being read stay put, new events wait behind a counter.
+    const grid = page.locator('.grid');
+    await grid.evaluate((el) => {
+      el.scrollTop = 1800;
+    });
+    await page.waitForTimeout(200);
+    const reading = await page.evaluate(() => {
+      const grid = document.querySelector('.grid')!;
+      const top = grid.getBoundingClientRect().top + 60;
+      const row = [...document.querySelectorAll('.grid-row')].find(
+        (r) => r.getBoundingClientRect().top >= top,
+      );
+      return row?.textContent;
+    });
+    await page.getByText('Live · following new events').waitFor();
+    expect((await api(server.url, '/v1/events', { body: [probe('two'), probe('three')] })).status).toBe(201);
+    const pill = page.getByRole('button', { name: /↑ 2 new events/ });
+    await pill.waitFor();
+    await page.getByText('Live · paused while you read').waitFor();
+    expect(await grid.evaluate((el) => el.scrollTop)).toBe(1800);
+    const stillReading = await page.evaluate(() => {
+      const grid = document.querySelector('.grid')!;
+      const top = grid.getBoundingClientRect().top + 60;
+      const row = [...document.querySelectorAll('.grid-row')].find(
+        (r) => r.getBoundingClientRect().top >= top,
+      );
+      return row?.textContent;
+    });
+    expect(stillReading).toBe(reading);
+    await pill.click();
+    await expect
+      .poll(() => page.locator('.grid-row').first().textContent())
+      .toMatch(/Live probe (two|three)/);
+    expect(await grid.evaluate((el) => el.scrollTop)).toBe(0);
+    await page.getByRole('button', { name: 'Live', exact: true }).click();
+    await page.waitForURL((u) => !u.search.includes('live=1'));
+  });
+});
+
+describe('my exports in Chromium against the real server', () => {
+  it('lists the exports I started, with their status, and downloads a finished one', async () => {
+    await signIn(`auditor@${TENANT}.test`, '/events?range=all');
+    await page.locator('.grid-row[data-id]').first().waitFor();
+    // An export job started by this auditor (the UI starts one for views over 50,000 rows), and one
+    // of the operator's, which must not be listed here.
+    const started = await page.evaluate(async () => {
+      const res = await fetch('/v1/exports', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ format: 'csv', filters: { result: ['denied'] } }),
+      });
+      return { status: res.status, job: (await res.json()) as { id: string; file_name: string } };
+    });
+    expect(started.status).toBe(202);
+    const other = await api(server.url, '/v1/exports', {
+      body: { format: 'ndjson', filters: { tenant: [TENANT] } },
+    });
+    expect(other.status).toBe(202);
+    const otherJob = (await other.json()) as { file_name: string; id: string };
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Exports' }).click();
+    const table = page.getByRole('table', { name: 'My exports' });
+    const row = table.getByRole('row').filter({ hasText: started.job.file_name });
+    await row.getByText('completed').waitFor({ timeout: 20_000 });
+    expect(await table.getByRole('row').filter({ hasText: otherJob.file_name }).count()).toBe(0);
+    await captureAndScan('exports');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      row.getByRole('button', { name: 'Download' }).click(),
+    ]);
+    const rows = parse(readFileSync(await download.path(), 'utf8').replace(/^\uFEFF/, ''), {
+      columns: true,
+    }) as unknown[];
+    const count = (await (await api(server.url, `/v1/count?result=denied&tenant=${TENANT}`)).json()) as {
+      count: number;
+    };
+    expect(rows.length).toBe(count.count);
+  });
+});
+
+describe('settings in Chromium against the real server', () => {
+  it('shows settings to admins only: an auditor sees no Settings link and is refused the page', async () => {
+    await signIn(`auditor@${TENANT}.test`, '/events');
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Audit log' }).waitFor();
+    expect(await nav.getByRole('link').allTextContents()).toEqual(['Audit log', 'Asset history', 'Exports']);
+    await page.goto(`${server.url}/settings/members`);
+    await page.getByRole('heading', { name: 'Members is not available to your role' }).waitFor();
+    expect(await fetchAsPage('/v1/users')).toBe(403);
+    // The auditor's own account is one click away, from the name in the top bar.
+    await page.getByRole('link', { name: /Aude Auditor/ }).click();
+    await page.waitForURL(/\/settings\/account/);
+    await page.getByRole('heading', { name: 'Change password' }).waitFor();
+  });
+
+  it('an admin invites, changes a role and removes a member; the last owner is protected', async () => {
+    await newMember(`temp@${TENANT}.test`, 'viewer', 'lantern-orbit-4471-quay');
+    await signIn(`admin@${TENANT}.test`, '/events');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+    await page.getByRole('link', { name: 'Members' }).click();
+    const members = page.getByRole('table', { name: 'Members' });
+    await members.getByText(`owner@${TENANT}.test`).waitFor();
+    // An admin cannot manage an owner: no role picker and no remove button on that row.
+    expect(await page.getByLabel(`Role of owner@${TENANT}.test`).count()).toBe(0);
+    // Invite: the link is shown once, the invitation waits in the list.
+    await page.getByLabel('Email', { exact: true }).fill(`new.person@${TENANT}.test`);
+    await page.getByLabel('Role', { exact: true }).selectOption('auditor');
+    await page.getByRole('button', { name: 'Create invitation' }).click();
+    const link = page.getByLabel(`Invitation link for new.person@${TENANT}.test`);
+    await link.waitFor();
+    expect(await link.inputValue()).toMatch(/\/invite\?token=/);
+    const pending = page.getByRole('table', { name: 'Pending invitations' });
+    await pending.getByText(`new.person@${TENANT}.test`).waitFor();
+    await captureAndScan('settings-members');
+    // Change a role: the server agrees.
+    await page.getByLabel(`Role of temp@${TENANT}.test`).selectOption('auditor');
+    await page.getByRole('status').filter({ hasText: 'is now auditor' }).waitFor();
+    const users = (await (await api(server.url, `/v1/users?tenant=${TENANT}`)).json()) as {
+      data: { email: string; role: string }[];
+    };
+    expect(users.data.find((u) => u.email === `temp@${TENANT}.test`)?.role).toBe('auditor');
+    // Revoke the invitation, remove the member (each asks once more, inline).
+    await pending.getByRole('button', { name: 'Revoke' }).click();
+    await pending.getByRole('button', { name: 'Revoke invitation' }).click();
+    await page.getByText('No invitation is waiting.').waitFor();
+    const row = members.getByRole('row').filter({ hasText: `temp@${TENANT}.test` });
+    await row.getByRole('button', { name: 'Remove' }).click();
+    await row.getByRole('button', { name: /^Remove temp/ }).click();
+    await members.getByText(`temp@${TENANT}.test`).waitFor({ state: 'detached' });
+
+    // The only owner cannot step down: the server's refusal is shown as it is.
+    await signIn(`owner@${TENANT}.test`, '/settings/members');
+    await page.getByLabel(`Role of owner@${TENANT}.test`).selectOption('admin');
+    const alert = page.getByRole('alert').filter({ hasText: 'at least one owner' });
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain('make someone else owner first');
+    await expect.poll(() => page.getByLabel(`Role of owner@${TENANT}.test`).inputValue()).toBe('owner');
+  });
+
+  it('an admin creates an API key, sees its secret once, and revokes it', async () => {
+    await signIn(`admin@${TENANT}.test`, '/settings/api-keys');
+    await page.getByLabel('Name').fill('browser-test ingest');
+    await page.getByLabel(/^Read/).check();
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const secret = page.getByLabel('API key "browser-test ingest"');
+    await secret.waitFor();
+    const key = (await secret.inputValue()).trim();
+    expect(key).toMatch(/^tmk_/);
+    await captureAndScan('settings-api-keys');
+    // The key works, and only for its own tenant.
+    expect((await api(server.url, '/v1/events?limit=1', { token: key })).status).toBe(200);
+    expect((await api(server.url, '/v1/events?limit=1&tenant=globex', { token: key })).status).toBe(403);
+    // Listed by prefix only; the secret is gone once the page reloads.
+    await page.reload();
+    const table = page.getByRole('table', { name: 'API keys' });
+    const row = table.getByRole('row').filter({ hasText: 'browser-test ingest' });
+    await row.waitFor();
+    expect(await page.getByLabel('API key "browser-test ingest"').count()).toBe(0);
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await row.getByRole('button', { name: /^Revoke browser-test/ }).click();
+    await row.waitFor({ state: 'detached' });
+    expect((await api(server.url, '/v1/events?limit=1', { token: key })).status).toBe(401);
+  });
+
+  it('my account: sessions with sign out elsewhere, and a password change', async () => {
+    const email = `account@${TENANT}.test`;
+    const password = 'copper-meadow-2209-fen';
+    await newMember(email, 'auditor', password);
+    await signIn(email, '/settings/account', password);
+    // A second session elsewhere (a script signing in), seen in the list and then ended from here.
+    const other = await fetch(`${server.url}/v1/auth/sign-in`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'Mozilla/5.0 (Windows NT 10.0) Firefox/127.0',
+      },
+      body: JSON.stringify({ email, password }),
+    });
+    expect(other.status).toBe(200);
+    const otherCookie = other.headers.get('set-cookie')!.split(';')[0];
+    const me = () => fetch(`${server.url}/v1/auth/me`, { headers: { cookie: otherCookie } });
+    expect((await me()).status).toBe(200);
+    await page.reload();
+    const sessions = page.getByRole('table', { name: 'My sessions' });
+    await sessions.getByText('This session').waitFor();
+    await sessions.getByText('Firefox on Windows').waitFor();
+    await captureAndScan('settings-account');
+    await page.getByRole('button', { name: 'Sign out everywhere else' }).click();
+    await sessions.getByText('Firefox on Windows').waitFor({ state: 'detached' });
+    expect((await me()).status).toBe(401);
+    // A wrong current password is refused with the server's reason; the right one changes it.
+    await page.getByLabel('Current password').fill('not-my-password');
+    await page.getByLabel('New password', { exact: true }).fill('violet-harbor-8813-moss');
+    await page.getByLabel('New password again').fill('violet-harbor-8813-moss');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByRole('alert').filter({ hasText: 'current password is wrong' }).waitFor();
+    await page.getByLabel('Current password').fill(password);
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByRole('status').filter({ hasText: 'Password changed' }).waitFor();
+    const again = await fetch(`${server.url}/v1/auth/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: 'violet-harbor-8813-moss' }),
+    });
+    expect(again.status).toBe(200);
+  });
+
+  it('the operator switches tenants: the log, and the members it manages, follow the choice', async () => {
+    await context.clearCookies();
+    await page.goto(`${server.url}/sign-in?next=${encodeURIComponent('/events?range=all')}`);
+    await page.getByText('Sign in with an API token').click();
+    await page.getByLabel('API token').fill(OPERATOR_TOKEN);
+    await page.getByRole('button', { name: 'Use token' }).click();
+    await page.waitForURL(/\/events/);
+    const all = (await (await api(server.url, '/v1/count')).json()) as { count: number };
+    await expect
+      .poll(() => page.locator('.total').textContent())
+      .toContain(all.count.toLocaleString('en-US'));
+    await page.getByLabel('Tenant').selectOption('globex');
+    const globex = (await (await api(server.url, '/v1/count?tenant=globex')).json()) as { count: number };
+    expect(globex.count).toBeLessThan(all.count);
+    await expect
+      .poll(() => page.locator('.total').textContent())
+      .toContain(globex.count.toLocaleString('en-US'));
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Settings' }).click();
+    // The operator has no account of its own: settings open on members, of the chosen tenant.
+    await page.waitForURL(/\/settings\/members/);
+    await page.getByRole('table', { name: 'Members' }).getByText('owner@globex.test').waitFor();
+    await page.getByRole('link', { name: 'Sources and retention' }).click();
+    await page.getByRole('table', { name: 'Sources' }).waitFor();
+    await page.getByRole('heading', { name: 'Retention runs' }).waitFor();
+    await captureAndScan('settings-sources');
+    await page.getByLabel('Tenant').selectOption('');
   });
 });

@@ -67,7 +67,13 @@ export interface CatalogAction {
 }
 
 export interface Catalog {
-  sources: { id: string; name: string; description?: string; actions: CatalogAction[] }[];
+  sources: {
+    id: string;
+    name: string;
+    description?: string;
+    retention?: { days?: number; months?: number };
+    actions: CatalogAction[];
+  }[];
   export_formats: { id: string; name: string }[];
 }
 
@@ -108,24 +114,6 @@ export const auth = {
     else sessionStorage.removeItem(TOKEN_KEY);
   },
 };
-
-type Query = Record<string, string | string[] | undefined>;
-
-export function queryString(params: Query | URLSearchParams): string {
-  const out = new URLSearchParams();
-  if (params instanceof URLSearchParams) {
-    params.forEach((v, k) => {
-      out.append(k, v);
-    });
-  } else {
-    for (const [k, v] of Object.entries(params)) {
-      if (v === undefined || v === '') continue;
-      for (const one of Array.isArray(v) ? v : [v]) out.append(k, one);
-    }
-  }
-  const s = out.toString();
-  return s ? `?${s}` : '';
-}
 
 /** Listeners told when the server says the session is gone, so the app can return to sign-in. */
 const unauthenticated = new Set<() => void>();
@@ -193,4 +181,68 @@ export function download(blob: Blob, fileName: string) {
   a.click();
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** Settings: what GET /v1/users, /v1/users/invitations, /v1/admin/api-keys and /v1/auth/sessions return. */
+export interface Member extends User {
+  created_at: string;
+}
+
+export interface Invitation {
+  id: string;
+  email?: string;
+  role?: Role;
+  tenant: string | null;
+  created_by: string;
+  created_at: string;
+  expires_at: string;
+  status: 'pending' | 'used' | 'revoked' | 'expired';
+}
+
+export interface ApiKey {
+  id: string;
+  tenant: string;
+  name: string;
+  scopes: string[];
+  source?: string;
+  created_by?: string;
+  prefix: string;
+  created_at: string;
+  revoked_at?: string;
+  last_used_at?: string;
+}
+
+export interface SessionInfo {
+  id: string;
+  created_at: string;
+  last_seen_at: string;
+  expires_at: string;
+  ip?: string;
+  user_agent?: string;
+  current?: boolean;
+}
+
+export interface ExportJob {
+  id: string;
+  status: 'queued' | 'running' | 'completed' | 'failed' | 'expired';
+  format: string;
+  filters: Record<string, unknown>;
+  rows_written: number;
+  rows_estimate: number;
+  progress: number;
+  bytes: number;
+  file_name: string;
+  created_by: string;
+  error?: string;
+  created_at: string;
+  completed_at?: string;
+  expires_at: string;
+  download_url: string;
+}
+
+/** An error as one readable line: the server's message and each field it names. */
+export function errorText(err: unknown): string {
+  if (err instanceof ApiError)
+    return [err.message, ...err.details.map((d) => `${d.path}: ${d.message}`)].join(' — ');
+  return err instanceof Error ? err.message : String(err);
 }

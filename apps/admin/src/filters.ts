@@ -37,6 +37,7 @@ export const FILTER_LABELS: Record<string, string> = {
   request_id: 'Request',
   ip: 'IP',
   q: 'Text',
+  live: 'Live',
 };
 
 export interface ViewRange {
@@ -65,13 +66,6 @@ export function apiQuery(params: URLSearchParams, now: number): URLSearchParams 
     if (preset.ms > 0) out.set('from', new Date(now - preset.ms).toISOString());
   }
   return out;
-}
-
-/** The filters without the date range: the key a loaded result set belongs to (with the resolved range). */
-export function viewKey(params: URLSearchParams): string {
-  const copy = new URLSearchParams(params);
-  copy.sort();
-  return copy.toString();
 }
 
 export function toggleValue(params: URLSearchParams, key: string, value: string): URLSearchParams {

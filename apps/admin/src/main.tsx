@@ -5,7 +5,9 @@ import { EventDrawer } from './components/EventDrawer.tsx';
 import { AuditLog } from './pages/AuditLog.tsx';
 import { AcceptInvitation, Setup, SignIn } from './pages/Auth.tsx';
 import { History } from './pages/History.tsx';
-import { CrashPage, Shell } from './pages/Shell.tsx';
+import { CrashPage, Home, Shell } from './pages/Shell.tsx';
+
+const settings = () => import('./pages/Settings.tsx');
 
 const router = createBrowserRouter([
   { path: '/sign-in', element: <SignIn /> },
@@ -16,10 +18,23 @@ const router = createBrowserRouter([
     element: <Shell />,
     errorElement: <CrashPage />,
     children: [
-      { index: true, element: <Navigate to="/events" replace /> },
+      { index: true, element: <Home /> },
       { path: 'events', element: <AuditLog />, children: [{ path: ':id', element: <EventDrawer /> }] },
       { path: 'history', element: <History /> },
-      { path: '*', element: <Navigate to="/events" replace /> },
+      { path: 'exports', lazy: async () => ({ Component: (await import('./pages/Exports.tsx')).default }) },
+      // Settings is its own chunk: most visits never open it, so the first page load stays small.
+      {
+        path: 'settings',
+        lazy: async () => ({ Component: (await settings()).default }),
+        children: [
+          { index: true, lazy: async () => ({ Component: (await settings()).SettingsHome }) },
+          { path: 'account', lazy: async () => ({ Component: (await settings()).AccountSettings }) },
+          { path: 'members', lazy: async () => ({ Component: (await settings()).MemberSettings }) },
+          { path: 'api-keys', lazy: async () => ({ Component: (await settings()).ApiKeySettings }) },
+          { path: 'sources/:source?', lazy: async () => ({ Component: (await settings()).SourceSettings }) },
+        ],
+      },
+      { path: '*', element: <Navigate to="/" replace /> },
     ],
   },
 ]);

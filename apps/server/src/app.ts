@@ -13,6 +13,7 @@ import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
 import { eventRoutes } from './routes/events.ts';
 import { exportRoutes } from './routes/exports.ts';
+import { liveRoutes } from './routes/live.ts';
 import { proofRoutes } from './routes/proofs.ts';
 import { queryRoutes } from './routes/query.ts';
 import { sourceRoutes } from './routes/sources.ts';
@@ -89,6 +90,8 @@ export function createApp(deps: AppDeps) {
       maxInflight: deps.maxInflightBodies,
     }),
   );
+  // Before eventRoutes, whose GET /events/:id would otherwise take /events/live.
+  v1.route('/', liveRoutes(deps));
   v1.route('/', eventRoutes(deps));
   v1.route('/', sourceRoutes(deps));
   v1.route('/', queryRoutes(deps));

@@ -16,6 +16,7 @@ import { createPasswordHasher, type PasswordHasher } from './accounts/passwords.
 import { createSignInThrottle, type SignInThrottle } from './accounts/throttle.ts';
 import { type AccountsConfig, DEFAULT_ACCOUNTS } from './env.ts';
 import type { Evidence } from './evidence/service.ts';
+import { createLiveHub, type LiveHub } from './live.ts';
 import type { Metrics } from './metrics.ts';
 import type { StreamService } from './streams/service.ts';
 
@@ -58,6 +59,8 @@ export interface AppDeps {
   streams?: StreamService;
   /** Checkpoints and proofs over the store's evidence log (absent when the store keeps none). */
   evidence?: Evidence;
+  /** Tells live tails (GET /v1/events/live) about stored events. */
+  live: LiveHub;
 }
 
 export type CreateDepsOptions = Pick<
@@ -80,6 +83,7 @@ export type CreateDepsOptions = Pick<
       | 'now'
       | 'streams'
       | 'evidence'
+      | 'live'
     >
   >;
 
@@ -89,6 +93,7 @@ export function createDeps(options: CreateDepsOptions): AppDeps {
   const now = options.now ?? (() => new Date());
   const maxPendingEvents = options.maxPendingEvents ?? 100_000;
   let pendingEvents = 0;
+  const live = options.live ?? createLiveHub();
 
   /**
    * `bounded`: a sender's request is refused while too many events wait for the store, so a burst
@@ -133,6 +138,7 @@ export function createDeps(options: CreateDepsOptions): AppDeps {
     const stored = events.filter((e) => inserted.has(e.id));
     for (const e of stored) metrics.eventsIngested.inc({ source: e.source });
     if (result.duplicates.length > 0) metrics.eventsDuplicate.inc(result.duplicates.length);
+    live.publish(stored);
     return {
       accepted: result.inserted.length,
       duplicates: result.duplicates.length,
@@ -220,6 +226,7 @@ export function createDeps(options: CreateDepsOptions): AppDeps {
     now,
     ...(options.streams ? { streams: options.streams } : {}),
     ...(options.evidence ? { evidence: options.evidence } : {}),
+    live,
     ingest,
     audit,
     touchKey(id) {

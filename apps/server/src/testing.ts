@@ -19,6 +19,7 @@ import { type AppDeps, createDeps } from './deps.ts';
 import { type AccountsConfig, DEFAULT_ACCOUNTS } from './env.ts';
 import { openEvidence } from './evidence/setup.ts';
 import { createApiKey } from './keys.ts';
+import type { LiveHub } from './live.ts';
 import { createMetrics } from './metrics.ts';
 import type { StreamServiceOptions } from './streams/service.ts';
 import { createServerStreams } from './streams/setup.ts';
@@ -61,6 +62,7 @@ export async function createTestApp(
       publicUrl?: string;
       overrides?: Partial<StreamServiceOptions>;
     };
+    live?: LiveHub;
   } = {},
 ) {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'trailmark-test-'));
@@ -109,6 +111,7 @@ export async function createTestApp(
     accounts: { ...DEFAULT_ACCOUNTS, ...options.accounts },
     ...(options.now ? { now: options.now } : {}),
     ...(options.throttle ? { throttle: options.throttle } : {}),
+    ...(options.live ? { live: options.live } : {}),
   });
   const app = createApp(deps);
   const key = (tenant: string, scopes: Scope[], source?: string) =>

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { Link } from 'react-router';
 import { api, download, request } from '../api.ts';
 
 /** Below this many rows the file streams at once; above it the export runs as a job with progress. */
@@ -85,7 +86,8 @@ export function ExportMenu({ query, total }: { query: URLSearchParams; total: nu
             NDJSON <span className="option-hint">one JSON event per line</span>
           </button>
           <p className="hint pad">
-            {total === null ? '' : `${total.toLocaleString()} events, every filter of this view.`}
+            {total === null ? '' : `${total.toLocaleString()} events, every filter of this view.`}{' '}
+            <Link to="/exports">My exports</Link>
           </p>
         </div>
       )}

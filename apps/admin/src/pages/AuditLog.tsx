@@ -1,12 +1,13 @@
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { type KeyboardEvent, useEffect, useMemo, useRef, useState } from 'react';
+import { type KeyboardEvent, type RefObject, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Outlet, useNavigate, useParams, useSearchParams } from 'react-router';
+import type { AuditEvent } from '../api.ts';
 import { api } from '../api.ts';
-import { COLUMNS } from '../components/columns.tsx';
+import { COLUMNS, type Column } from '../components/columns.tsx';
 import { ExportMenu } from '../components/ExportMenu.tsx';
 import { FacetPicker } from '../components/FacetPicker.tsx';
 import { Histogram } from '../components/Histogram.tsx';
-import { useEventRows } from '../components/useEventRows.ts';
+import { useHugeScroll } from '../components/huge-scroll.ts';
+import { histogramOf, useWindowedRows } from '../components/windowed-rows.ts';
 import {
   addValue,
   apiQuery,
@@ -18,9 +19,13 @@ import {
   toggleValue,
 } from '../filters.ts';
 import { actorLabel } from '../format.ts';
+import { followLive, type LiveState } from '../live.ts';
 import { useSession } from '../session.tsx';
 
 const ROW = 36;
+/** Height of the sticky column header inside the scroll area. */
+const HEAD = 35;
+const OVERSCAN = 10;
 const PREFS_KEY = 'trailmark.columns';
 
 interface ColumnPrefs {
@@ -52,10 +57,23 @@ export function AuditLog() {
   const { id: openId } = useParams();
   const session = useSession();
   // The preset resolves to an instant once per view, so paging a view never shifts under the reader.
-  const query = useMemo(() => apiQuery(params, Date.now()), [params]);
+  const operatorTenant = session.user.role === 'operator' ? session.tenant : undefined;
+  const query = useMemo(() => {
+    const q = apiQuery(params, Date.now());
+    if (operatorTenant) q.set('tenant', operatorTenant);
+    return q;
+  }, [params, operatorTenant]);
   const queryString = query.toString();
-  const rows = useEventRows(queryString);
-  const [total, setTotal] = useState<number | null>(null);
+  // The table reads a snapshot: the view's events up to the instant it opened (count, histogram, rows
+  // agree, and every row keeps its index); what arrives later comes through the live tail, on top.
+  const gridQuery = useMemo(() => {
+    const q = new URLSearchParams(query);
+    if (!q.has('to')) q.set('to', new Date().toISOString());
+    return q.toString();
+  }, [query]);
+  const [baseTotal, setTotal] = useState<number | null>(null);
+  /** Live events shown above the snapshot, newest first. */
+  const [head, setHead] = useState<AuditEvent[]>([]);
   const [prefs, setPrefs] = useState<ColumnPrefs>(loadPrefs);
   const [focusRow, setFocusRow] = useState(0);
   const scroller = useRef<HTMLDivElement>(null);
@@ -68,15 +86,58 @@ export function AuditLog() {
   useEffect(() => {
     let live = true;
     setTotal(null);
-    api<{ count: number }>(`/v1/count?${queryString}`)
+    setHead([]);
+    api<{ count: number }>(`/v1/count?${gridQuery}`)
       .then((r) => live && setTotal(r.count))
       .catch(() => undefined);
     return () => {
       live = false;
     };
-  }, [queryString]);
+  }, [gridQuery]);
 
   useEffect(() => localStorage.setItem(PREFS_KEY, JSON.stringify(prefs)), [prefs]);
+
+  // Live tail: new events go on top while the reader is at the top; scrolled away, they wait (counted)
+  // so the rows being read never move, and they are shown on return to the top or on request.
+  const live = params.get('live') === '1';
+  const [liveState, setLiveState] = useState<{ state: LiveState; detail?: string } | null>(null);
+  const [pending, setPending] = useState<AuditEvent[]>([]);
+  const [freshIds, setFreshIds] = useState<ReadonlySet<string>>(new Set());
+  const atTop = useRef(true);
+  const show = useCallback((events: AuditEvent[]) => {
+    setHead((h) => {
+      const have = new Set(h.map((e) => e.id));
+      return [...events.filter((e) => !have.has(e.id)), ...h].slice(0, 5000);
+    });
+    setFocusRow((f) => f + events.length);
+    setFreshIds(new Set(events.map((e) => e.id)));
+  }, []);
+  useEffect(() => {
+    setPending([]);
+    if (!live) {
+      setLiveState(null);
+      return;
+    }
+    return followLive(queryString, {
+      onEvents(events) {
+        const newestFirst = [...events].reverse();
+        if (atTop.current) show(newestFirst);
+        else setPending((p) => [...newestFirst, ...p].slice(0, 5000));
+      },
+      onState: (state, detail) => setLiveState({ state, ...(detail ? { detail } : {}) }),
+      onGap: (message) => setLiveState({ state: 'live', detail: message }),
+    });
+  }, [live, queryString, show]);
+  const toTop = useRef(() => scroller.current?.scrollTo({ top: 0 }));
+  const pendingRef = useRef(pending);
+  pendingRef.current = pending;
+  const showPending = useCallback(() => {
+    const waiting = pendingRef.current;
+    pendingRef.current = [];
+    setPending([]);
+    if (waiting.length) show(waiting);
+    toTop.current();
+  }, [show]);
 
   // `/` focuses the search box from anywhere on the page, as in most log explorers.
   useEffect(() => {
@@ -98,24 +159,20 @@ export function AuditLog() {
   const template = columns.map((c) => `${c.width}px`).join(' ');
   const tableWidth = columns.reduce((n, c) => n + c.width, 0);
 
-  const virtualizer = useVirtualizer({
-    count: rows.rows.length + (rows.done ? 0 : 1),
-    getScrollElement: () => scroller.current,
-    estimateSize: () => ROW,
-    overscan: 12,
-  });
-  const items = virtualizer.getVirtualItems();
-  const last = items[items.length - 1];
-  useEffect(() => {
-    if (last && last.index >= rows.rows.length - 40) rows.more();
-  }, [last, rows]);
+  const rowCount = baseTotal === null ? 0 : baseTotal + head.length;
+  const total = baseTotal === null ? null : rowCount + pending.length;
+  const rowAt = (i: number) => gridApi.current.rowAt(i);
+  // The grid body owns the scroll state, so scrolling re-renders the rows only, not the whole page.
+  const gridApi = useRef<GridApi>({ scrollToIndex: () => undefined, rowAt: () => undefined });
+  toTop.current = () => gridApi.current.scrollToIndex(0, 'start');
+  const [position, setPosition] = useState(1);
 
   const go = (next: URLSearchParams) => setParams(next);
   const keep = params.toString() ? `?${params}` : '';
   const open = (id: string) => navigate(`/events/${encodeURIComponent(id)}${keep}`);
 
   function onGridKey(e: KeyboardEvent<HTMLDivElement>) {
-    const n = rows.rows.length;
+    const n = rowCount;
     if (n === 0) return;
     let next = focusRow;
     const page = Math.max(1, Math.floor((scroller.current?.clientHeight ?? 400) / ROW) - 1);
@@ -126,12 +183,13 @@ export function AuditLog() {
     else if (e.key === 'Home') next = 0;
     else if (e.key === 'End') next = n - 1;
     else if (e.key === 'Enter') {
-      open(rows.rows[focusRow].id);
+      const row = rowAt(focusRow);
+      if (row) open(row.id);
       return;
     } else return;
     e.preventDefault();
     setFocusRow(next);
-    virtualizer.scrollToIndex(next, { align: 'auto' });
+    gridApi.current.scrollToIndex(next, 'auto');
   }
 
   const chips: { key: string; value: string; label: string }[] = [];
@@ -140,7 +198,9 @@ export function AuditLog() {
       let label = value;
       if (key === 'action') label = session.actionLabel('', value);
       if (key === 'actor') {
-        const row = rows.rows.find((r) => r.actor.id === value);
+        const row = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]
+          .map((i) => rowAt(position - 1 + i))
+          .find((r) => r?.actor.id === value);
         if (row) label = actorLabel(row);
       }
       if (key === 'source') label = session.catalog.sources.find((s) => s.id === value)?.name ?? value;
@@ -148,7 +208,7 @@ export function AuditLog() {
     }
 
   const presetLabel = RANGE_PRESETS.find((p) => p.id === range.preset)?.label;
-  const empty = rows.done && rows.rows.length === 0 && !rows.error;
+  const empty = baseTotal === 0 && head.length === 0 && pending.length === 0;
 
   return (
     <main className="log-page">
@@ -234,6 +294,16 @@ export function AuditLog() {
           </div>
         )}
         <div className="toolbar-end">
+          <button
+            type="button"
+            className={`btn btn-live${live ? ' is-on' : ''}`}
+            aria-pressed={live}
+            title={live ? 'Stop following new events' : 'Show new events as they arrive'}
+            onClick={() => go(setScalar(params, 'live', live ? undefined : '1'))}
+          >
+            <span className={`live-dot${liveState?.state === 'live' ? ' is-live' : ''}`} aria-hidden="true" />
+            Live
+          </button>
           <ColumnMenu prefs={prefs} setPrefs={setPrefs} />
           <ExportMenu query={query} total={total} />
         </div>
@@ -259,6 +329,26 @@ export function AuditLog() {
         <span className="total">
           {total === null ? 'Counting…' : `${total.toLocaleString()} ${total === 1 ? 'event' : 'events'}`}
         </span>
+        {rowCount > 100 && (
+          <span className="muted position" title="Position of the top row in the table">
+            row {position.toLocaleString()}
+            {rowAt(position - 1) ? ` · ${rowAt(position - 1)!.occurred_at.slice(0, 10)}` : ''}
+          </span>
+        )}
+        {live && liveState && (
+          <span className={`live-status${liveState.state === 'refused' ? ' form-error' : ''}`}>
+            {liveState.state === 'live'
+              ? pending.length
+                ? 'Live · paused while you read'
+                : 'Live · following new events'
+              : liveState.state === 'refused'
+                ? `Live unavailable: ${liveState.detail ?? ''}`
+                : liveState.state === 'reconnecting'
+                  ? 'Live · reconnecting…'
+                  : 'Live · connecting…'}
+            {liveState.state === 'live' && liveState.detail ? ` · ${liveState.detail}` : ''}
+          </span>
+        )}
         <span className="muted">
           {range.preset === 'custom'
             ? `${range.from ? range.from.replace('T', ' ').slice(0, 16) : 'beginning'} → ${range.to ? range.to.replace('T', ' ').slice(0, 16) : 'now'} UTC`
@@ -298,7 +388,7 @@ export function AuditLog() {
         )}
       </div>
       <Histogram
-        query={queryString}
+        query={gridQuery}
         onNarrow={(from, to) => {
           const next = new URLSearchParams(params);
           next.delete('range');
@@ -307,6 +397,11 @@ export function AuditLog() {
           go(next);
         }}
       />
+      {pending.length > 0 && (
+        <button type="button" className="new-events" onClick={showPending}>
+          ↑ {pending.length.toLocaleString()} new {pending.length === 1 ? 'event' : 'events'}
+        </button>
+      )}
       <div
         className="grid"
         ref={scroller}
@@ -315,6 +410,11 @@ export function AuditLog() {
         aria-rowcount={total ?? -1}
         tabIndex={0}
         onKeyDown={onGridKey}
+        onScroll={(e) => {
+          const top = e.currentTarget.scrollTop < ROW / 2;
+          atTop.current = top;
+          if (top && pending.length) showPending();
+        }}
       >
         <div className="grid-head" role="row" style={{ gridTemplateColumns: template, width: tableWidth }}>
           {columns.map((c) => (
@@ -342,77 +442,26 @@ export function AuditLog() {
             </div>
           ))}
         </div>
-        <div className="grid-body" style={{ height: virtualizer.getTotalSize(), width: tableWidth }}>
-          {items.map((item) => {
-            const e = rows.rows[item.index];
-            if (!e)
-              return (
-                <div
-                  key="loader"
-                  className="grid-row grid-loading"
-                  style={{ transform: `translateY(${item.start}px)`, width: tableWidth }}
-                >
-                  {rows.error ? (
-                    <span className="form-error">
-                      {rows.error}{' '}
-                      <button type="button" className="btn btn-sm" onClick={rows.retry}>
-                        Retry
-                      </button>
-                    </span>
-                  ) : (
-                    <span className="muted">Loading…</span>
-                  )}
-                </div>
-              );
-            const ctx = {
-              actionLabel: session.actionLabel(e.source, e.action),
-              productName: session.productName(e.source, e.action),
-            };
-            return (
-              <div
-                key={e.id}
-                role="row"
-                aria-rowindex={item.index + 1}
-                aria-selected={openId === e.id}
-                className={`grid-row${item.index === focusRow ? ' is-focus' : ''}${openId === e.id ? ' is-open' : ''}`}
-                style={{
-                  transform: `translateY(${item.start}px)`,
-                  gridTemplateColumns: template,
-                  width: tableWidth,
-                }}
-                onClick={() => {
-                  setFocusRow(item.index);
-                  open(e.id);
-                }}
-                onKeyDown={undefined}
-              >
-                {columns.map((c) => {
-                  const f = c.filter?.(e);
-                  return (
-                    <div role="gridcell" className={`grid-td col-${c.id}`} key={c.id} title={c.text(e)}>
-                      {f ? (
-                        <button
-                          type="button"
-                          className="cell-filter"
-                          tabIndex={-1}
-                          title={`Filter by ${FILTER_LABELS[f.key].toLowerCase()}: ${c.text(e)}`}
-                          onClick={(ev) => {
-                            ev.stopPropagation();
-                            go(addValue(params, f.key, f.value));
-                          }}
-                        >
-                          {c.render(e, ctx)}
-                        </button>
-                      ) : (
-                        c.render(e, ctx)
-                      )}
-                    </div>
-                  );
-                })}
-              </div>
-            );
-          })}
-        </div>
+        <GridBody
+          scroller={scroller}
+          api={gridApi}
+          view={gridQuery}
+          rowCount={rowCount}
+          head={head}
+          baseTotal={baseTotal}
+          columns={columns}
+          template={template}
+          tableWidth={tableWidth}
+          openId={openId}
+          focusRow={focusRow}
+          freshIds={freshIds}
+          onOpen={(index, id) => {
+            setFocusRow(index);
+            open(id);
+          }}
+          onFilter={(key, value) => go(addValue(params, key, value))}
+          onPosition={setPosition}
+        />
         {empty && (
           <div className="empty-state">
             <h2>No events match</h2>
@@ -434,15 +483,6 @@ export function AuditLog() {
                 Search all time
               </button>
             )}
-          </div>
-        )}
-        {rows.error && rows.rows.length === 0 && (
-          <div className="empty-state" role="alert">
-            <h2>Could not load events</h2>
-            <p className="muted">{rows.error}</p>
-            <button type="button" className="btn btn-primary" onClick={rows.retry}>
-              Retry
-            </button>
           </div>
         )}
       </div>
@@ -561,6 +601,200 @@ function ColumnMenu({
               Reset columns
             </button>
           </div>
+        </div>
+      )}
+    </div>
+  );
+}
+
+interface GridApi {
+  scrollToIndex(index: number, align?: 'auto' | 'start' | 'end'): void;
+  rowAt(index: number): AuditEvent | undefined;
+}
+
+/** The rows in view, placed by the scroll model; the only part of the page a scroll re-renders. */
+function GridBody({
+  scroller,
+  api: apiRef,
+  view,
+  rowCount,
+  head,
+  baseTotal,
+  columns,
+  template,
+  tableWidth,
+  openId,
+  focusRow,
+  freshIds,
+  onOpen,
+  onFilter,
+  onPosition,
+}: {
+  scroller: RefObject<HTMLDivElement | null>;
+  api: RefObject<GridApi>;
+  view: string;
+  rowCount: number;
+  /** Live rows above the snapshot, newest first. */
+  head: AuditEvent[];
+  baseTotal: number | null;
+  columns: Column[];
+  template: string;
+  tableWidth: number;
+  openId: string | undefined;
+  focusRow: number;
+  freshIds: ReadonlySet<string>;
+  onOpen(index: number, id: string): void;
+  onFilter(key: string, value: string): void;
+  onPosition(position: number): void;
+}) {
+  const session = useSession();
+  // The windows live here too: a window arriving re-renders the rows, not the page around them.
+  const base = useWindowedRows(view);
+  const { error, retry } = base;
+  const rowAt = (i: number) => (i < head.length ? head[i] : base.get(i - head.length));
+  // Until the count answers, the first window is shown on its own: rows do not wait for the total.
+  const count = baseTotal === null ? head.length + base.firstWindowRows() : rowCount;
+  const scroll = useHugeScroll(scroller, count, ROW, HEAD);
+  apiRef.current = { scrollToIndex: scroll.scrollToIndex, rowAt };
+  const first = Math.max(0, Math.floor(scroll.top / ROW) - OVERSCAN);
+  const last = Math.min(count - 1, Math.ceil((scroll.top + scroll.viewport) / ROW) + OVERSCAN);
+  useEffect(() => {
+    if (baseTotal === null) {
+      base.ensure(0, 0, true);
+      return;
+    }
+    const baseLast = Math.min(last - head.length, baseTotal - 1);
+    if (baseLast >= 0) base.ensure(Math.max(0, first - head.length), baseLast, !scroll.scrolling);
+  });
+  const position = count > 0 ? Math.min(count, Math.floor(scroll.top / ROW) + 1) : 1;
+  // The page hears of the position once scrolling settles, not on every frame.
+  useEffect(() => {
+    if (!scroll.scrolling) onPosition(position);
+  }, [scroll.scrolling, position, onPosition]);
+  const visible: number[] = [];
+  for (let i = first; i <= last; i++) visible.push(i);
+
+  // While scrolling, a label by the thumb says where it is in time: the row's own time when loaded,
+  // else the time the histogram's bucket counts give for that index (the scrollbar maps to time).
+  const [buckets, setBuckets] = useState<{ interval: number; list: { start: number; count: number }[] }>();
+  useEffect(() => {
+    let live = true;
+    histogramOf(view)
+      .then((h) => {
+        if (!live) return;
+        const list = h.buckets.map((b) => ({ start: Date.parse(b.start), count: b.count }));
+        setBuckets({ interval: h.interval_ms, list: list.sort((a, b) => b.start - a.start) });
+      })
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [view]);
+  const timeAt = (index: number): string | undefined => {
+    const row = rowAt(index);
+    if (row) return row.occurred_at;
+    if (!buckets) return undefined;
+    let n = head.length;
+    for (const b of buckets.list) {
+      if (n + b.count > index)
+        return new Date(b.start + buckets.interval * (1 - (index - n) / b.count)).toISOString();
+      n += b.count;
+    }
+    return undefined;
+  };
+  const maxTop = Math.max(1, count * ROW - scroll.viewport);
+  const hintAt = timeAt(position - 1);
+  const hint =
+    scroll.scrolling && count * ROW > scroll.viewport * 20 && hintAt ? (
+      <div
+        className="scroll-hint"
+        aria-hidden="true"
+        style={{
+          top: scroll.place(scroll.top) + (Math.min(scroll.top, maxTop) / maxTop) * (scroll.viewport - 28),
+          // The body is as wide as the columns: keep the label at the visible right edge.
+          left: (scroller.current?.scrollLeft ?? 0) + (scroller.current?.clientWidth ?? 0) - 12,
+        }}
+      >
+        {hintAt.slice(0, 16).replace('T', ' ')} · row {position.toLocaleString()}
+      </div>
+    ) : null;
+
+  return (
+    <div className="grid-body" data-view={view} style={{ height: scroll.spacer, width: tableWidth }}>
+      {hint}
+      {visible.map((index) => {
+        const e = rowAt(index);
+        const start = scroll.place(index * ROW);
+        if (!e)
+          return (
+            <div
+              key={`slot-${index}`}
+              className="grid-row grid-loading"
+              aria-hidden="true"
+              style={{ transform: `translateY(${start}px)`, width: tableWidth }}
+            >
+              {error ? (
+                <span className="form-error">
+                  {error}{' '}
+                  <button type="button" className="btn btn-sm" onClick={retry}>
+                    Retry
+                  </button>
+                </span>
+              ) : (
+                <span className="skeleton" />
+              )}
+            </div>
+          );
+        const ctx = {
+          actionLabel: session.actionLabel(e.source, e.action),
+          productName: session.productName(e.source, e.action),
+        };
+        return (
+          <div
+            key={e.id}
+            role="row"
+            aria-rowindex={index + 1}
+            data-id={e.id}
+            aria-selected={openId === e.id}
+            className={`grid-row${index === focusRow ? ' is-focus' : ''}${openId === e.id ? ' is-open' : ''}${freshIds.has(e.id) ? ' is-new' : ''}`}
+            style={{ transform: `translateY(${start}px)`, gridTemplateColumns: template, width: tableWidth }}
+            onClick={() => onOpen(index, e.id)}
+            // Keys are the grid's (arrows, Enter), not each row's.
+            onKeyDown={undefined}
+          >
+            {columns.map((c) => {
+              const f = c.filter?.(e);
+              return (
+                <div role="gridcell" className={`grid-td col-${c.id}`} key={c.id} title={c.text(e)}>
+                  {f ? (
+                    <button
+                      type="button"
+                      className="cell-filter"
+                      tabIndex={-1}
+                      title={`Filter by ${FILTER_LABELS[f.key].toLowerCase()}: ${c.text(e)}`}
+                      onClick={(ev) => {
+                        ev.stopPropagation();
+                        onFilter(f.key, f.value);
+                      }}
+                    >
+                      {c.render(e, ctx)}
+                    </button>
+                  ) : (
+                    c.render(e, ctx)
+                  )}
+                </div>
+              );
+            })}
+          </div>
+        );
+      })}
+      {error && !rowAt(first) && (
+        <div className="empty-state" role="alert">
+          <h2>Could not load events</h2>
+          <p className="muted">{error}</p>
+          <button type="button" className="btn btn-primary" onClick={retry}>
+            Retry
+          </button>
         </div>
       )}
     </div>

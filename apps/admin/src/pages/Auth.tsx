@@ -4,8 +4,9 @@ import { ApiError, api, auth, whoAmI } from '../api.ts';
 
 /** Where to go after signing in: the view the user was on, never another origin. */
 function nextOf(params: URLSearchParams): string {
-  const next = params.get('next') ?? '/events';
-  return next.startsWith('/') && !next.startsWith('//') ? next : '/events';
+  // `/` lands each role on its first page (the audit log, or asset history for viewers).
+  const next = params.get('next') ?? '/';
+  return next.startsWith('/') && !next.startsWith('//') ? next : '/';
 }
 
 function AuthCard({ title, subtitle, children }: { title: string; subtitle?: string; children: ReactNode }) {
@@ -215,7 +216,7 @@ export function Setup() {
           label="Create owner"
           submit={async (body) => {
             await api('/v1/auth/setup', { method: 'POST', body: JSON.stringify({ token, ...body }) });
-            navigate('/events', { replace: true });
+            navigate('/', { replace: true });
           }}
         />
       ) : (

@@ -16,14 +16,17 @@ export function History() {
     null,
   );
   const asked = Boolean(path || (type && id));
+  const operatorTenant = session.user.role === 'operator' ? session.tenant : undefined;
 
   useEffect(() => {
     if (!asked) return;
     let live = true;
     setState(null);
-    const q = path
-      ? `target_path=${encodeURIComponent(path)}`
-      : `target_type=${encodeURIComponent(type)}&target_id=${encodeURIComponent(id)}`;
+    const q =
+      (path
+        ? `target_path=${encodeURIComponent(path)}`
+        : `target_type=${encodeURIComponent(type)}&target_id=${encodeURIComponent(id)}`) +
+      (operatorTenant ? `&tenant=${encodeURIComponent(operatorTenant)}` : '');
     (async () => {
       const events: AuditEvent[] = [];
       let cursor: string | null = null;
@@ -40,7 +43,7 @@ export function History() {
     return () => {
       live = false;
     };
-  }, [asked, path, type, id]);
+  }, [asked, path, type, id, operatorTenant]);
 
   function submit() {
     const v = input.trim();

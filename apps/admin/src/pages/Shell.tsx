@@ -1,13 +1,29 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { NavLink, Outlet, useLocation, useNavigate } from 'react-router';
+import { Navigate, NavLink, Outlet, useLocation, useNavigate } from 'react-router';
 import { ApiError, api, auth, type Catalog, onUnauthenticated, type User, whoAmI } from '../api.ts';
-import { canReadLog, SessionContext, type SessionValue } from '../session.tsx';
+import {
+  canAdmin,
+  canExport,
+  canReadLog,
+  hasAccount,
+  SessionContext,
+  type SessionValue,
+  useSession,
+} from '../session.tsx';
+
+const TENANT_KEY = 'trailmark.tenant';
 
 /** The signed-in frame: who I am, the catalog, the top bar. Anything unauthenticated returns to sign-in. */
 export function Shell() {
   const navigate = useNavigate();
   const location = useLocation();
-  const [state, setState] = useState<{ user: User; catalog: Catalog } | { error: string } | null>(null);
+  const [state, setState] = useState<
+    { user: User; catalog: Catalog; tenants: string[] } | { error: string } | null
+  >(null);
+  // The operator's tenant choice, kept for the tab like the token.
+  const [chosen, setChosen] = useState<string | undefined>(
+    () => sessionStorage.getItem(TENANT_KEY) ?? undefined,
+  );
 
   const toSignIn = useCallback(() => {
     const next = `${window.location.pathname}${window.location.search}`;
@@ -21,7 +37,11 @@ export function Shell() {
     try {
       const user = await whoAmI();
       const catalog = await api<Catalog>('/v1/catalog');
-      setState({ user, catalog });
+      const tenants =
+        user.role === 'operator'
+          ? (await api<{ tenants: { id: string }[] }>('/v1/tenants')).tenants.map((t) => t.id)
+          : [];
+      setState({ user, catalog, tenants });
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) toSignIn();
       else setState({ error: err instanceof Error ? err.message : String(err) });
@@ -41,18 +61,27 @@ export function Shell() {
         byKey.set(`${s.id}/${a.action}`, a);
         if (!anySource.has(a.action)) anySource.set(a.action, a.label);
       }
+    const operator = state.user.role === 'operator';
     return {
       ...state,
+      tenant: operator ? chosen : (state.user.tenant ?? undefined),
+      setTenant(tenant) {
+        if (!operator) return;
+        if (tenant) sessionStorage.setItem(TENANT_KEY, tenant);
+        else sessionStorage.removeItem(TENANT_KEY);
+        setChosen(tenant);
+      },
       actionLabel: (source, action) =>
         byKey.get(`${source}/${action}`)?.label ?? anySource.get(action) ?? action,
       productName: (source, action) => byKey.get(`${source}/${action}`)?.source_action,
       async signOut() {
         if (!auth.token()) await api('/v1/auth/sign-out', { method: 'POST' }).catch(() => undefined);
         auth.setToken(null);
+        sessionStorage.removeItem(TENANT_KEY);
         navigate('/sign-in', { replace: true });
       },
     };
-  }, [state, navigate]);
+  }, [state, navigate, chosen]);
 
   if (!state)
     return (
@@ -99,35 +128,61 @@ export function Shell() {
 }
 
 function TopBar({ logAllowed }: { logAllowed: boolean }) {
+  const session = useSession();
+  const { user } = session;
   return (
-    <SessionContext.Consumer>
-      {(session) => (
-        <header className="topbar">
-          <div className="brand">
-            <img src="/favicon.svg" alt="" width="22" height="22" />
-            <span>Trailmark</span>
-          </div>
-          <nav aria-label="Main">
-            {logAllowed && <NavLink to="/events">Audit log</NavLink>}
-            <NavLink to="/history">Asset history</NavLink>
-          </nav>
-          <div className="topbar-end">
-            {session && (
-              <>
-                <span className="who" title={session.user.email || 'API token'}>
-                  {session.user.name}
-                  <span className="role-badge">{session.user.role}</span>
-                </span>
-                <button type="button" className="btn btn-ghost btn-sm" onClick={() => void session.signOut()}>
-                  Sign out
-                </button>
-              </>
-            )}
-          </div>
-        </header>
-      )}
-    </SessionContext.Consumer>
+    <header className="topbar">
+      <div className="brand">
+        <img src="/favicon.svg" alt="" width="22" height="22" />
+        <span>Trailmark</span>
+      </div>
+      <nav aria-label="Main">
+        {logAllowed && <NavLink to="/events">Audit log</NavLink>}
+        <NavLink to="/history">Asset history</NavLink>
+        {canExport(user) && <NavLink to="/exports">Exports</NavLink>}
+        {canAdmin(user) && <NavLink to="/settings">Settings</NavLink>}
+      </nav>
+      <div className="topbar-end">
+        {user.role === 'operator' && (
+          <label className="tenant-switch">
+            <span className="muted">Tenant</span>
+            <select
+              aria-label="Tenant"
+              value={session.tenant ?? ''}
+              onChange={(e) => session.setTenant(e.target.value || undefined)}
+            >
+              <option value="">All tenants</option>
+              {session.tenants.map((t) => (
+                <option key={t} value={t}>
+                  {t}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
+        {hasAccount(user) ? (
+          <NavLink to="/settings/account" className="who" title={`${user.email} · my account`}>
+            {user.name}
+            <span className="role-badge">{user.role}</span>
+          </NavLink>
+        ) : (
+          <span className="who" title="API token">
+            {user.name}
+            <span className="role-badge">{user.role}</span>
+          </span>
+        )}
+        <button type="button" className="btn btn-ghost btn-sm" onClick={() => void session.signOut()}>
+          Sign out
+        </button>
+      </div>
+    </header>
   );
+}
+
+/** `/`: the first page the role may use. */
+export function Home() {
+  const { user } = useSession();
+  return <Navigate to={canReadLog(user) ? '/events' : '/history'} replace />;
 }
 
 /** A render error: say so and offer a way back instead of a blank page. */
