@@ -254,8 +254,27 @@ async function call(w: World, op: Operation, caller: Caller, values: Record<stri
     init.body = JSON.stringify(op.body);
   }
   const res = await w.t.app.request(path, init);
-  const text = await res.text();
+  const text = await bodyText(res);
   return { status: res.status, text, code: errorCode(text) };
+}
+
+/** The body; of an event stream (live tail, which never ends) what arrives in its first second. */
+async function bodyText(res: Response): Promise<string> {
+  if (!res.headers.get('content-type')?.includes('text/event-stream') || !res.body) return res.text();
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  const until = Date.now() + 1000;
+  while (Date.now() < until) {
+    const next = await Promise.race([
+      reader.read(),
+      new Promise<undefined>((resolve) => setTimeout(resolve, until - Date.now())),
+    ]);
+    if (!next || next.done) break;
+    text += decoder.decode(next.value, { stream: true });
+  }
+  await reader.cancel();
+  return text;
 }
 
 function errorCode(text: string): string | undefined {
