@@ -3,27 +3,13 @@ import {
   ErrorCode,
   type ErrorDetail,
   type EventFilter,
+  editDistance,
   type ParseFilterOptions,
   parseQuery,
   type QueryParams,
   type StoragePort,
   ValidationError,
 } from '@trailmark/core';
-
-/** Levenshtein distance, for "did you mean" suggestions over a few hundred action names. */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length];
-}
 
 /** Where a product's own name is declared, as filters that find it. */
 function sourceActionHint(registry: ActionRegistry, value: string): string | undefined {
@@ -103,7 +89,7 @@ export async function assertActionsKnown(
             ]
           : registry.actionNames();
       const near = names
-        .map((n) => ({ n, d: distance(value, n) }))
+        .map((n) => ({ n, d: editDistance(value, n) }))
         .sort((a, b) => a.d - b.d || (a.n < b.n ? -1 : 1))
         .slice(0, 3)
         .map((x) => (kind === 'prefix' ? `${x.n}.*` : x.n));

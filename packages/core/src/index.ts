@@ -3,6 +3,7 @@ export * from './control.ts';
 export * from './cursor.ts';
 export * from './demo.ts';
 export * from './derive.ts';
+export * from './edit-distance.ts';
 export * from './errors.ts';
 export * from './evidence.ts';
 export * from './history.ts';

@@ -3,6 +3,7 @@ import {
   checkActionDefinitions,
   createPluginSet,
   EVENT_ID_PATTERN,
+  editDistance,
   type MappedEvent,
   prepareEvents,
   type SourcePlugin,
@@ -95,20 +96,6 @@ export const ACTION_VERBS = [
   'blocked',
   'changed',
 ] as const;
-
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let previous = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const current = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] === b[j - 1] ? 0 : 1));
-      previous = current;
-    }
-  }
-  return row[b.length];
-}
 
 const nearest = (word: string, vocabulary: readonly string[]) =>
   [...vocabulary].sort((x, y) => editDistance(word, x) - editDistance(word, y) || (x < y ? -1 : 1))[0];
