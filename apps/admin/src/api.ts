@@ -51,6 +51,8 @@ export interface AuditEvent {
   };
   changes?: { field: string; before?: unknown; after?: unknown; redacted?: boolean }[];
   metadata?: Record<string, unknown>;
+  /** Pointers of values masked outside `request`, e.g. `/metadata/api_token`. */
+  redacted_paths?: string[];
 }
 
 export interface EventPage {

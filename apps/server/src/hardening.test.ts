@@ -452,3 +452,17 @@ describe('secret masking covers more key names (wider nets)', () => {
     );
   });
 });
+
+describe('secrets in metadata are masked (wider nets)', () => {
+  it('stores a secret-named metadata value masked and names its pointer on the event', async () => {
+    const res = await t.request('/v1/events', {
+      body: event({ id: 'meta-secret', tenant: 'meta', metadata: { plan: 'pro', api_token: 'tok_live_9' } }),
+    });
+    expect(res.status).toBe(201);
+    const [stored] = await list('tenant=meta');
+    expect(stored.metadata).toEqual({ plan: 'pro', api_token: '[REDACTED]' });
+    expect(stored.redacted_paths).toEqual(['/metadata/api_token']);
+    const raw = await (await t.request('/v1/export?format=ndjson&tenant=meta')).text();
+    expect(raw).not.toContain('tok_live_9');
+  });
+});

@@ -451,7 +451,9 @@ const FIELD_DOCS: Record<string, string> = {
     'Set by the server when the field name looks secret (before/after are then dropped) or a value held secret keys (those are masked).',
   'changes.[].redacted_sides':
     'Set by the server with redacted: which values were masked, before, after or both.',
-  metadata: `Up to ${LIMITS.metadataKeys} scalar values (strings up to ${LIMITS.metadataValueChars} characters), searchable by key.`,
+  metadata: `Up to ${LIMITS.metadataKeys} scalar values (strings up to ${LIMITS.metadataValueChars} characters), searchable by key. Values under secret-looking names are masked on ingest (declared searchable fields excepted).`,
+  redacted_paths:
+    'JSON pointers from the event root of masked values outside `request` (e.g. `/metadata/api_token`); the server adds the ones it masks itself.',
 };
 
 function buildEventInputSchema(): Json {

@@ -68,3 +68,54 @@ describe('declared searchable fields at ingest', () => {
     ).toHaveLength(1);
   });
 });
+
+describe('secrets in metadata', () => {
+  const stored = (metadata: Record<string, unknown>, over: Record<string, unknown> = {}) =>
+    prepareEvents([event({ metadata, ...over })], { tenant: 'acme' }, registry)[0];
+
+  it('masks secret-named values and URL credentials, records each pointer, keeps the rest and its order', () => {
+    const e = stored({
+      plan: 'pro',
+      api_token: 'tok_123',
+      callback: 'https://x.test/cb?code=1&state=ok',
+      pin: 1234,
+    });
+    expect(e.metadata).toEqual({
+      plan: 'pro',
+      api_token: '[REDACTED]',
+      callback: 'https://x.test/cb?code=1&state=ok',
+      pin: '[REDACTED]',
+    });
+    expect(Object.keys(e.metadata ?? {})).toEqual(['plan', 'api_token', 'callback', 'pin']);
+    expect(e.redacted_paths).toEqual(['/metadata/api_token', '/metadata/pin']);
+    const url = stored({ link: 'https://x.test/cb?access_token=abc&x=1' });
+    expect(url.metadata).toEqual({ link: 'https://x.test/cb?access_token=[REDACTED]&x=1' });
+    expect(url.redacted_paths).toEqual(['/metadata/link']);
+  });
+
+  it('leaves a declared searchable field as sent, and an event without secrets unchanged', () => {
+    const reg = new ActionRegistry();
+    reg.register({
+      id: 'lock',
+      name: 'Lock',
+      allowCustomActions: true,
+      actions: [],
+      fields: [{ name: 'pin', label: 'Door pin id', type: 'number' }],
+    });
+    const [e] = prepareEvents(
+      [event({ source: 'lock', action: 'door.opened', metadata: { pin: 7, secret: 's' } })],
+      { tenant: 'acme' },
+      reg,
+    );
+    expect(e.metadata).toEqual({ pin: 7, secret: '[REDACTED]' });
+    expect(e.redacted_paths).toEqual(['/metadata/secret']);
+    const plain = stored({ plan: 'pro', constructor: 'x' });
+    expect(plain.metadata).toEqual({ plan: 'pro', constructor: 'x' });
+    expect(plain).not.toHaveProperty('redacted_paths');
+  });
+
+  it("keeps the sender's own pointers and adds the server's", () => {
+    const e = stored({ password: 'p' }, { redacted_paths: ['/metadata/card_last4'] });
+    expect(e.redacted_paths).toEqual(['/metadata/card_last4', '/metadata/password']);
+  });
+});

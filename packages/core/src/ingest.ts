@@ -122,7 +122,20 @@ export function prepareEvents(
       details.push(...fieldProblems.map((p) => ({ index, ...p })));
       continue;
     }
-    const { id, tenant: _bodyTenant, category, actor, request, changes, ...rest } = input;
+    const {
+      id,
+      tenant: _bodyTenant,
+      category,
+      actor,
+      request,
+      changes,
+      metadata,
+      redacted_paths,
+      ...rest
+    } = input;
+    const declared = registry.source(input.source)?.fields ?? [];
+    const masked = metadata ? redactMetadata(metadata, declared, redacted_paths) : undefined;
+    const redacted = masked?.paths ?? redacted_paths;
     const event: AuditEvent = {
       id: id ?? newEventId(now.getTime()),
       tenant: tenant as string,
@@ -131,6 +144,8 @@ export function prepareEvents(
       actor: actor.email ? { ...actor, email: normalizeEmail(actor.email) } : actor,
       ...(request ? { request: redactRequest(request) } : {}),
       ...(changes ? { changes: changes.map(redactChange) } : {}),
+      ...(masked ? { metadata: masked.metadata } : {}),
+      ...(redacted?.length ? { redacted_paths: redacted } : {}),
       occurred_at: new Date(occurred).toISOString(),
       received_at: receivedAt,
     };
@@ -194,6 +209,29 @@ function redactRequest(request: RequestInfo): RequestInfo {
   }
   if (paths.size > 0) out.redacted_paths = [...paths];
   return out;
+}
+
+/**
+ * Metadata is named by the sender, so a secret can land there too (`api_token`, a callback URL with
+ * `?code=`): masked like a body, pointers recorded on the event. A declared searchable field is left as
+ * sent: its plugin chose to index it, and masking would break its declared type.
+ */
+function redactMetadata(
+  metadata: Record<string, unknown>,
+  declared: readonly SearchableField[],
+  given: readonly string[] | undefined,
+): { metadata: Record<string, unknown>; paths: string[] } {
+  const keep = new Set(declared.map((f) => f.name));
+  const candidates = Object.fromEntries(Object.entries(metadata).filter(([key]) => !keep.has(key)));
+  const masked = redactSecrets(candidates, { base: '/metadata' });
+  const paths = [...new Set([...(given ?? []), ...masked.paths])];
+  if (masked.paths.length === 0) return { metadata, paths };
+  const values = masked.value as Record<string, unknown>;
+  // Rebuilt in the sender's key order, so the stored event reads as sent apart from the masks.
+  const out = Object.fromEntries(
+    Object.keys(metadata).map((key) => [key, Object.hasOwn(values, key) ? values[key] : metadata[key]]),
+  );
+  return { metadata: out, paths };
 }
 
 /**

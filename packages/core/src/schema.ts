@@ -167,6 +167,8 @@ const eventFields = {
   request: requestSchema.optional(),
   changes: z.array(changeSchema).max(LIMITS.changes).optional(),
   metadata: boundedRecord(LIMITS.metadataKeys).optional(),
+  /** JSON pointers from the event root of values masked outside `request` (metadata); ingest adds its own. */
+  redacted_paths: z.array(z.string().max(512)).max(100).optional(),
 };
 
 /** What a sender (or a source plugin's mapper) produces. */

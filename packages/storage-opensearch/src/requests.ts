@@ -142,6 +142,7 @@ export function eventMapping(fields: readonly IndexedField[] = []): JsonObject {
       },
       changes: stored,
       metadata: { type: 'flat_object' },
+      redacted_paths: keyword(),
       // Derived, computed from the event before indexing (no ingest pipeline needed).
       doc_key: keyword(),
       target_refs: keyword(),

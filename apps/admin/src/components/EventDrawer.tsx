@@ -238,6 +238,9 @@ export function EventDrawer() {
         {e.metadata && (
           <section>
             <h3>Metadata</h3>
+            {e.redacted_paths && e.redacted_paths.length > 0 && (
+              <p className="muted">Masked on ingest: {e.redacted_paths.join(', ')}</p>
+            )}
             <div className="json-block">
               <Json value={e.metadata} />
             </div>
