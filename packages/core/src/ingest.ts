@@ -216,21 +216,22 @@ function redactRequest(request: RequestInfo): RequestInfo {
  * `?code=`): masked like a body, pointers recorded on the event. A declared searchable field is left as
  * sent: its plugin chose to index it, and masking would break its declared type.
  */
-function redactMetadata(
-  metadata: Record<string, unknown>,
+function redactMetadata<M extends Record<string, unknown>>(
+  metadata: M,
   declared: readonly SearchableField[],
   given: readonly string[] | undefined,
-): { metadata: Record<string, unknown>; paths: string[] } {
+): { metadata: M; paths: string[] } {
   const keep = new Set(declared.map((f) => f.name));
   const candidates = Object.fromEntries(Object.entries(metadata).filter(([key]) => !keep.has(key)));
   const masked = redactSecrets(candidates, { base: '/metadata' });
   const paths = [...new Set([...(given ?? []), ...masked.paths])];
   if (masked.paths.length === 0) return { metadata, paths };
-  const values = masked.value as Record<string, unknown>;
+  // Masking only swaps a scalar for the REDACTED string, so the shape stays M.
+  const values = masked.value as M;
   // Rebuilt in the sender's key order, so the stored event reads as sent apart from the masks.
   const out = Object.fromEntries(
     Object.keys(metadata).map((key) => [key, Object.hasOwn(values, key) ? values[key] : metadata[key]]),
-  );
+  ) as M;
   return { metadata: out, paths };
 }
 
