@@ -1,6 +1,7 @@
 import {
   type AuditEvent,
   type ControlStore,
+  type DestinationPause,
   ErrorCode,
   type ErrorDetail,
   type IngestScope,
@@ -25,6 +26,13 @@ export interface IngestResult {
   duplicates: number;
   ids: string[];
 }
+
+/** The `outcome.reason` of the system's audit event when the dispatcher pauses a destination by itself. */
+const PAUSE_REASONS = {
+  gone: 'receiver_gone',
+  unauthorized: 'credentials_refused',
+  failing: 'failing_too_long',
+} as const satisfies Record<DestinationPause, string>;
 
 /** Everything routes need, built once by the server (or by a test with a temp-file store). */
 export interface AppDeps {
@@ -199,7 +207,7 @@ export function createDeps(options: CreateDepsOptions): AppDeps {
       targets: [{ type: 'stream_destination', id: d.id, name: d.name }],
       outcome: {
         result: 'success',
-        reason: reason === 'gone' ? 'receiver_gone' : 'failing_too_long',
+        reason: PAUSE_REASONS[reason],
         message: error.slice(0, 1000),
       },
       metadata: { kind: d.kind },

@@ -128,7 +128,10 @@ export function streamSchemas(): Record<string, Json> {
         secrets: { type: 'object', description: 'Masked: the last four characters at most.' },
         filter: ref('schemas', 'StreamFilter'),
         enabled: { type: 'boolean' },
-        state: { type: 'string', enum: ['active', 'disabled', 'paused_failing', 'paused_gone'] },
+        state: {
+          type: 'string',
+          enum: ['active', 'disabled', 'paused_failing', 'paused_gone', 'paused_unauthorized'],
+        },
         health: obj(
           {
             failing_since: nullableTime,
@@ -182,7 +185,10 @@ export function streamSchemas(): Record<string, Json> {
         sequence: { type: 'integer' },
         attempt: { type: 'integer' },
         at: timestamp,
-        outcome: { type: 'string', enum: ['delivered', 'retry', 'reject', 'gone', 'exhausted'] },
+        outcome: {
+          type: 'string',
+          enum: ['delivered', 'retry', 'reject', 'gone', 'unauthorized', 'exhausted'],
+        },
         status_code: { type: 'integer' },
         latency_ms: { type: 'integer' },
         error: { type: 'string' },

@@ -198,8 +198,14 @@ export type DeliveryOutcome =
   | { kind: 'retry'; retryAfterMs?: number }
   /** The receiver will never accept this message: dead-letter it now, with its answer. */
   | { kind: 'reject' }
-  /** 410 Gone: the receiver asks us to stop; the destination is disabled. */
-  | { kind: 'gone' };
+  /** 410 Gone: the receiver asks us to stop; the destination is paused. */
+  | { kind: 'gone' }
+  /**
+   * 401/403: the destination's credentials are refused (a revoked Splunk HEC token, a rotated webhook
+   * key). Every message would fail alike, so the destination is paused with its queue kept, rather than
+   * dead-lettering the whole stream one message at a time.
+   */
+  | { kind: 'unauthorized' };
 
 const RETRYABLE_4XX = new Set([408, 409, 425, 429]);
 
@@ -211,6 +217,7 @@ export function classifyHttpStatus(
 ): DeliveryOutcome {
   if (status >= 200 && status < 300) return { kind: 'delivered' };
   if (status === 410) return { kind: 'gone' };
+  if (status === 401 || status === 403) return { kind: 'unauthorized' };
   if (status >= 400 && status < 500 && !RETRYABLE_4XX.has(status)) return { kind: 'reject' };
   const after = parseRetryAfter(retryAfter, now);
   return after === undefined ? { kind: 'retry' } : { kind: 'retry', retryAfterMs: after };
@@ -308,13 +315,13 @@ export interface StreamAttemptRecord {
   sequence: number;
   attempt: number;
   at: string;
-  outcome: 'delivered' | 'retry' | 'reject' | 'gone' | 'exhausted';
+  outcome: 'delivered' | 'retry' | 'reject' | 'gone' | 'unauthorized' | 'exhausted';
   status_code?: number;
   latency_ms: number;
   error?: string;
 }
 
-export type DestinationPause = 'failing' | 'gone';
+export type DestinationPause = 'failing' | 'gone' | 'unauthorized';
 
 export interface DestinationRecord {
   id: string;

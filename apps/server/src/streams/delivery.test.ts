@@ -481,6 +481,57 @@ describe('other kinds against real receivers', () => {
     expect(metrics).toContain(`trailmark_stream_queued_events{destination="${d.id}",kind="splunk-hec"} 0`);
   });
 
+  it('splunk-hec: a refused token (403) pauses the destination with its queue kept, not 20 dead letters', async () => {
+    const clock = fakeClock();
+    const t = await app({ streams: { allowPrivate: '127.0.0.1', overrides: { clock } } });
+    const good = 'Splunk 0a0a0a0a-2222-3333-4444-555566667777';
+    const r = await receiver((req) =>
+      req.headers.authorization === good
+        ? { status: 200, body: '{"text":"Success","code":0}' }
+        : { status: 403, body: '{"text":"Invalid token","code":4}' },
+    );
+    const d = await createDestination(t, {
+      name: 'splunk',
+      kind: 'splunk-hec',
+      config: { url: r.url },
+      secrets: { token: 'revoked0-1111-2222-3333-444455556666' },
+    });
+    const sent = events(20);
+    await ingest(t, sent.slice(0, 10));
+    await ingest(t, sent.slice(10));
+    await drain(t, d.id, clock);
+    expect(r.requests).toHaveLength(1);
+    const paused = (await json(t, `/v1/streams/destinations/${d.id}`)) as PublicDestination;
+    expect(paused.state).toBe('paused_unauthorized');
+    expect(paused.health.last_error).toContain('403');
+    const dead = (await json(t, `/v1/streams/destinations/${d.id}/dead-letters`)) as { data: unknown[] };
+    expect(dead.data).toEqual([]);
+    type Page = { data: { outcome: { reason: string } }[] };
+    let audited: Page = { data: [] };
+    for (let i = 0; i < 100 && audited.data.length === 0; i++) {
+      audited = (await json(
+        t,
+        '/v1/events?tenant=acme&source=trailmark&action=stream_destination.paused',
+      )) as Page;
+      if (audited.data.length === 0) await new Promise((done) => setTimeout(done, 20));
+    }
+    expect(audited.data.map((e) => e.outcome.reason)).toEqual(['credentials_refused']);
+    // The admin fixes the token and resumes: every event arrives, none was lost while paused.
+    const patched = await t.request(`/v1/streams/destinations/${d.id}`, {
+      method: 'PATCH',
+      body: { secrets: { token: good.slice('Splunk '.length) } },
+    });
+    expect(patched.status).toBe(200);
+    await t.request(`/v1/streams/destinations/${d.id}/resume`, { method: 'POST' });
+    await drain(t, d.id, clock);
+    const delivered = r.requests
+      .filter((x) => x.headers.authorization === good)
+      .flatMap((x) => x.body.split('\n').map((l) => JSON.parse(l).event.id));
+    // The destination also streams Trailmark's own audit events of the tenant (the pause, the fix).
+    const ids = new Set(sent.map((e) => e.id));
+    expect(delivered.filter((id) => ids.has(id))).toEqual(sent.map((e) => e.id));
+  });
+
   it('slack: a readable message with a link to the event, paced to one a second', async () => {
     const clock = fakeClock();
     const t = await app({

@@ -2,10 +2,12 @@ import { hostname } from 'node:os';
 import {
   type AnyStreamPlugin,
   type AuditEvent,
+  type DestinationPause,
   type DestinationRecord,
   IdPrefix,
   newId,
   nextRetryDelay,
+  type StreamAttemptRecord,
   type StreamLog,
   type StreamMessageRecord,
   type StreamStore,
@@ -60,7 +62,7 @@ export interface DispatcherOptions {
   onDelivered?: (destination: DestinationRecord, message: StreamMessageRecord, result: SendResult) => void;
   onFailed?: (destination: DestinationRecord, message: StreamMessageRecord, result: SendResult) => void;
   /** The dispatcher paused a destination (410 Gone, or failing for too long). */
-  onPaused?: (destination: DestinationRecord, reason: 'gone' | 'failing', error: string) => void;
+  onPaused?: (destination: DestinationRecord, reason: DestinationPause, error: string) => void;
 }
 
 /** What one step of a destination's loop did, and when its next step is due. */
@@ -298,7 +300,7 @@ export class StreamDispatcher {
       last_error: result.error ?? (result.outcome.kind === 'delivered' ? undefined : `HTTP ${result.status}`),
       ...(result.response !== undefined ? { last_response: result.response.slice(0, 2048) } : {}),
     };
-    let outcome: 'delivered' | 'retry' | 'reject' | 'gone' | 'exhausted' = result.outcome.kind;
+    let outcome: StreamAttemptRecord['outcome'] = result.outcome.kind;
     const health: Partial<DestinationRecord> = {};
     // The message, the destination's health and the log entry: one commit (one fsync) per attempt.
     store.atomically(() => {
@@ -313,11 +315,15 @@ export class StreamDispatcher {
           Object.assign(health, { last_success_at: at, failing_since: undefined, last_error: undefined });
           break;
         case 'gone':
+        case 'unauthorized':
           // The message stays queued: when an admin resumes the destination it is sent again.
           store.updateMessage(message.id, { ...base, next_attempt_at: 0 });
           Object.assign(health, {
-            paused_reason: 'gone',
-            last_error: `HTTP 410 Gone at ${at}: the receiver asked to stop; resume the destination to send again`,
+            paused_reason: result.outcome.kind,
+            last_error:
+              result.outcome.kind === 'gone'
+                ? `HTTP 410 Gone at ${at}: the receiver asked to stop; resume the destination to send again`
+                : `HTTP ${result.status} at ${at}: the receiver refused the credentials; fix them and resume the destination`,
             failing_since: destination.failing_since ?? at,
           });
           break;

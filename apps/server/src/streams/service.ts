@@ -4,6 +4,7 @@ import {
   type AuditEvent,
   type DestinationInput,
   type DestinationPatch,
+  type DestinationPause,
   type DestinationRecord,
   ErrorCode,
   type EventFilter,
@@ -65,7 +66,7 @@ export interface PublicDestination {
   secrets: Record<string, unknown>;
   filter: DestinationRecord['filter'];
   enabled: boolean;
-  state: 'active' | 'disabled' | 'paused_failing' | 'paused_gone';
+  state: 'active' | 'disabled' | `paused_${DestinationPause}`;
   health: {
     failing_since: string | null;
     last_success_at: string | null;
@@ -207,13 +208,7 @@ export function createStreamService(options: StreamServiceOptions) {
       secrets,
       filter: d.filter,
       enabled: d.enabled,
-      state: !d.enabled
-        ? 'disabled'
-        : d.paused_reason === 'gone'
-          ? 'paused_gone'
-          : d.paused_reason === 'failing'
-            ? 'paused_failing'
-            : 'active',
+      state: !d.enabled ? 'disabled' : d.paused_reason ? `paused_${d.paused_reason}` : 'active',
       health: {
         failing_since: d.failing_since ?? null,
         last_success_at: d.last_success_at ?? null,
