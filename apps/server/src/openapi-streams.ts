@@ -21,6 +21,7 @@ export const destinationExample = {
   secrets: { signing_secret: '••••Gk0=' },
   filter: { result: ['denied', 'failure'] },
   enabled: true,
+  checkpoints: false,
   state: 'active',
   health: {
     failing_since: null,
@@ -104,6 +105,12 @@ export function streamSchemas(): Record<string, Json> {
         },
         filter: ref('schemas', 'StreamFilter'),
         enabled: { type: 'boolean', default: true },
+        checkpoints: {
+          type: 'boolean',
+          default: false,
+          description:
+            "Also receive each signed checkpoint of the tenant's evidence log, as a `checkpoint.signed` message (not a stored event) whose `metadata.note` is the signed note: a copy outside the operator's reach.",
+        },
       },
       required: ['name', 'kind', 'config'],
     },
@@ -115,6 +122,7 @@ export function streamSchemas(): Record<string, Json> {
         secrets: { type: 'object', description: 'Fields given replace the stored ones; others are kept.' },
         filter: ref('schemas', 'StreamFilter'),
         enabled: { type: 'boolean' },
+        checkpoints: { type: 'boolean' },
       },
     },
     StreamDestination: {
@@ -128,6 +136,7 @@ export function streamSchemas(): Record<string, Json> {
         secrets: { type: 'object', description: 'Masked: the last four characters at most.' },
         filter: ref('schemas', 'StreamFilter'),
         enabled: { type: 'boolean' },
+        checkpoints: { type: 'boolean' },
         state: {
           type: 'string',
           enum: ['active', 'disabled', 'paused_failing', 'paused_gone', 'paused_unauthorized'],
@@ -153,7 +162,19 @@ export function streamSchemas(): Record<string, Json> {
         created_at: timestamp,
         updated_at: timestamp,
       },
-      required: ['id', 'tenant', 'name', 'kind', 'config', 'secrets', 'filter', 'enabled', 'state', 'health'],
+      required: [
+        'id',
+        'tenant',
+        'name',
+        'kind',
+        'config',
+        'secrets',
+        'filter',
+        'enabled',
+        'checkpoints',
+        'state',
+        'health',
+      ],
     },
     StreamMessage: {
       type: 'object',
@@ -162,7 +183,7 @@ export function streamSchemas(): Record<string, Json> {
         destination_id: { type: 'string' },
         sequence: { type: 'integer', description: 'Increasing per destination.' },
         status: { type: 'string', enum: ['pending', 'delivered', 'dead'] },
-        origin: { type: 'string', enum: ['live', 'replay', 'test'] },
+        origin: { type: 'string', enum: ['live', 'replay', 'test', 'checkpoint'] },
         event_count: { type: 'integer' },
         event_ids: stringList,
         attempts: { type: 'integer' },

@@ -51,7 +51,11 @@ export async function buildDeps(
   const admin = resolveAdminToken(config);
   const metrics = createMetrics();
   const streams = createServerStreams(config, storage, pluginSet, logger, metrics);
-  const { evidence } = openEvidence(storage, { dataDir: config.dataDir, ...config.checkpoints });
+  const { evidence } = openEvidence(storage, {
+    dataDir: config.dataDir,
+    ...config.checkpoints,
+    ...(streams ? { streams } : {}),
+  });
   return createDeps({
     ...(evidence ? { evidence } : {}),
     storage,

@@ -97,7 +97,11 @@ export async function createTestApp(
         options.streams.overrides,
       )
     : undefined;
-  const { evidence } = openEvidence(storage, { dataDir: dir, origin: 'trailmark.test' });
+  const { evidence } = openEvidence(storage, {
+    dataDir: dir,
+    origin: 'trailmark.test',
+    ...(streams ? { streams } : {}),
+  });
   const deps: AppDeps = createDeps({
     ...(evidence ? { evidence } : {}),
     storage,

@@ -143,6 +143,8 @@ export const destinationInputSchema = z.strictObject({
   secrets: z.record(z.string(), z.unknown()).optional(),
   filter: streamFilterSchema,
   enabled: z.boolean().default(true),
+  /** Also receive each signed checkpoint of the tenant's evidence log, so a copy lives off this machine. */
+  checkpoints: z.boolean().default(false),
 });
 export type DestinationInput = z.infer<typeof destinationInputSchema>;
 
@@ -152,6 +154,7 @@ export const destinationPatchSchema = z.strictObject({
   secrets: z.record(z.string(), z.unknown()).optional(),
   filter: streamFilterSchema.optional(),
   enabled: z.boolean().optional(),
+  checkpoints: z.boolean().optional(),
 });
 export type DestinationPatch = z.infer<typeof destinationPatchSchema>;
 
@@ -284,7 +287,7 @@ export interface StreamLog {
 }
 
 export type StreamMessageStatus = 'pending' | 'delivered' | 'dead';
-export type StreamMessageOrigin = 'live' | 'replay' | 'test';
+export type StreamMessageOrigin = 'live' | 'replay' | 'test' | 'checkpoint';
 
 export interface StreamMessageRecord {
   id: string;
@@ -334,6 +337,8 @@ export interface DestinationRecord {
   filter: StreamFilter;
   /** The admin's switch. */
   enabled: boolean;
+  /** Receives the tenant's signed checkpoints too (off unless asked for). */
+  checkpoints?: boolean;
   /** Set by the dispatcher: 410 Gone, or failing for too long. An admin's resume clears it. */
   paused_reason?: DestinationPause;
   /** Stream log position up to which events were turned into messages. */

@@ -24,6 +24,8 @@ export interface EvidenceOptions {
   /** Log origins are `<origin>/<tenant>`; the key is named `<origin>` too. */
   origin: string;
   now?: () => Date;
+  /** Told of each checkpoint once it is kept (the streams push it to destinations that asked). */
+  onSigned?: (checkpoint: CheckpointRecord, logOrigin: string) => void;
 }
 
 export const hashOf = (leaf: LogLeaf): Hash => fromHex(leaf.hash) as Hash;
@@ -75,13 +77,15 @@ export function createEvidence(options: EvidenceOptions) {
       root: tree.root(),
       extensions: [`time ${at}`],
     });
-    return checkpoints.add({
+    const signed = checkpoints.add({
       tenant,
       tree_size: size,
       key_id: currentKeyId,
       note: signNote(body, signer),
       created_at: at,
     });
+    options.onSigned?.(signed, originOf(tenant));
+    return signed;
   }
 
   return {

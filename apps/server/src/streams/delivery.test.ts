@@ -1,3 +1,4 @@
+import { parseVerifierKey, verifyNote } from '@trailmark/core';
 import { parseOctetCounted } from '@trailmark/plugin-stream-syslog';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -609,3 +610,56 @@ describe('other kinds against real receivers', () => {
     expect(secure.messages).toHaveLength(0);
   });
 });
+
+describe('checkpoints pushed to a destination (evidence off the machine)', () => {
+  it('sends each signed checkpoint to destinations that asked, whatever their filter, and stores no event', async () => {
+    const t = await app();
+    const r = await receiver();
+    const other = await receiver();
+    const d = await createDestination(t, {
+      name: 'vault',
+      kind: 'webhook',
+      config: { url: `${r.url}/hook` },
+      checkpoints: true,
+    });
+    expect(d.checkpoints).toBe(true);
+    const plain = await createDestination(t, {
+      name: 'siem',
+      kind: 'webhook',
+      config: { url: `${other.url}/hook` },
+    });
+    expect(plain.checkpoints).toBe(false);
+    await ingest(t, events(3));
+    const made = await t.request('/v1/checkpoints?tenant=acme', { method: 'POST' });
+    expect(made.status).toBe(201);
+    const checkpoint = (await made.json()) as { tree_size: number; note: string };
+    await drain(t, d.id);
+    await drain(t, plain.id);
+    const pushed = r.requests
+      .flatMap((x) => (JSON.parse(x.body) as { data: AuditEventLike[] }).data)
+      .filter((e) => e.action === 'checkpoint.signed');
+    expect(pushed).toHaveLength(1);
+    expect(pushed[0]?.metadata).toMatchObject({ tree_size: checkpoint.tree_size, note: checkpoint.note });
+    const keys = (await json(t, '/v1/checkpoints/public-key?tenant=acme')) as { current: string };
+    expect(verifyNote(String(pushed[0]?.metadata.note), [parseVerifierKey(keys.current)!]).ok).toBe(true);
+    expect(deliveredEventIds(other.requests)).toHaveLength(3);
+    expect(other.requests.some((x) => x.body.includes('checkpoint.signed'))).toBe(false);
+    // A message, not an event: the log it describes does not grow by it.
+    const stored = (await json(t, '/v1/events?tenant=acme&source=trailmark&limit=500')) as {
+      data: AuditEventLike[];
+    };
+    expect(stored.data.length).toBeGreaterThan(0);
+    expect(stored.data.filter((e) => e.action === 'checkpoint.signed')).toEqual([]);
+    // Turned off, the next checkpoint stays home.
+    await t.request(`/v1/streams/destinations/${d.id}`, { method: 'PATCH', body: { checkpoints: false } });
+    await ingest(t, events(1));
+    expect((await t.request('/v1/checkpoints?tenant=acme', { method: 'POST' })).status).toBe(201);
+    await drain(t, d.id);
+    expect(r.requests.filter((x) => x.body.includes('checkpoint.signed'))).toHaveLength(1);
+  });
+});
+
+interface AuditEventLike {
+  action: string;
+  metadata: Record<string, unknown>;
+}

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import {
   type AnyStreamPlugin,
   type AuditEvent,
+  type CheckpointRecord,
   type DestinationInput,
   type DestinationPatch,
   type DestinationPause,
@@ -66,6 +67,7 @@ export interface PublicDestination {
   secrets: Record<string, unknown>;
   filter: DestinationRecord['filter'];
   enabled: boolean;
+  checkpoints: boolean;
   state: 'active' | 'disabled' | `paused_${DestinationPause}`;
   health: {
     failing_since: string | null;
@@ -208,6 +210,7 @@ export function createStreamService(options: StreamServiceOptions) {
       secrets,
       filter: d.filter,
       enabled: d.enabled,
+      checkpoints: d.checkpoints === true,
       state: !d.enabled ? 'disabled' : d.paused_reason ? `paused_${d.paused_reason}` : 'active',
       health: {
         failing_since: d.failing_since ?? null,
@@ -276,6 +279,7 @@ export function createStreamService(options: StreamServiceOptions) {
         ...(secrets !== undefined ? { secrets_sealed: box.seal(secrets, id) } : {}),
         filter: input.filter,
         enabled: input.enabled,
+        ...(input.checkpoints ? { checkpoints: true } : {}),
         // A new destination receives events stored from now on; older ones are sent with a replay.
         cursor: log.head(),
         next_sequence: 1,
@@ -320,6 +324,7 @@ export function createStreamService(options: StreamServiceOptions) {
         ...(sealed ? { secrets_sealed: sealed } : {}),
         ...(patch.filter ? { filter: patch.filter } : {}),
         ...(patch.enabled !== undefined ? { enabled: patch.enabled } : {}),
+        ...(patch.checkpoints !== undefined ? { checkpoints: patch.checkpoints } : {}),
         updated_at: iso(),
       });
       dispatcher.notify(d.id);
@@ -458,6 +463,31 @@ export function createStreamService(options: StreamServiceOptions) {
       } as AuditEvent;
       const [message] = enqueueEvents(d, [event], 'test');
       return { message_id: message?.id, sequence: message?.sequence, event };
+    },
+
+    /**
+     * Queues a newly signed checkpoint to each of its tenant's destinations that asked for them, as a
+     * synthetic `checkpoint.signed` event (not stored, so it does not grow the log it describes) carrying
+     * the signed note: a receiver keeps a copy the operator cannot rewrite, and an auditor compares it.
+     */
+    pushCheckpoint(checkpoint: CheckpointRecord, origin: string): number {
+      const wanting = store.listDestinations(checkpoint.tenant).filter((d) => d.enabled && d.checkpoints);
+      if (wanting.length === 0) return 0;
+      const at = iso();
+      const event = {
+        id: newEventId(clock.now()),
+        tenant: checkpoint.tenant,
+        source: 'trailmark',
+        action: 'checkpoint.signed',
+        occurred_at: checkpoint.created_at,
+        received_at: at,
+        actor: { type: 'system', id: 'evidence-log', name: 'Evidence log' },
+        targets: [{ type: 'evidence_log', id: origin }],
+        outcome: { result: 'success' },
+        metadata: { tree_size: checkpoint.tree_size, key_id: checkpoint.key_id, note: checkpoint.note },
+      } satisfies AuditEvent;
+      for (const d of wanting) enqueueEvents(d, [event], 'checkpoint');
+      return wanting.length;
     },
 
     /** Drops what the bounded delivery log no longer keeps, and stream log entries every destination is past. */
