@@ -1,4 +1,4 @@
-import type { AnySourcePlugin, MappedEvent } from '@trailmark/core';
+import { type AnySourcePlugin, type MappedEvent, mapNativePayloads } from '@trailmark/core';
 import type { AppDeps } from './deps.ts';
 
 export const DEMO_TENANTS = ['acme', 'globex', 'initech'] as const;
@@ -63,8 +63,7 @@ export function* demoEventsOf(
     ),
     tenants: DEMO_TENANTS,
   })) {
-    const mapped = source.map(record.native as never);
-    for (const event of Array.isArray(mapped) ? mapped : [mapped]) {
+    for (const event of mapNativePayloads(source, [record.native])) {
       yield { tenant: record.tenant, event };
       if (++produced >= count) return;
     }

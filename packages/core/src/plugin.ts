@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { ErrorCode, type ErrorDetail, TrailmarkError, ValidationError } from './errors.ts';
 import type { ActionDefinition, SearchableField } from './registry.ts';
 import type { RetentionPeriod } from './retention.ts';
 import type { AuditEvent, EventInput } from './schema.ts';
@@ -106,3 +107,41 @@ export interface AnySourcePlugin extends Omit<SourcePlugin, 'nativeSchema' | 'ma
 }
 
 export type TrailmarkPlugin = AnySourcePlugin | ExportPlugin | AnyStreamPlugin;
+
+/**
+ * Native payloads to normalized events through a source plugin: every payload is checked against the
+ * plugin's native schema first (each problem listed by index and path; one bad payload maps none), then
+ * mapped. The one implementation behind the native ingest route, the demo seeder and the plugin kit.
+ */
+export function mapNativePayloads(
+  plugin: Pick<AnySourcePlugin, 'id' | 'nativeSchema' | 'map'>,
+  natives: readonly unknown[],
+): MappedEvent[] {
+  const { map } = plugin;
+  if (!map)
+    throw new TrailmarkError(
+      ErrorCode.UNKNOWN_SOURCE,
+      `no source plugin "${plugin.id}" accepts native payloads`,
+    );
+  const details: ErrorDetail[] = [];
+  const payloads: unknown[] = [];
+  for (const [index, native] of natives.entries()) {
+    const parsed = plugin.nativeSchema
+      ? plugin.nativeSchema.safeParse(native)
+      : { success: true as const, data: native };
+    if (parsed.success) payloads.push(parsed.data);
+    else
+      for (const issue of parsed.error.issues.slice(0, 20))
+        details.push({
+          index,
+          path: issue.path.map(String).join('.') || '(payload)',
+          message: issue.message,
+        });
+  }
+  if (details.length > 0)
+    throw new ValidationError(
+      `payload does not match the "${plugin.id}" schema; nothing was stored`,
+      details,
+    );
+  return payloads.flatMap((p) => map(p as never));
+}

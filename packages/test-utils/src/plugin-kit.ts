@@ -1,10 +1,12 @@
 import {
+  type AnySourcePlugin,
   type AuditEvent,
   checkActionDefinitions,
   createPluginSet,
   EVENT_ID_PATTERN,
   editDistance,
   type MappedEvent,
+  mapNativePayloads,
   prepareEvents,
   type SourcePlugin,
   TrailmarkError,
@@ -115,10 +117,6 @@ function entriesOf(fixtures: PluginFixtures): [string, unknown][] {
   return Object.entries(fixtures as Readonly<Record<string, unknown>>);
 }
 
-function asList(mapped: MappedEvent | MappedEvent[]): MappedEvent[] {
-  return Array.isArray(mapped) ? mapped : [mapped];
-}
-
 function describeError(error: unknown): string {
   if (error instanceof TrailmarkError && error.details)
     return error.details.map((d) => `${d.path}: ${d.message}`).join('; ');
@@ -126,10 +124,9 @@ function describeError(error: unknown): string {
 }
 
 function mapper<Native>(plugin: SourcePlugin<Native>) {
-  const { nativeSchema, map } = plugin;
-  if (!nativeSchema) throw new Error(`plugin "${plugin.id}" has no nativeSchema`);
-  if (!map) throw new Error(`plugin "${plugin.id}" has no map function`);
-  return (raw: unknown): MappedEvent[] => asList(map(nativeSchema.parse(raw)));
+  if (!plugin.nativeSchema) throw new Error(`plugin "${plugin.id}" has no nativeSchema`);
+  if (!plugin.map) throw new Error(`plugin "${plugin.id}" has no map function`);
+  return (raw: unknown): MappedEvent[] => mapNativePayloads(plugin as AnySourcePlugin, [raw]);
 }
 
 /**

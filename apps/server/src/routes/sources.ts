@@ -1,7 +1,6 @@
 import {
   ErrorCode,
-  type ErrorDetail,
-  type MappedEvent,
+  mapNativePayloads,
   RESERVED_SOURCE,
   TrailmarkError,
   ValidationError,
@@ -50,32 +49,7 @@ export function sourceRoutes(deps: AppDeps) {
         );
       }
     }
-    const natives = asBatch(await readJson(c));
-    const details: ErrorDetail[] = [];
-    const mapped: MappedEvent[] = [];
-    for (const [index, native] of natives.entries()) {
-      const parsed = plugin.nativeSchema
-        ? plugin.nativeSchema.safeParse(native)
-        : { success: true as const, data: native };
-      if (!parsed.success) {
-        for (const issue of parsed.error.issues.slice(0, 20)) {
-          details.push({
-            index,
-            path: issue.path.map(String).join('.') || '(payload)',
-            message: issue.message,
-          });
-        }
-        continue;
-      }
-      const out = plugin.map(parsed.data as never);
-      mapped.push(...(Array.isArray(out) ? out : [out]));
-    }
-    if (details.length > 0) {
-      throw new ValidationError(
-        `payload does not match the "${sourceId}" schema; nothing was stored`,
-        details,
-      );
-    }
+    const mapped = mapNativePayloads(plugin, asBatch(await readJson(c)));
     const result = await deps.ingest(
       mapped.map((e) => ({ ...e, tenant })),
       { tenant, source: sourceId },
