@@ -17,6 +17,7 @@ import { createPasswordHasher, type PasswordHasher } from './accounts/passwords.
 import { createSignInThrottle, type SignInThrottle } from './accounts/throttle.ts';
 import { type AccountsConfig, DEFAULT_ACCOUNTS } from './env.ts';
 import type { Evidence } from './evidence/service.ts';
+import { createExportJobRunner, type ExportJobRunner } from './exports/jobs.ts';
 import { createLiveHub, type LiveHub } from './live.ts';
 import type { Metrics } from './metrics.ts';
 import type { StreamService } from './streams/service.ts';
@@ -69,6 +70,8 @@ export interface AppDeps {
   evidence?: Evidence;
   /** Tells live tails (GET /v1/events/live) about stored events. */
   live: LiveHub;
+  /** Export jobs of this instance: queued and running ones, their files. */
+  exportJobs: ExportJobRunner;
 }
 
 export type CreateDepsOptions = Pick<
@@ -214,7 +217,7 @@ export function createDeps(options: CreateDepsOptions): AppDeps {
     });
   });
 
-  return {
+  const deps: AppDeps = {
     storage,
     control,
     plugins,
@@ -244,5 +247,12 @@ export function createDeps(options: CreateDepsOptions): AppDeps {
       lastTouched.set(id, now);
       control.touchApiKey(id, new Date(now).toISOString());
     },
+    // Made on first use, since the runner works with the very services it sits beside.
+    get exportJobs() {
+      exportJobs ??= createExportJobRunner(deps);
+      return exportJobs;
+    },
   };
+  let exportJobs: ExportJobRunner | undefined;
+  return deps;
 }

@@ -4,7 +4,6 @@ import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { statusOf } from './errors.ts';
-import { drainExportJobs } from './exports/jobs.ts';
 import {
   deniedEventExample,
   ERROR_WHEN,
@@ -417,7 +416,7 @@ describe('real responses match the documented ones', () => {
       '/v1/exports',
     );
     const jobPath = `/v1/exports/${job.id as string}`;
-    await drainExportJobs(t.deps);
+    await t.deps.exportJobs.drain();
     const done = await conforms(await t.request(jobPath, { token: key }), 'get', '/v1/exports/{id}');
     expect(done.status).toBe('completed');
     await conforms(await t.request('/v1/exports', { token: key }), 'get', '/v1/exports');

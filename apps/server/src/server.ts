@@ -10,7 +10,6 @@ import { DEMO_TENANTS, seedDemo } from './demo.ts';
 import { type AppDeps, createDeps } from './deps.ts';
 import type { Config } from './env.ts';
 import { openEvidence } from './evidence/setup.ts';
-import { drainExportJobs, recoverExportJobs, sweepExpiredExports } from './exports/jobs.ts';
 import { listen } from './listen.ts';
 import { createMetrics } from './metrics.ts';
 import { defaultPlugins } from './plugins.ts';
@@ -135,11 +134,11 @@ export async function startServer(
         .catch((err: unknown) => logger.error({ err }, 'signing checkpoints failed'));
     timers.push(setInterval(sign, config.checkpoints.intervalMinutes * 60_000).unref());
   }
-  const recovered = await recoverExportJobs(deps);
+  const recovered = await deps.exportJobs.recover();
   if (recovered > 0)
     logger.warn({ recovered }, 'export jobs interrupted by the last shutdown were marked failed');
   const sweep = () =>
-    sweepExpiredExports(deps).catch((err: unknown) => logger.error({ err }, 'export sweep failed'));
+    deps.exportJobs.sweep().catch((err: unknown) => logger.error({ err }, 'export sweep failed'));
   timers.push(setInterval(sweep, 15 * 60_000).unref());
   const sweepSessions = () => {
     try {
@@ -197,7 +196,7 @@ export async function startServer(
       for (const t of timers) clearInterval(t);
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await seeding;
-      await drainExportJobs(deps);
+      await deps.exportJobs.drain();
       await deps.streams?.stop();
       await deps.storage.close();
       deps.control.close();

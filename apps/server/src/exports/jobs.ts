@@ -24,23 +24,6 @@ interface QueuedJob {
   request: ExportRequestInfo;
 }
 
-interface Runtime {
-  queue: QueuedJob[];
-  running: Map<string, { abort: AbortController; done: Promise<void> }>;
-}
-
-/** Per app instance (tests build several), so one instance's jobs never block another's. */
-const runtimes = new WeakMap<AppDeps, Runtime>();
-
-function runtimeOf(deps: AppDeps): Runtime {
-  let runtime = runtimes.get(deps);
-  if (!runtime) {
-    runtime = { queue: [], running: new Map() };
-    runtimes.set(deps, runtime);
-  }
-  return runtime;
-}
-
 export function exportsDir(deps: AppDeps): string {
   return join(deps.dataDir, 'exports');
 }
@@ -84,58 +67,156 @@ export function jobView(job: ExportJobRecord, now: number = Date.now()) {
   };
 }
 
-/** Saves a queued job and starts it when a slot is free. */
-export function createExportJob(
-  deps: AppDeps,
-  input: {
+/**
+ * The export jobs of one server instance: the queue, the jobs running (at most MAX_RUNNING) and the
+ * housekeeping of their files. Built once with the other services (AppDeps.exportJobs).
+ */
+export function createExportJobRunner(deps: AppDeps) {
+  let queue: QueuedJob[] = [];
+  const running = new Map<string, { abort: AbortController; done: Promise<void> }>();
+
+  /** Saves a queued job and starts it when a slot is free. */
+  function create(input: {
     plan: ExportPlan;
     principal: Principal;
     createdBy: string;
     request: ExportRequestInfo;
     now?: Date;
-  },
-): ExportJobRecord {
-  const now = input.now ?? new Date();
-  const { plan } = input;
-  const tenants = plan.filter.tenant;
-  const job: ExportJobRecord = {
-    id: plan.id,
-    // A job belongs to a tenant when it covers exactly one; that tenant's keys can then list and fetch it.
-    ...(tenants?.length === 1 ? { tenant: tenants[0] } : {}),
-    created_by: input.createdBy,
-    format: plan.format.id,
-    filters: plan.params,
-    status: 'queued',
-    rows_written: 0,
-    rows_estimate: plan.rowLimit === undefined ? plan.total : Math.min(plan.total, plan.rowLimit),
-    bytes: 0,
-    // With a cap, `truncated` is stated from the start (from the count) and made exact when the job ends.
-    ...(plan.rowLimit === undefined ? {} : { row_limit: plan.rowLimit, truncated: plan.truncated }),
-    file_name: plan.fileName,
-    created_at: now.toISOString(),
-    updated_at: now.toISOString(),
-    expires_at: new Date(now.getTime() + hours(deps.exportTtlHours)).toISOString(),
-  };
-  deps.control.saveExportJob(job);
-  runtimeOf(deps).queue.push({ job, plan, principal: input.principal, request: input.request });
-  pump(deps);
-  return job;
+  }): ExportJobRecord {
+    const now = input.now ?? new Date();
+    const { plan } = input;
+    const tenants = plan.filter.tenant;
+    const job: ExportJobRecord = {
+      id: plan.id,
+      // A job belongs to a tenant when it covers exactly one; that tenant's keys can then list and fetch it.
+      ...(tenants?.length === 1 ? { tenant: tenants[0] } : {}),
+      created_by: input.createdBy,
+      format: plan.format.id,
+      filters: plan.params,
+      status: 'queued',
+      rows_written: 0,
+      rows_estimate: plan.rowLimit === undefined ? plan.total : Math.min(plan.total, plan.rowLimit),
+      bytes: 0,
+      // With a cap, `truncated` is stated from the start (from the count) and made exact when the job ends.
+      ...(plan.rowLimit === undefined ? {} : { row_limit: plan.rowLimit, truncated: plan.truncated }),
+      file_name: plan.fileName,
+      created_at: now.toISOString(),
+      updated_at: now.toISOString(),
+      expires_at: new Date(now.getTime() + hours(deps.exportTtlHours)).toISOString(),
+    };
+    deps.control.saveExportJob(job);
+    queue.push({ job, plan, principal: input.principal, request: input.request });
+    pump();
+    return job;
+  }
+
+  function pump(): void {
+    while (running.size < MAX_RUNNING && queue.length > 0) {
+      const next = queue.shift()!;
+      const abort = new AbortController();
+      const done = runJob(deps, next, abort.signal)
+        .catch((err: unknown) => deps.logger.error({ err, export_id: next.job.id }, 'export job crashed'))
+        .finally(() => {
+          running.delete(next.job.id);
+          pump();
+        });
+      running.set(next.job.id, { abort, done });
+    }
+  }
+
+  /** Stops a job if it runs, then removes its file and record. */
+  async function remove(job: ExportJobRecord): Promise<void> {
+    queue = queue.filter((q) => q.job.id !== job.id);
+    const run = running.get(job.id);
+    run?.abort.abort();
+    deps.control.deleteExportJob(job.id);
+    await run?.done;
+    if (job.file_path) await rm(job.file_path, { force: true });
+  }
+
+  /** Resolves when no job is queued or running: for graceful shutdown and tests. */
+  async function drain(): Promise<void> {
+    while (running.size > 0 || queue.length > 0) {
+      await Promise.all([...running.values()].map((r) => r.done));
+      if (running.size === 0 && queue.length > 0) pump();
+    }
+  }
+
+  /**
+   * Jobs a previous process left queued or running cannot be resumed (the encoder options are not stored),
+   * so they are marked failed and their partial files removed. Call once at startup.
+   */
+  async function recover(): Promise<number> {
+    let failed = 0;
+    for (const job of deps.control.listExportJobs(undefined, 1_000_000)) {
+      if ((job.status === 'queued' || job.status === 'running') && !running.has(job.id)) {
+        job.status = 'failed';
+        job.error = 'interrupted by a server restart; create the export again';
+        job.updated_at = new Date().toISOString();
+        deps.control.saveExportJob(job);
+        failed++;
+      }
+    }
+    await removeStrayFiles();
+    return failed;
+  }
+
+  /** Files in the exports directory that no live job owns: partial files of crashed runs, deleted jobs. */
+  async function removeStrayFiles(): Promise<number> {
+    const dir = exportsDir(deps);
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch {
+      return 0;
+    }
+    let removed = 0;
+    for (const name of names) {
+      const id = name.split('.')[0];
+      if (running.has(id)) continue;
+      const job = deps.control.getExportJob(id);
+      const owned = job?.status === 'completed' && job.file_path === join(dir, name);
+      if (!owned) {
+        await rm(join(dir, name), { force: true });
+        removed++;
+      }
+    }
+    return removed;
+  }
+
+  /**
+   * Deletes the files of expired exports and marks their jobs `expired`; drops expired records after a
+   * week and removes stray files. The server calls it on a timer; it is idempotent and safe to overlap with
+   * running jobs.
+   */
+  async function sweep(
+    now: Date = new Date(),
+  ): Promise<{ expired: number; removed: number; strayFiles: number }> {
+    let expired = 0;
+    let removed = 0;
+    const at = now.getTime();
+    for (const job of deps.control.listExportJobs(undefined, 1_000_000)) {
+      if (job.status === 'queued' || job.status === 'running') continue;
+      if (job.status !== 'expired' && Date.parse(job.expires_at) <= at) {
+        if (job.file_path) await rm(job.file_path, { force: true });
+        const { file_path: _gone, ...rest } = job;
+        deps.control.saveExportJob({ ...rest, status: 'expired', updated_at: now.toISOString() });
+        expired++;
+      } else if (job.status === 'expired' && Date.parse(job.expires_at) + EXPIRED_RECORD_KEEP_MS <= at) {
+        deps.control.deleteExportJob(job.id);
+        removed++;
+      }
+    }
+    const strayFiles = await removeStrayFiles();
+    if (expired + removed + strayFiles > 0)
+      deps.logger.info({ expired, removed, strayFiles }, 'export sweep');
+    return { expired, removed, strayFiles };
+  }
+
+  return { create, remove, drain, recover, sweep };
 }
 
-function pump(deps: AppDeps): void {
-  const runtime = runtimeOf(deps);
-  while (runtime.running.size < MAX_RUNNING && runtime.queue.length > 0) {
-    const next = runtime.queue.shift()!;
-    const abort = new AbortController();
-    const done = runJob(deps, next, abort.signal)
-      .catch((err: unknown) => deps.logger.error({ err, export_id: next.job.id }, 'export job crashed'))
-      .finally(() => {
-        runtime.running.delete(next.job.id);
-        pump(deps);
-      });
-    runtime.running.set(next.job.id, { abort, done });
-  }
-}
+export type ExportJobRunner = ReturnType<typeof createExportJobRunner>;
 
 async function runJob(
   deps: AppDeps,
@@ -249,99 +330,6 @@ async function syncDir(dir: string): Promise<void> {
   } catch {
     // Some platforms (Windows) cannot open a directory; the rename is still atomic there.
   }
-}
-
-/** Stops a job if it runs, then removes its file and record. */
-export async function deleteExportJob(deps: AppDeps, job: ExportJobRecord): Promise<void> {
-  const runtime = runtimeOf(deps);
-  runtime.queue = runtime.queue.filter((q) => q.job.id !== job.id);
-  const running = runtime.running.get(job.id);
-  running?.abort.abort();
-  deps.control.deleteExportJob(job.id);
-  await running?.done;
-  if (job.file_path) await rm(job.file_path, { force: true });
-}
-
-/** Resolves when no job is queued or running: for graceful shutdown and tests. */
-export async function drainExportJobs(deps: AppDeps): Promise<void> {
-  const runtime = runtimeOf(deps);
-  while (runtime.running.size > 0 || runtime.queue.length > 0) {
-    await Promise.all([...runtime.running.values()].map((r) => r.done));
-    if (runtime.running.size === 0 && runtime.queue.length > 0) pump(deps);
-  }
-}
-
-/**
- * Jobs a previous process left queued or running cannot be resumed (the encoder options are not stored),
- * so they are marked failed and their partial files removed. Call once at startup.
- */
-export async function recoverExportJobs(deps: AppDeps): Promise<number> {
-  const live = runtimeOf(deps);
-  let failed = 0;
-  for (const job of deps.control.listExportJobs(undefined, 1_000_000)) {
-    if ((job.status === 'queued' || job.status === 'running') && !live.running.has(job.id)) {
-      job.status = 'failed';
-      job.error = 'interrupted by a server restart; create the export again';
-      job.updated_at = new Date().toISOString();
-      deps.control.saveExportJob(job);
-      failed++;
-    }
-  }
-  await removeStrayFiles(deps);
-  return failed;
-}
-
-/** Files in the exports directory that no live job owns: partial files of crashed runs, deleted jobs. */
-async function removeStrayFiles(deps: AppDeps): Promise<number> {
-  const dir = exportsDir(deps);
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return 0;
-  }
-  const runtime = runtimeOf(deps);
-  let removed = 0;
-  for (const name of names) {
-    const id = name.split('.')[0];
-    if (runtime.running.has(id)) continue;
-    const job = deps.control.getExportJob(id);
-    const owned = job?.status === 'completed' && job.file_path === join(dir, name);
-    if (!owned) {
-      await rm(join(dir, name), { force: true });
-      removed++;
-    }
-  }
-  return removed;
-}
-
-/**
- * Deletes the files of expired exports and marks their jobs `expired`; drops expired records after a
- * week and removes stray files. The server calls it on a timer; it is idempotent and safe to overlap with
- * running jobs.
- */
-export async function sweepExpiredExports(
-  deps: AppDeps,
-  now: Date = new Date(),
-): Promise<{ expired: number; removed: number; strayFiles: number }> {
-  let expired = 0;
-  let removed = 0;
-  const at = now.getTime();
-  for (const job of deps.control.listExportJobs(undefined, 1_000_000)) {
-    if (job.status === 'queued' || job.status === 'running') continue;
-    if (job.status !== 'expired' && Date.parse(job.expires_at) <= at) {
-      if (job.file_path) await rm(job.file_path, { force: true });
-      const { file_path: _gone, ...rest } = job;
-      deps.control.saveExportJob({ ...rest, status: 'expired', updated_at: now.toISOString() });
-      expired++;
-    } else if (job.status === 'expired' && Date.parse(job.expires_at) + EXPIRED_RECORD_KEEP_MS <= at) {
-      deps.control.deleteExportJob(job.id);
-      removed++;
-    }
-  }
-  const strayFiles = await removeStrayFiles(deps);
-  if (expired + removed + strayFiles > 0) deps.logger.info({ expired, removed, strayFiles }, 'export sweep');
-  return { expired, removed, strayFiles };
 }
 
 /** Size of a completed job's file, or undefined when it is gone. */

@@ -4,7 +4,6 @@ import { type AuditEvent, canonicalEvent, ErrorCode, type ExportJobRecord } from
 import { CSV_HEADER, csvCells, restoreCell } from '@trailmark/plugin-export';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { drainExportJobs, sweepExpiredExports } from '../exports/jobs.ts';
 import { createExportTestApp, transferEvent } from '../exports/test-support.ts';
 import { hashSecret } from '../keys.ts';
 import type { TestApp } from '../testing.ts';
@@ -94,7 +93,7 @@ function bodyFilters(query: string): Record<string, string[]> {
 }
 
 async function waitForJob(path: string, token: string): Promise<JobView> {
-  await drainExportJobs(t.deps);
+  await t.deps.exportJobs.drain();
   const res = await t.request(path, { token });
   expect(res.status).toBe(200);
   return (await res.json()) as JobView;
@@ -113,7 +112,7 @@ beforeAll(async () => {
   await t.deps.storage.append([...EVENTS, OTHER_SOURCE]);
 });
 afterAll(async () => {
-  await drainExportJobs(t.deps);
+  await t.deps.exportJobs.drain();
   await t.close();
 });
 
@@ -123,7 +122,7 @@ describe('security: every export route', () => {
   beforeAll(async () => {
     const res = await t.request('/v1/exports', { token: t.key('acme', ['export']), body: { format: 'csv' } });
     jobId = ((await res.json()) as JobView).id;
-    await drainExportJobs(t.deps);
+    await t.deps.exportJobs.drain();
   });
 
   const routes = (): [string, string, unknown?][] => [
@@ -163,7 +162,7 @@ describe('security: every export route', () => {
         await res.arrayBuffer();
       }
     }
-    await drainExportJobs(t.deps);
+    await t.deps.exportJobs.drain();
   });
 
   it("keeps another tenant's key away from the tenant's job: 404, as if it did not exist", async () => {
@@ -183,7 +182,7 @@ describe('errors: 4xx with a code and the field at fault, never 5xx', () => {
   beforeAll(async () => {
     const res = await t.request('/v1/exports', { token: t.key('acme', ['export']), body: { format: 'csv' } });
     jobId = ((await res.json()) as JobView).id;
-    await drainExportJobs(t.deps);
+    await t.deps.exportJobs.drain();
   });
 
   interface BadRequest {
@@ -549,7 +548,7 @@ describe('tenant isolation', () => {
     const job = (await body(
       await t.request('/v1/exports', { token: acme, body: { format: 'csv' } }),
     )) as JobView;
-    await drainExportJobs(t.deps);
+    await t.deps.exportJobs.drain();
     const globex = t.key('globex', ['export']);
     for (const path of [`/v1/exports/${job.id}`, `/v1/exports/${job.id}/download`]) {
       const res = await t.request(path, { token: globex });
@@ -861,7 +860,7 @@ describe('export jobs', () => {
     expect(expired.status).toBe(410);
     expect(((await body(expired)).error as Json).code).toBe(ErrorCode.EXPIRED);
     expect((await body(await t.request(`/v1/exports/${created.id}`, { token: key }))).status).toBe('expired');
-    const swept = await sweepExpiredExports(t.deps);
+    const swept = await t.deps.exportJobs.sweep();
     expect(swept.expired).toBeGreaterThanOrEqual(1);
     expect(existsSync(record.file_path!)).toBe(false);
     expect(t.deps.control.getExportJob(created.id)?.status).toBe('expired');
@@ -869,7 +868,7 @@ describe('export jobs', () => {
     const other = (await body(
       await t.request('/v1/exports', { token: key, body: { format: 'csv' } }),
     )) as JobView;
-    await drainExportJobs(t.deps);
+    await t.deps.exportJobs.drain();
     const path = t.deps.control.getExportJob(other.id)!.file_path!;
     expect((await t.request(`/v1/exports/${other.id}`, { token: key, method: 'DELETE' })).status).toBe(204);
     expect(existsSync(path)).toBe(false);

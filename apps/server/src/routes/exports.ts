@@ -15,7 +15,7 @@ import { principalLabel, requireScope, tenantOf, tenantScope } from '../auth.ts'
 import type { AppEnv } from '../context.ts';
 import type { AppDeps } from '../deps.ts';
 import { auditExport, type ExportRequestInfo } from '../exports/audit.ts';
-import { createExportJob, deleteExportJob, exportFileSize, isExpired, jobView } from '../exports/jobs.ts';
+import { exportFileSize, isExpired, jobView } from '../exports/jobs.ts';
 import {
   bodyFiltersToParams,
   type ExportPlan,
@@ -184,7 +184,7 @@ export function exportRoutes(deps: AppDeps) {
     }
     const { format, filters, bom } = parsed.data;
     const plan = await planFor(c, deps, bodyFiltersToParams(filters ?? {}), format, bom ?? false);
-    const job = createExportJob(deps, {
+    const job = deps.exportJobs.create({
       plan,
       principal,
       createdBy: principalLabel(principal).id,
@@ -218,7 +218,7 @@ export function exportRoutes(deps: AppDeps) {
   app.get('/exports/:id', (c) => c.json(jobView(jobFor(c))));
 
   app.delete('/exports/:id', async (c) => {
-    await deleteExportJob(deps, jobFor(c));
+    await deps.exportJobs.remove(jobFor(c));
     return c.body(null, 204);
   });
 

@@ -4,7 +4,6 @@ import { Client } from '@opensearch-project/opensearch';
 import { createPluginSet, type StoragePort } from '@trailmark/core';
 import { createOpenSearchStorage } from '@trailmark/storage-opensearch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { drainExportJobs } from '../exports/jobs.ts';
 import { defaultPlugins } from '../plugins.ts';
 import { openSearchOptions } from '../storage.ts';
 import { createTestApp, type TestApp } from '../testing.ts';
@@ -219,7 +218,7 @@ for (const [store, makeStorage] of STORES) {
         expect(created.status).toBe(202);
         const job = await created.json();
         expect(job.rows_estimate).toBe(1);
-        await drainExportJobs(t.deps);
+        await t.deps.exportJobs.drain();
         const download = await t.request(`/v1/exports/${job.id}/download`);
         expect(
           (await download.text())
