@@ -2,7 +2,6 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, ValidationError } from '@trailmark/core';
-import type { AppDeps } from './deps.ts';
 
 /**
  * Cursors handed to clients are the store's own cursor plus an HMAC over it and over what the cursor was
@@ -10,13 +9,11 @@ import type { AppDeps } from './deps.ts';
  * tenant, is refused instead of read. The store's cursor format stays the store's business.
  */
 const KEY_FILE = 'cursor.key';
-const keys = new WeakMap<AppDeps, Buffer>();
 
 /** The data directory's cursor key, made at first use (32 random bytes, owner-only file). */
-function keyOf(deps: AppDeps): Buffer {
-  let key = keys.get(deps);
-  if (key) return key;
-  const path = join(deps.dataDir, KEY_FILE);
+function loadKey(dataDir: string): Buffer {
+  let key: Buffer;
+  const path = join(dataDir, KEY_FILE);
   try {
     key = readFileSync(path);
   } catch {
@@ -28,7 +25,6 @@ function keyOf(deps: AppDeps): Buffer {
       key = readFileSync(path);
     }
   }
-  keys.set(deps, key);
   return key;
 }
 
@@ -44,8 +40,8 @@ function canonical(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-function mac(deps: AppDeps, inner: string, binding: unknown): Buffer {
-  return createHmac('sha256', keyOf(deps))
+function mac(key: Buffer, inner: string, binding: unknown): Buffer {
+  return createHmac('sha256', key)
     .update(inner)
     .update('\n')
     .update(canonical(binding))
@@ -53,24 +49,35 @@ function mac(deps: AppDeps, inner: string, binding: unknown): Buffer {
     .subarray(0, 16);
 }
 
-/** What a page's `next_cursor` is sent as. */
-export function sealCursor(deps: AppDeps, inner: string | null, binding: unknown): string | null {
-  if (inner === null) return null;
-  return `${inner}.${mac(deps, inner, binding).toString('base64url')}`;
+/** Seals and opens the cursors of one data directory (its key is read or made on first use). */
+export function createCursorSealer(dataDir: string) {
+  let key: Buffer | undefined;
+  const keyOf = () => {
+    key ??= loadKey(dataDir);
+    return key;
+  };
+  return {
+    /** What a page's `next_cursor` is sent as. */
+    seal(inner: string | null, binding: unknown): string | null {
+      if (inner === null) return null;
+      return `${inner}.${mac(keyOf(), inner, binding).toString('base64url')}`;
+    },
+    /** The store's cursor inside a client's cursor, or 400 INVALID_CURSOR. */
+    open(sealed: string, binding: unknown): string {
+      const dot = sealed.lastIndexOf('.');
+      const inner = sealed.slice(0, dot);
+      const tag = Buffer.from(sealed.slice(dot + 1), 'base64url');
+      const expected = mac(keyOf(), inner, binding);
+      if (dot <= 0 || tag.length !== expected.length || !timingSafeEqual(tag, expected)) {
+        throw new ValidationError(
+          'invalid cursor',
+          [{ path: 'cursor', message: 'not a cursor this server issued for this query and tenant' }],
+          ErrorCode.INVALID_CURSOR,
+        );
+      }
+      return inner;
+    },
+  };
 }
 
-/** The store's cursor inside a client's cursor, or 400 INVALID_CURSOR. */
-export function openCursor(deps: AppDeps, sealed: string, binding: unknown): string {
-  const dot = sealed.lastIndexOf('.');
-  const inner = sealed.slice(0, dot);
-  const tag = Buffer.from(sealed.slice(dot + 1), 'base64url');
-  const expected = mac(deps, inner, binding);
-  if (dot <= 0 || tag.length !== expected.length || !timingSafeEqual(tag, expected)) {
-    throw new ValidationError(
-      'invalid cursor',
-      [{ path: 'cursor', message: 'not a cursor this server issued for this query and tenant' }],
-      ErrorCode.INVALID_CURSOR,
-    );
-  }
-  return inner;
-}
+export type CursorSealer = ReturnType<typeof createCursorSealer>;

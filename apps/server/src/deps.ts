@@ -15,9 +15,12 @@ import {
 import type { Logger } from 'pino';
 import { createPasswordHasher, type PasswordHasher } from './accounts/passwords.ts';
 import { createSignInThrottle, type SignInThrottle } from './accounts/throttle.ts';
+import type { ViewWindows } from './accounts/view-audit.ts';
+import { type CursorSealer, createCursorSealer } from './cursors.ts';
 import { type AccountsConfig, DEFAULT_ACCOUNTS } from './env.ts';
 import type { Evidence } from './evidence/service.ts';
 import { createExportJobRunner, type ExportJobRunner } from './exports/jobs.ts';
+import { createExportSlots, type ExportSlots } from './exports/slots.ts';
 import { createLiveHub, type LiveHub } from './live.ts';
 import type { Metrics } from './metrics.ts';
 import type { StreamService } from './streams/service.ts';
@@ -50,8 +53,6 @@ export interface AppDeps {
   maxInflightBodies: number;
   /** Most events accepted for storing but not yet committed; beyond it ingest answers 503 OVERLOADED. */
   maxPendingEvents: number;
-  /** Streamed exports (`GET /v1/export`) running at once, overall and per tenant; beyond them 429. */
-  exportStreams: { total: number; perTenant: number };
   dataDir: string;
   exportTtlHours: number;
   ingest(inputs: readonly unknown[], scope: IngestScope): Promise<IngestResult>;
@@ -72,6 +73,12 @@ export interface AppDeps {
   live: LiveHub;
   /** Export jobs of this instance: queued and running ones, their files. */
   exportJobs: ExportJobRunner;
+  /** Streamed exports running now, bounded overall and per tenant (TRAILMARK_MAX_EXPORT_STREAMS[_PER_TENANT]). */
+  exportSlots: ExportSlots;
+  /** Seals page cursors with the data directory's key and opens them. */
+  cursors: CursorSealer;
+  /** When each person last had an `audit_log.viewed` recorded, per tenant. */
+  viewWindows: ViewWindows;
 }
 
 export type CreateDepsOptions = Pick<
@@ -85,7 +92,6 @@ export type CreateDepsOptions = Pick<
       | 'bodyLimitBytes'
       | 'bodyTimeoutMs'
       | 'maxInflightBodies'
-      | 'exportStreams'
       | 'exportTtlHours'
       | 'maxPendingEvents'
       | 'accounts'
@@ -96,7 +102,10 @@ export type CreateDepsOptions = Pick<
       | 'evidence'
       | 'live'
     >
-  >;
+  > & {
+    /** Streamed exports (`GET /v1/export`) running at once, overall and per tenant; beyond them 429. */
+    exportStreams?: { total: number; perTenant: number };
+  };
 
 export function createDeps(options: CreateDepsOptions): AppDeps {
   const { storage, plugins, logger, metrics, control } = options;
@@ -105,6 +114,7 @@ export function createDeps(options: CreateDepsOptions): AppDeps {
   const maxPendingEvents = options.maxPendingEvents ?? 100_000;
   let pendingEvents = 0;
   const live = options.live ?? createLiveHub();
+  const exportStreams = options.exportStreams ?? { total: 16, perTenant: 4 };
 
   /**
    * `bounded`: a sender's request is refused while too many events wait for the store, so a burst
@@ -227,7 +237,9 @@ export function createDeps(options: CreateDepsOptions): AppDeps {
     bodyLimitBytes: options.bodyLimitBytes ?? 10 * 1024 * 1024,
     bodyTimeoutMs: options.bodyTimeoutMs ?? 30_000,
     maxInflightBodies: options.maxInflightBodies ?? 64,
-    exportStreams: options.exportStreams ?? { total: 16, perTenant: 4 },
+    exportSlots: createExportSlots(exportStreams),
+    cursors: createCursorSealer(options.dataDir),
+    viewWindows: new Map(),
     maxPendingEvents,
     dataDir: options.dataDir,
     exportTtlHours: options.exportTtlHours ?? 24,

@@ -7,8 +7,8 @@ import { auditAct } from './audit.ts';
 /** One `audit_log.viewed` per person and tenant per window; the views in between are counted into the next. */
 export const VIEW_AUDIT_WINDOW_MS = 15 * 60_000;
 
-// Per app instance (keyed by its deps), like the per-instance throttle counters.
-const windows = new WeakMap<AppDeps, Map<string, { last: number; since: number }>>();
+/** Per app instance (AppDeps.viewWindows), like the per-instance throttle counters: person+tenant to window. */
+export type ViewWindows = Map<string, { last: number; since: number }>;
 
 /**
  * Records that a person read the audit log (search, facets, one event), batched so that scrolling does
@@ -26,11 +26,7 @@ export async function auditView(
 ): Promise<void> {
   const principal = c.get('principal');
   if (principal.kind === 'api_key' || !principal.user) return;
-  let state = windows.get(deps);
-  if (!state) {
-    state = new Map();
-    windows.set(deps, state);
-  }
+  const state = deps.viewWindows;
   const tenant = tenantOf(principal) ?? (view.tenants?.length === 1 ? view.tenants[0] : undefined);
   const key = `${principal.user.id}\u0000${tenant ?? ''}`;
   const now = deps.now().getTime();

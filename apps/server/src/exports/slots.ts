@@ -1,5 +1,4 @@
 import { RateLimitedError } from '@trailmark/core';
-import type { AppDeps } from '../deps.ts';
 
 /**
  * Streamed exports running at once, overall and per tenant (per process, like the other counters in the
@@ -7,42 +6,42 @@ import type { AppDeps } from '../deps.ts';
  * slowing every stream, health check and search down together. Export jobs run in the background one at a
  * time and are not counted here.
  */
-const running = new WeakMap<AppDeps, { total: number; byTenant: Map<string, number> }>();
-
 const RETRY_AFTER_SECONDS = 5;
 
-/** Takes a slot for an export over `tenants` (undefined: the operator over every tenant); returns its release. */
-export function takeExportSlot(deps: AppDeps, tenants: readonly string[] | undefined): () => void {
-  let state = running.get(deps);
-  if (!state) {
-    state = { total: 0, byTenant: new Map() };
-    running.set(deps, state);
-  }
-  const keys = tenants && tenants.length > 0 ? [...new Set(tenants)] : ['*'];
-  const { total, perTenant } = deps.exportStreams;
-  if (state.total >= total)
-    throw new RateLimitedError(
-      `${total} exports are streaming already; retry shortly, or create an export job (POST /v1/exports)`,
-      RETRY_AFTER_SECONDS,
-    );
-  const busy = keys.find((k) => (state.byTenant.get(k) ?? 0) >= perTenant);
-  if (busy !== undefined)
-    throw new RateLimitedError(
-      `${perTenant} exports of this tenant are streaming already; retry shortly, or create an export job (POST /v1/exports)`,
-      RETRY_AFTER_SECONDS,
-    );
-  state.total++;
-  for (const k of keys) state.byTenant.set(k, (state.byTenant.get(k) ?? 0) + 1);
-  let released = false;
-  const current = state;
-  return () => {
-    if (released) return;
-    released = true;
-    current.total--;
-    for (const k of keys) {
-      const n = (current.byTenant.get(k) ?? 1) - 1;
-      if (n === 0) current.byTenant.delete(k);
-      else current.byTenant.set(k, n);
-    }
+export function createExportSlots(limits: { total: number; perTenant: number }) {
+  const state = { total: 0, byTenant: new Map<string, number>() };
+  return {
+    limits,
+    /** Takes a slot for an export over `tenants` (undefined: the operator over every tenant); returns its release. */
+    take(tenants: readonly string[] | undefined): () => void {
+      const keys = tenants && tenants.length > 0 ? [...new Set(tenants)] : ['*'];
+      const { total, perTenant } = limits;
+      if (state.total >= total)
+        throw new RateLimitedError(
+          `${total} exports are streaming already; retry shortly, or create an export job (POST /v1/exports)`,
+          RETRY_AFTER_SECONDS,
+        );
+      const busy = keys.find((k) => (state.byTenant.get(k) ?? 0) >= perTenant);
+      if (busy !== undefined)
+        throw new RateLimitedError(
+          `${perTenant} exports of this tenant are streaming already; retry shortly, or create an export job (POST /v1/exports)`,
+          RETRY_AFTER_SECONDS,
+        );
+      state.total++;
+      for (const k of keys) state.byTenant.set(k, (state.byTenant.get(k) ?? 0) + 1);
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        state.total--;
+        for (const k of keys) {
+          const n = (state.byTenant.get(k) ?? 1) - 1;
+          if (n === 0) state.byTenant.delete(k);
+          else state.byTenant.set(k, n);
+        }
+      };
+    },
   };
 }
+
+export type ExportSlots = ReturnType<typeof createExportSlots>;

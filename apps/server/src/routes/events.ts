@@ -3,7 +3,6 @@ import { Hono } from 'hono';
 import { auditView } from '../accounts/view-audit.ts';
 import { requireScope, tenantScope } from '../auth.ts';
 import type { AppEnv } from '../context.ts';
-import { openCursor, sealCursor } from '../cursors.ts';
 import type { AppDeps } from '../deps.ts';
 import { assertActionsKnown, filterOptions } from '../filters.ts';
 import { asBatch, pageParams, readJson } from '../http.ts';
@@ -35,9 +34,9 @@ export function eventRoutes(deps: AppDeps) {
     const binding = { route: 'events', filter: scoped };
     const found = await deps.storage.search(scoped, {
       limit: parseLimit(limit),
-      ...(cursor ? { cursor: openCursor(deps, cursor, binding) } : {}),
+      ...(cursor ? { cursor: deps.cursors.open(cursor, binding) } : {}),
     });
-    const page = { ...found, next_cursor: sealCursor(deps, found.next_cursor, binding) };
+    const page = { ...found, next_cursor: deps.cursors.seal(found.next_cursor, binding) };
     await auditView(c, deps, { kind: 'search', tenants: tenant, query: new URL(c.req.url).search });
     return c.json(page);
   });

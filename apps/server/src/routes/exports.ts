@@ -24,7 +24,6 @@ import {
   resolveFormat,
 } from '../exports/plan.ts';
 import { fileRangeStream, parseRange } from '../exports/range.ts';
-import { takeExportSlot } from '../exports/slots.ts';
 import { exportStream } from '../exports/stream.ts';
 import { assertActionsKnown, filterOptions } from '../filters.ts';
 import { readJson } from '../http.ts';
@@ -142,7 +141,7 @@ export function exportRoutes(deps: AppDeps) {
     const plan = await planFor(c, deps, params, format, bom);
     const request = requestOf(c);
     // Released when the stream ends in any way (completed, client gone, failed).
-    const release = takeExportSlot(deps, plan.filter.tenant);
+    const release = deps.exportSlots.take(plan.filter.tenant);
     const body = exportStream(deps, plan, async ({ summary, reason }) => {
       release();
       // Audited when the stream ends, with the rows that really went out; the export never contains its

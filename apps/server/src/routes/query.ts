@@ -26,7 +26,6 @@ import { Hono } from 'hono';
 import { auditView } from '../accounts/view-audit.ts';
 import { requireHistoryAccess, requireScope, tenantScope } from '../auth.ts';
 import type { AppEnv } from '../context.ts';
-import { openCursor, sealCursor } from '../cursors.ts';
 import type { AppDeps } from '../deps.ts';
 import { assertActionsKnown, filterOptions } from '../filters.ts';
 import { pageParams } from '../http.ts';
@@ -182,9 +181,9 @@ export function queryRoutes(deps: AppDeps) {
     const binding = { route: 'history', asset, filter: { ...filter, ...(tenant ? { tenant } : {}) } };
     const page = await deps.storage.search(scoped, {
       limit: parseLimit(limit),
-      ...(cursor ? { cursor: openCursor(deps, cursor, binding) } : {}),
+      ...(cursor ? { cursor: deps.cursors.open(cursor, binding) } : {}),
     });
-    return c.json({ asset, ...page, next_cursor: sealCursor(deps, page.next_cursor, binding) });
+    return c.json({ asset, ...page, next_cursor: deps.cursors.seal(page.next_cursor, binding) });
   });
 
   app.get('/catalog', (c) => {
