@@ -5,11 +5,17 @@ import {
   type EventFilter,
   editDistance,
   type ParseFilterOptions,
+  parseEventFilter,
   parseQuery,
   type QueryParams,
   type StoragePort,
   ValidationError,
 } from '@trailmark/core';
+import type { Context } from 'hono';
+import { tenantScope } from './auth.ts';
+import type { AppEnv } from './context.ts';
+import type { AppDeps } from './deps.ts';
+import { pageParams } from './http.ts';
 
 /** Where a product's own name is declared, as filters that find it. */
 function sourceActionHint(registry: ActionRegistry, value: string): string | undefined {
@@ -102,4 +108,82 @@ export async function assertActionsKnown(
     }
   }
   if (details.length > 0) throw new ValidationError('invalid filter', details, ErrorCode.INVALID_FILTER);
+}
+
+/**
+ * Filter parameters to the filter a request may read: parsed with the registry's checks, the caller's
+ * tenant scope applied, every action it names checked. Query strings and export job bodies alike.
+ */
+export async function scopedFilter(
+  c: Context<AppEnv>,
+  deps: AppDeps,
+  params: QueryParams,
+  /** Off for a live tail: an action no event has yet is what it may be waiting for. */
+  actionsMustExist = true,
+): Promise<{ filter: EventFilter; tenant: string[] | undefined }> {
+  const parsed = parseEventFilter(params, [], filterOptions(deps.plugins.registry));
+  const tenant = tenantScope(c, parsed.tenant);
+  const filter = { ...parsed, ...(tenant ? { tenant } : {}) };
+  if (actionsMustExist) await assertActionsKnown(deps.plugins.registry, deps.storage, filter, params);
+  return { filter, tenant };
+}
+
+export interface FilterRequest<Own extends string> {
+  /** The filter with the caller's tenant scope applied. */
+  filter: EventFilter;
+  /** The tenants the caller may read and asked for (undefined: the operator over every tenant). */
+  tenant: string[] | undefined;
+  /** `limit` as given (each route has its own default and bound). */
+  limit?: string[];
+  cursor?: string;
+  /** The route's own parameters (not filters), each given at most once. */
+  own: Partial<Record<Own, string>>;
+}
+
+/**
+ * The one step every read route starts with: the query string split into the route's own parameters,
+ * the page (`limit`, `cursor`; refused where the route does not page) and the filters, scoped.
+ */
+export async function readFilter<Own extends string = never>(
+  c: Context<AppEnv>,
+  deps: AppDeps,
+  options: {
+    own?: readonly Own[];
+    /** `cursor`: paged; `limit`: a size but no cursor; `none`: neither. */
+    paging?: 'cursor' | 'limit' | 'none';
+    /** Names the answer in the refusal of a page parameter ("a count"). */
+    what?: string;
+    hint?: string;
+    actionsMustExist?: boolean;
+  } = {},
+): Promise<FilterRequest<Own>> {
+  const { params, limit, cursor } = pageParams(c);
+  const paging = options.paging ?? 'cursor';
+  const refused =
+    paging === 'none'
+      ? limit
+        ? 'limit'
+        : cursor
+          ? 'cursor'
+          : undefined
+      : paging === 'limit' && cursor
+        ? 'cursor'
+        : undefined;
+  if (refused)
+    throw new ValidationError(`${options.what ?? 'this answer'} is not paged`, [
+      { path: refused, message: options.hint ?? 'not accepted here' },
+    ]);
+  const own: Partial<Record<Own, string>> = {};
+  for (const name of options.own ?? []) {
+    const values = params[name];
+    delete params[name];
+    if (values === undefined) continue;
+    if (values.length > 1)
+      throw new ValidationError(`${name} may be given once`, [
+        { path: name, message: 'given more than once' },
+      ]);
+    own[name] = values[0];
+  }
+  const { filter, tenant } = await scopedFilter(c, deps, params, options.actionsMustExist);
+  return { filter, tenant, ...(limit ? { limit } : {}), ...(cursor ? { cursor } : {}), own };
 }

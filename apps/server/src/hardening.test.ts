@@ -208,6 +208,16 @@ describe('limit and cursor are one strict value (#9)', () => {
   it('limit=5 works', async () => {
     expect((await t.request('/v1/events?tenant=acme&limit=5')).status).toBe(200);
   });
+
+  it.each([
+    ['/v1/facets?tenant=acme&field=action&field=actor', 'field'],
+    ['/v1/history?tenant=acme&target_path=/a.png&target_path=/b.png', 'target_path'],
+    ['/v1/events/live?tenant=acme&last_event_id=a&last_event_id=b', 'last_event_id'],
+  ])("a route's own parameter given twice is a 400 naming it: %s", async (url, path) => {
+    const res = await t.request(url);
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.details[0]).toMatchObject({ path, message: 'given more than once' });
+  });
 });
 
 describe('a source-bound key cannot create broader keys', () => {

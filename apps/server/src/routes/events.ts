@@ -1,11 +1,11 @@
-import { ErrorCode, parseEventFilter, parseLimit, TrailmarkError } from '@trailmark/core';
+import { ErrorCode, parseLimit, TrailmarkError } from '@trailmark/core';
 import { Hono } from 'hono';
 import { auditView } from '../accounts/view-audit.ts';
 import { requireScope, tenantScope } from '../auth.ts';
 import type { AppEnv } from '../context.ts';
 import type { AppDeps } from '../deps.ts';
-import { assertActionsKnown, filterOptions } from '../filters.ts';
-import { asBatch, pageParams, readJson } from '../http.ts';
+import { readFilter } from '../filters.ts';
+import { asBatch, readJson } from '../http.ts';
 
 export function eventRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();
@@ -26,13 +26,9 @@ export function eventRoutes(deps: AppDeps) {
 
   app.get('/events', async (c) => {
     requireScope(c, 'read');
-    const { params, limit, cursor } = pageParams(c);
-    const filter = parseEventFilter(params, [], filterOptions(deps.plugins.registry));
-    const tenant = tenantScope(c, filter.tenant);
-    const scoped = { ...filter, ...(tenant ? { tenant } : {}) };
-    await assertActionsKnown(deps.plugins.registry, deps.storage, scoped, params);
-    const binding = { route: 'events', filter: scoped };
-    const found = await deps.storage.search(scoped, {
+    const { filter, tenant, limit, cursor } = await readFilter(c, deps);
+    const binding = { route: 'events', filter };
+    const found = await deps.storage.search(filter, {
       limit: parseLimit(limit),
       ...(cursor ? { cursor: deps.cursors.open(cursor, binding) } : {}),
     });

@@ -4,14 +4,13 @@ import {
   FILTER_PARAMS,
   isFilterParam,
   jsonShapeIssue,
-  parseEventFilter,
   type QueryParams,
   TrailmarkError,
   ValidationError,
 } from '@trailmark/core';
 import { type Context, Hono } from 'hono';
 import { z } from 'zod';
-import { principalLabel, requireScope, tenantOf, tenantScope } from '../auth.ts';
+import { principalLabel, requireScope, tenantOf } from '../auth.ts';
 import type { AppEnv } from '../context.ts';
 import type { AppDeps } from '../deps.ts';
 import { auditExport, type ExportRequestInfo } from '../exports/audit.ts';
@@ -25,7 +24,7 @@ import {
 } from '../exports/plan.ts';
 import { fileRangeStream, parseRange } from '../exports/range.ts';
 import { exportStream } from '../exports/stream.ts';
-import { assertActionsKnown, filterOptions } from '../filters.ts';
+import { scopedFilter } from '../filters.ts';
 import { readJson } from '../http.ts';
 
 const EXPORT_OPTIONS = ['format', 'bom'] as const;
@@ -56,19 +55,8 @@ async function planFor(
   bom: boolean,
 ): Promise<ExportPlan> {
   const exportFormat = resolveFormat(deps, format);
-  const filter = parseEventFilter(params, [], filterOptions(deps.plugins.registry));
-  const tenant = tenantScope(c, filter.tenant);
-  await assertActionsKnown(
-    deps.plugins.registry,
-    deps.storage,
-    { ...filter, ...(tenant ? { tenant } : {}) },
-    params,
-  );
-  return planExport(deps, {
-    format: exportFormat,
-    bom,
-    filter: { ...filter, ...(tenant ? { tenant } : {}) },
-  });
+  const { filter } = await scopedFilter(c, deps, params);
+  return planExport(deps, { format: exportFormat, bom, filter });
 }
 
 /** The row count and the cap, stated before any row: a capped export is never silent. */

@@ -4,18 +4,16 @@ import {
   type EventFilter,
   eventMatchesFilter,
   iterateEvents,
-  parseEventFilter,
   RateLimitedError,
   ValidationError,
 } from '@trailmark/core';
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { auditView } from '../accounts/view-audit.ts';
-import { requireScope, tenantScope } from '../auth.ts';
+import { requireScope } from '../auth.ts';
 import type { AppEnv } from '../context.ts';
 import type { AppDeps } from '../deps.ts';
-import { filterOptions } from '../filters.ts';
-import { pageParams } from '../http.ts';
+import { readFilter } from '../filters.ts';
 
 /** Events waiting for a slow reader before the stream gives up and tells it to resume from the store. */
 export const LIVE_QUEUE_MAX = 1000;
@@ -90,20 +88,21 @@ export function liveRoutes(deps: AppDeps) {
 
   app.get('/events/live', async (c) => {
     requireScope(c, 'read');
-    const { params, limit, cursor } = pageParams(c);
-    if (limit || cursor)
-      throw new ValidationError('a live stream is not paged', [
-        { path: limit ? 'limit' : 'cursor', message: 'not accepted here; use Last-Event-ID to resume' },
-      ]);
     // EventSource sends Last-Event-ID as a header on reconnect; a query parameter serves clients that
     // cannot set headers on their first request.
-    const resumeParam = params.last_event_id?.[0];
-    delete params.last_event_id;
-    const resume = parseLiveCursor(c.req.header('last-event-id') ?? resumeParam);
+    const {
+      filter: scoped,
+      tenant,
+      own,
+    } = await readFilter(c, deps, {
+      own: ['last_event_id'],
+      paging: 'none',
+      what: 'a live stream',
+      hint: 'not accepted here; use Last-Event-ID to resume',
+      actionsMustExist: false,
+    });
+    const resume = parseLiveCursor(c.req.header('last-event-id') ?? own.last_event_id);
     const registry = deps.plugins.registry;
-    const filter = parseEventFilter(params, [], filterOptions(registry));
-    const tenant = tenantScope(c, filter.tenant);
-    const scoped: EventFilter = { ...filter, ...(tenant ? { tenant } : {}) };
     if (!deps.live.claim())
       throw new RateLimitedError(
         `${deps.live.maxStreams} live streams are open, the most this server keeps; retry shortly`,

@@ -10,7 +10,6 @@ import {
   type FacetField,
   type FacetResult,
   iterateEvents,
-  parseEventFilter,
   parseLimit,
   QUERY_QUALIFIERS,
   SCANNED_FACET_FIELDS,
@@ -24,11 +23,10 @@ import {
 } from '@trailmark/core';
 import { Hono } from 'hono';
 import { auditView } from '../accounts/view-audit.ts';
-import { requireHistoryAccess, requireScope, tenantScope } from '../auth.ts';
+import { requireHistoryAccess, requireScope } from '../auth.ts';
 import type { AppEnv } from '../context.ts';
 import type { AppDeps } from '../deps.ts';
-import { assertActionsKnown, filterOptions } from '../filters.ts';
-import { pageParams } from '../http.ts';
+import { readFilter } from '../filters.ts';
 
 const ALL_FACET_FIELDS = [...FACET_FIELDS, ...SCANNED_FACET_FIELDS] as const;
 
@@ -86,11 +84,17 @@ export function queryRoutes(deps: AppDeps) {
 
   app.get('/facets', async (c) => {
     requireScope(c, 'read');
-    const { params, limit, cursor } = pageParams(c);
-    if (cursor)
-      throw new ValidationError('facets are not paged', [{ path: 'cursor', message: 'not accepted here' }]);
-    const field = params.field?.[0];
-    delete params.field;
+    const {
+      filter: scoped,
+      tenant,
+      limit,
+      own,
+    } = await readFilter(c, deps, {
+      own: ['field'],
+      paging: 'limit',
+      what: 'facets',
+    });
+    const field = own.field;
     // A declared searchable field (attr.<name>) is counted like the client fields: over the newest events.
     const declared = field?.startsWith('attr.') ? deps.plugins.registry.field(field.slice(5)) : undefined;
     if (!field || (!declared && !(ALL_FACET_FIELDS as readonly string[]).includes(field))) {
@@ -104,18 +108,6 @@ export function queryRoutes(deps: AppDeps) {
         },
       ]);
     }
-    const filter = parseEventFilter(params, [], filterOptions(deps.plugins.registry));
-    const tenant = tenantScope(c, filter.tenant);
-    await assertActionsKnown(
-      deps.plugins.registry,
-      deps.storage,
-      {
-        ...filter,
-        ...(tenant ? { tenant } : {}),
-      },
-      params,
-    );
-    const scoped = { ...filter, ...(tenant ? { tenant } : {}) };
     const bucketLimit = Math.min(parseLimit(limit ?? ['50']), 1000);
     const { buckets, ...coverage } = declared
       ? await scannedFacet(deps, scoped, (event) => attributeFacetValue(event, declared), bucketLimit)
@@ -134,7 +126,7 @@ export function queryRoutes(deps: AppDeps) {
       ...coverage,
       buckets: buckets.map((b) => {
         // One source filtered: its own wording ("An asset was deleted"); otherwise the first registered label.
-        const only = filter.source?.length === 1 ? filter.source[0] : undefined;
+        const only = scoped.source?.length === 1 ? scoped.source[0] : undefined;
         const label =
           field === 'action'
             ? ((only ? registry.action(only, b.value)?.label : undefined) ?? registry.labelAnySource(b.value))
@@ -146,13 +138,10 @@ export function queryRoutes(deps: AppDeps) {
 
   app.get('/history', async (c) => {
     requireHistoryAccess(c);
-    const { params, limit, cursor } = pageParams(c);
-    const type = params.target_type?.[0];
-    const id = params.target_id?.[0];
-    const path = params.target_path?.[0];
-    delete params.target_type;
-    delete params.target_id;
-    delete params.target_path;
+    const { filter, limit, cursor, own } = await readFilter(c, deps, {
+      own: ['target_type', 'target_id', 'target_path'],
+    });
+    const { target_type: type, target_id: id, target_path: path } = own;
     let asset: AssetRef;
     if (path && !type && !id) asset = { target_path: path };
     else if (type && id && !path) asset = { target_type: type, target_id: id };
@@ -161,24 +150,9 @@ export function queryRoutes(deps: AppDeps) {
         { path: 'target_path', message: 'give target_path, or target_type with target_id' },
       ]);
     }
-    const filter = parseEventFilter(params, [], filterOptions(deps.plugins.registry));
-    const tenant = tenantScope(c, filter.tenant);
-    await assertActionsKnown(
-      deps.plugins.registry,
-      deps.storage,
-      {
-        ...filter,
-        ...(tenant ? { tenant } : {}),
-      },
-      params,
-    );
-    const scoped = await assetHistoryFilter(
-      deps.storage,
-      { ...filter, ...(tenant ? { tenant } : {}) },
-      asset,
-    );
+    const scoped = await assetHistoryFilter(deps.storage, filter, asset);
     // Bound to the asset asked for, not to its lineage: a rename while paging keeps the cursor valid.
-    const binding = { route: 'history', asset, filter: { ...filter, ...(tenant ? { tenant } : {}) } };
+    const binding = { route: 'history', asset, filter };
     const page = await deps.storage.search(scoped, {
       limit: parseLimit(limit),
       ...(cursor ? { cursor: deps.cursors.open(cursor, binding) } : {}),

@@ -1,10 +1,8 @@
-import { parseEventFilter, ValidationError } from '@trailmark/core';
 import { Hono } from 'hono';
-import { requireScope, tenantScope } from '../auth.ts';
+import { requireScope } from '../auth.ts';
 import type { AppEnv } from '../context.ts';
 import type { AppDeps } from '../deps.ts';
-import { assertActionsKnown, filterOptions } from '../filters.ts';
-import { pageParams } from '../http.ts';
+import { readFilter } from '../filters.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -30,23 +28,8 @@ export function uiRoutes(deps: AppDeps) {
 
   app.get('/count', async (c) => {
     requireScope(c, 'read');
-    const { params, limit, cursor } = pageParams(c);
-    if (limit || cursor)
-      throw new ValidationError('a count is not paged', [
-        { path: limit ? 'limit' : 'cursor', message: 'not accepted here' },
-      ]);
-    const filter = parseEventFilter(params, [], filterOptions(deps.plugins.registry));
-    const tenant = tenantScope(c, filter.tenant);
-    await assertActionsKnown(
-      deps.plugins.registry,
-      deps.storage,
-      {
-        ...filter,
-        ...(tenant ? { tenant } : {}),
-      },
-      params,
-    );
-    const count = await deps.storage.count({ ...filter, ...(tenant ? { tenant } : {}) });
+    const { filter } = await readFilter(c, deps, { paging: 'none', what: 'a count' });
+    const count = await deps.storage.count(filter);
     return c.json({ count, exact: true });
   });
 
@@ -56,29 +39,14 @@ export function uiRoutes(deps: AppDeps) {
    */
   app.get('/histogram', async (c) => {
     requireScope(c, 'read');
-    const { params, limit, cursor } = pageParams(c);
-    if (limit || cursor)
-      throw new ValidationError('a histogram is not paged', [
-        { path: limit ? 'limit' : 'cursor', message: 'not accepted here' },
-      ]);
-    const filter = parseEventFilter(params, [], filterOptions(deps.plugins.registry));
-    const tenant = tenantScope(c, filter.tenant);
-    await assertActionsKnown(
-      deps.plugins.registry,
-      deps.storage,
-      {
-        ...filter,
-        ...(tenant ? { tenant } : {}),
-      },
-      params,
-    );
+    const { filter } = await readFilter(c, deps, { paging: 'none', what: 'a histogram' });
     const to = filter.to ?? new Date().toISOString();
     const span = filter.from ? Date.parse(to) - Date.parse(filter.from) : undefined;
     const interval =
       span === undefined
         ? DAY
         : (NICE_INTERVALS.find((ms) => span / ms <= HISTOGRAM_MAX_BUCKETS) ?? NICE_INTERVALS.at(-1)!);
-    const buckets = await deps.storage.histogram({ ...filter, ...(tenant ? { tenant } : {}) }, interval);
+    const buckets = await deps.storage.histogram(filter, interval);
     return c.json({ interval_ms: interval, ...(filter.from ? { from: filter.from } : {}), to, buckets });
   });
 
