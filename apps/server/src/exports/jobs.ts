@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { ExportJobRecord } from '@trailmark/core';
 import type { Principal } from '../context.ts';
 import type { AppDeps } from '../deps.ts';
@@ -254,8 +253,8 @@ async function runJob(
         save();
         lastSave = Date.now();
       }
-      // Storage reads are synchronous for SQLite; yielding between pages lets requests in between.
-      await yieldToEventLoop();
+      // Storage reads are synchronous for SQLite; taking turns with the other exports lets requests in between.
+      await deps.exportSlots.turn();
     }
     await file.sync();
     await file.close();

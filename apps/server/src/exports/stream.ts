@@ -38,9 +38,9 @@ export function exportStream(
       async pull(controller) {
         try {
           for (;;) {
-            // One page per turn of the event loop: health checks, ingest and searches get their turn
-            // between the pages of every running export.
-            await new Promise<void>((resolve) => setImmediate(resolve));
+            // One page of one export per turn of the event loop: health checks, ingest and searches get
+            // their turn between any two pages.
+            await deps.exportSlots.turn();
             const next = await chunks.next();
             if (next.done) {
               await finish({ reason: 'completed' });
