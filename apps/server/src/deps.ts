@@ -1,16 +1,11 @@
 import {
-  type AuditEvent,
   type ControlStore,
+  createEngine,
   type DestinationPause,
-  ErrorCode,
-  type ErrorDetail,
-  type IngestScope,
+  type Engine,
   type MappedEvent,
   type PluginSet,
-  prepareEvents,
   type StoragePort,
-  sameEvent,
-  TrailmarkError,
 } from '@trailmark/core';
 import type { Logger } from 'pino';
 import { createPasswordHasher, type PasswordHasher } from './accounts/passwords.ts';
@@ -24,12 +19,6 @@ import { createExportSlots, type ExportSlots } from './exports/slots.ts';
 import { createLiveHub, type LiveHub } from './live.ts';
 import type { Metrics } from './metrics.ts';
 import type { StreamService } from './streams/service.ts';
-
-export interface IngestResult {
-  accepted: number;
-  duplicates: number;
-  ids: string[];
-}
 
 /** The `outcome.reason` of the system's audit event when the dispatcher pauses a destination by itself. */
 const PAUSE_REASONS = {
@@ -55,7 +44,9 @@ export interface AppDeps {
   maxPendingEvents: number;
   dataDir: string;
   exportTtlHours: number;
-  ingest(inputs: readonly unknown[], scope: IngestScope): Promise<IngestResult>;
+  ingest: Engine['ingest'];
+  /** A product's own payloads through its source plugin (POST /v1/sources/{id}/events). */
+  ingestNative: Engine['ingestNative'];
   /** Writes one event to Trailmark's own `trailmark` source; failures are logged, never thrown. */
   audit(tenant: string, event: Omit<MappedEvent, 'source' | 'occurred_at'>): Promise<void>;
   touchKey(id: string): void;
@@ -112,99 +103,29 @@ export function createDeps(options: CreateDepsOptions): AppDeps {
   const lastTouched = new Map<string, number>();
   const now = options.now ?? (() => new Date());
   const maxPendingEvents = options.maxPendingEvents ?? 100_000;
-  let pendingEvents = 0;
   const live = options.live ?? createLiveHub();
   const exportStreams = options.exportStreams ?? { total: 16, perTenant: 4 };
 
-  /**
-   * `bounded`: a sender's request is refused while too many events wait for the store, so a burst
-   * beyond what the disk sustains gets a quick 503 to retry instead of an ever longer queue in memory.
-   * Trailmark's own audit events are never refused (they are few, and dropping one loses evidence).
-   */
-  async function store(
-    inputs: readonly unknown[],
-    scope: IngestScope,
-    bounded: boolean,
-  ): Promise<IngestResult> {
-    if (bounded && pendingEvents > 0 && pendingEvents + inputs.length > maxPendingEvents) {
-      metrics.ingestRejected.inc({ code: ErrorCode.OVERLOADED });
-      throw new TrailmarkError(
-        ErrorCode.OVERLOADED,
-        `${pendingEvents} events are waiting to be stored; nothing of this request was stored, retry after Retry-After seconds`,
-      );
-    }
-    let events: AuditEvent[];
-    try {
-      events = prepareEvents(inputs, scope, plugins.registry);
-    } catch (error) {
-      if (error instanceof TrailmarkError) metrics.ingestRejected.inc({ code: error.code });
-      throw error;
-    }
-    pendingEvents += events.length;
-    let result: Awaited<ReturnType<StoragePort['append']>>;
-    try {
-      result = await storage.append(events);
-    } finally {
-      pendingEvents -= events.length;
-    }
-    const inserted = new Set(result.inserted);
-    // The stream outbox before the acknowledgement (a no-op wake-up where the store writes it itself).
-    options.streams?.afterAppend(events.filter((e) => inserted.has(e.id)));
-    if (result.duplicates.length > 0) {
-      await assertSameAsStored(events, result.duplicates);
-      const dup = new Set(result.duplicates);
-      // A retry of a request whose acknowledgement was lost: its events may never have reached the outbox.
-      options.streams?.afterAppend(events.filter((e) => dup.has(e.id)));
-    }
-    const stored = events.filter((e) => inserted.has(e.id));
-    for (const e of stored) metrics.eventsIngested.inc({ source: e.source });
-    if (result.duplicates.length > 0) metrics.eventsDuplicate.inc(result.duplicates.length);
-    live.publish(stored);
-    return {
-      accepted: result.inserted.length,
-      duplicates: result.duplicates.length,
-      ids: events.map((e) => e.id),
-    };
-  }
-  /**
-   * A duplicate is a retry only when it says the same as the stored event; otherwise the sender reused an
-   * id for something else, and quietly answering "duplicate" would lose it (Stripe answers a reused
-   * idempotency key with other parameters the same way). Checked after the append, against what the store
-   * kept, so concurrent senders cannot race past it; only duplicates cost a read.
-   */
-  async function assertSameAsStored(events: readonly AuditEvent[], duplicates: readonly string[]) {
-    const dup = new Set(duplicates);
-    const details: ErrorDetail[] = [];
-    const conflicting: string[] = [];
-    for (const [index, e] of events.entries()) {
-      if (!dup.has(e.id)) continue;
-      const stored = await storage.get(e.id, [e.tenant]);
-      if (stored && !sameEvent(stored, e)) {
-        conflicting.push(e.id);
-        details.push({
-          index,
-          path: 'id',
-          message: `event "${e.id}" was stored at ${stored.received_at} with a different body`,
-        });
-      }
-    }
-    if (conflicting.length === 0) return;
-    const others = events.length - duplicates.length;
-    throw new TrailmarkError(
-      ErrorCode.CONFLICT,
-      `event id ${conflicting.map((id) => `"${id}"`).join(', ')} already names a stored event with a different body; send a new id${others > 0 ? ` (the ${others} new event(s) of this request were stored)` : ''}`,
-      details.slice(0, 100),
-    );
-  }
-
-  const ingest = (inputs: readonly unknown[], scope: IngestScope) => store(inputs, scope, true);
+  const engine = createEngine({
+    storage,
+    plugins,
+    maxPendingEvents,
+    hooks: {
+      afterAppend: (events) => options.streams?.afterAppend(events),
+      stored(events, duplicates) {
+        for (const e of events) metrics.eventsIngested.inc({ source: e.source });
+        if (duplicates > 0) metrics.eventsDuplicate.inc(duplicates);
+        live.publish(events);
+      },
+      rejected: (code) => metrics.ingestRejected.inc({ code }),
+    },
+  });
 
   const audit: AppDeps['audit'] = async (tenant, event) => {
     try {
-      await store(
+      await engine.ingestSystem(
         [{ ...event, source: 'trailmark', occurred_at: new Date().toISOString() }],
-        { tenant, system: true },
-        false,
+        tenant,
       );
     } catch (err) {
       logger.error({ err, action: event.action }, 'could not record self-audit event');
@@ -250,7 +171,8 @@ export function createDeps(options: CreateDepsOptions): AppDeps {
     ...(options.streams ? { streams: options.streams } : {}),
     ...(options.evidence ? { evidence: options.evidence } : {}),
     live,
-    ingest,
+    ingest: engine.ingest,
+    ingestNative: engine.ingestNative,
     audit,
     touchKey(id) {
       // At most one write a minute per key: "last used" need not cost a write per request.

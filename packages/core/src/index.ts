@@ -4,6 +4,7 @@ export * from './cursor.ts';
 export * from './demo.ts';
 export * from './derive.ts';
 export * from './edit-distance.ts';
+export * from './engine.ts';
 export * from './errors.ts';
 export * from './evidence.ts';
 export * from './history.ts';

@@ -1,10 +1,4 @@
-import {
-  ErrorCode,
-  mapNativePayloads,
-  RESERVED_SOURCE,
-  TrailmarkError,
-  ValidationError,
-} from '@trailmark/core';
+import { ErrorCode, RESERVED_SOURCE, TrailmarkError, ValidationError } from '@trailmark/core';
 import { Hono } from 'hono';
 import { requireScope } from '../auth.ts';
 import type { AppEnv } from '../context.ts';
@@ -49,11 +43,7 @@ export function sourceRoutes(deps: AppDeps) {
         );
       }
     }
-    const mapped = mapNativePayloads(plugin, asBatch(await readJson(c)));
-    const result = await deps.ingest(
-      mapped.map((e) => ({ ...e, tenant })),
-      { tenant, source: sourceId },
-    );
+    const result = await deps.ingestNative(sourceId, asBatch(await readJson(c)), { tenant });
     return c.json(result, result.accepted > 0 ? 201 : 200);
   });
 
