@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type HttpReceiver, startHttpReceiver } from '../../apps/server/src/streams/test-receivers.ts';
 import { api } from '../helpers.ts';
 import { type Browser, captureAndScan, SHOTS, signIn, startBrowser, TENANT } from './harness.ts';
 
@@ -8,14 +10,17 @@ import { type Browser, captureAndScan, SHOTS, signIn, startBrowser, TENANT } fro
 
 let b: Browser;
 let page: Page;
+let receiver: HttpReceiver;
 
 beforeAll(async () => {
   // Stream receivers in these tests listen on 127.0.0.1: the operator allows that range explicitly.
   b = await startBrowser({ TRAILMARK_STREAM_ALLOW_PRIVATE: '127.0.0.0/8' });
   page = b.page;
+  receiver = await startHttpReceiver();
 });
 
 afterAll(async () => {
+  await receiver?.close();
   await b?.context.close();
   await b?.server.stop();
 });
@@ -118,5 +123,132 @@ describe('search box autocomplete', () => {
     await page.screenshot({ path: join(SHOTS, 'action-picker-product-name.png') });
     await page.getByRole('listbox', { name: 'Action' }).locator('.option').first().locator('input').check();
     await page.waitForURL(/action=file\.uploaded/);
+  });
+});
+
+describe('stream destinations', () => {
+  const row = (name: string) => page.getByRole('row').filter({ hasText: name });
+
+  it('an admin creates a webhook, sees its secret once, tests it, pauses, resumes, replays dead letters, deletes', async () => {
+    await signIn(b, `admin@${TENANT}.test`, '/streams');
+    await page.getByRole('heading', { name: 'Stream destinations' }).waitFor();
+    await page.getByRole('button', { name: 'New destination' }).click();
+    const form = page.getByRole('form', { name: 'New destination' });
+    await form.getByLabel('Name').fill('SIEM webhook');
+    await form.getByLabel('Endpoint URL').fill(`${receiver.url}/hooks/trailmark`);
+    await form.getByLabel('Denied').check();
+    await form.getByLabel('Failure').check();
+    await page.screenshot({ path: join(SHOTS, 'streams-new-destination.png') });
+    await form.getByRole('button', { name: 'Create destination' }).click();
+    // The signing secret was made in the browser and is shown once; the list only says it is set.
+    const secretBox = page.getByLabel('Signing secret of SIEM webhook');
+    await secretBox.waitFor();
+    const secret = await secretBox.inputValue();
+    expect(secret).toMatch(/^whsec_/);
+    await row('SIEM webhook').getByText('Active').waitFor();
+    await expect.poll(() => row('SIEM webhook').textContent()).toContain('result denied, failure');
+    const listed = (await page.evaluate(async () => (await fetch('/v1/streams/destinations')).json())) as {
+      data: { name: string; secrets: Record<string, string>; health: { lag_seconds: number } }[];
+    };
+    const mine = listed.data.find((d) => d.name === 'SIEM webhook')!;
+    expect(JSON.stringify(mine.secrets)).not.toContain(secret.slice(6, 30));
+    expect(typeof mine.health.lag_seconds).toBe('number');
+
+    // Send test: the receiver gets a message signed with that secret (checked by standardwebhooks).
+    await row('SIEM webhook').getByRole('button', { name: 'Send test' }).click();
+    await page.getByText('Test event queued for SIEM webhook').waitFor();
+    await expect.poll(() => receiver.requests.length, { timeout: 20_000 }).toBeGreaterThan(0);
+    const got = receiver.requests[0]!;
+    expect(got.path).toBe('/hooks/trailmark');
+    expect(() =>
+      new Webhook(secret).verify(got.body, {
+        'webhook-id': String(got.headers['webhook-id']),
+        'webhook-timestamp': String(got.headers['webhook-timestamp']),
+        'webhook-signature': String(got.headers['webhook-signature']),
+      }),
+    ).not.toThrow();
+    // Its details list the delivered attempt.
+    await row('SIEM webhook').getByRole('button', { name: 'SIEM webhook' }).click();
+    await page.waitForURL(/destination=dst_/);
+    const attempts = page.getByRole('table', { name: 'Delivery attempts' });
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await attempts.getByText('delivered').first().waitFor({ timeout: 20_000 });
+
+    // Pause and resume.
+    await row('SIEM webhook').getByRole('button', { name: 'Pause' }).click();
+    await row('SIEM webhook').getByText('Paused').waitFor();
+    await row('SIEM webhook').getByRole('button', { name: 'Resume' }).click();
+    await row('SIEM webhook').getByText('Active').waitFor();
+    // Pausing changed nothing else: the filter is the one chosen at creation.
+    expect(await row('SIEM webhook').textContent()).toContain('result denied, failure');
+
+    // A receiver that rejects (400) dead-letters the message with its answer; replay sends it again.
+    receiver.answer = () => ({ status: 400, body: '{"error":"unknown field"}' });
+    const before = receiver.requests.length;
+    await row('SIEM webhook').getByRole('button', { name: 'Send test' }).click();
+    await expect.poll(() => receiver.requests.length, { timeout: 20_000 }).toBeGreaterThan(before);
+    const dead = page.getByRole('table', { name: 'Dead letters' });
+    await expect
+      .poll(
+        async () => {
+          await page.getByRole('button', { name: 'Refresh' }).click();
+          return dead.count();
+        },
+        { timeout: 20_000 },
+      )
+      .toBe(1);
+    await dead.getByText('400').first().waitFor();
+    await page.screenshot({ path: join(SHOTS, 'streams-dead-letters.png') });
+    await captureAndScan(page, 'streams');
+    receiver.answer = () => ({ status: 200, body: 'ok' });
+    const beforeReplay = receiver.requests.length;
+    await page.getByRole('button', { name: 'Replay dead letters' }).click();
+    await page.getByText('1 dead letter queued again').waitFor();
+    await expect.poll(() => receiver.requests.length, { timeout: 20_000 }).toBeGreaterThan(beforeReplay);
+    // The replay carries the same webhook-id: a receiver can de-duplicate it.
+    const replayed = receiver.requests[receiver.requests.length - 1]!;
+    expect(replayed.headers['webhook-id']).toBe(receiver.requests[beforeReplay - 1]!.headers['webhook-id']);
+
+    // Edit: the stored secret is never put back in the form; saving without one keeps it.
+    await row('SIEM webhook').getByRole('button', { name: 'Edit' }).click();
+    const edit = page.getByRole('form', { name: 'Edit SIEM webhook' });
+    expect(await edit.getByLabel(/Signing secret/).inputValue()).toBe('');
+    await edit.getByLabel('Name').fill('SIEM webhook (EU)');
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await row('SIEM webhook (EU)').waitFor();
+
+    await row('SIEM webhook (EU)').getByRole('button', { name: 'Delete' }).click();
+    await row('SIEM webhook (EU)').getByRole('button', { name: 'Delete SIEM webhook (EU)' }).click();
+    await page.getByText('SIEM webhook (EU) deleted.').waitFor();
+    expect(await row('SIEM webhook (EU)').count()).toBe(0);
+  });
+
+  it('an auditor sees destinations and their health but no controls, and the server refuses changes', async () => {
+    await api(b.server.url, '/v1/streams/destinations', {
+      body: {
+        tenant: TENANT,
+        name: 'Security Slack',
+        kind: 'slack',
+        config: { channel: '#security' },
+        secrets: { webhook_url: `${receiver.url}/slack` },
+      },
+    });
+    await signIn(b, `auditor@${TENANT}.test`, '/streams');
+    await row('Security Slack').waitFor();
+    await page.getByText('Your role can view them only.').waitFor();
+    expect(await page.getByRole('button', { name: 'New destination' }).count()).toBe(0);
+    expect(await row('Security Slack').getByRole('button', { name: 'Delete' }).count()).toBe(0);
+    const status = await page.evaluate(
+      async () =>
+        (
+          await fetch('/v1/streams/destinations', {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json' },
+            body: JSON.stringify({ name: 'x', kind: 'slack', config: {} }),
+          })
+        ).status,
+    );
+    expect(status).toBe(403);
+    await captureAndScan(page, 'streams-auditor');
   });
 });
