@@ -252,3 +252,99 @@ describe('stream destinations', () => {
     await captureAndScan(page, 'streams-auditor');
   });
 });
+
+describe('evidence in the browser', () => {
+  const verify = () => page.getByRole('button', { name: 'Verify integrity' });
+
+  it('verifies an event in the drawer against the signed checkpoint, and fails when the event shown was altered', async () => {
+    await signIn(b, `auditor@${TENANT}.test`, '/events');
+    await page.locator('.grid-row').first().waitFor();
+    await page.locator('.grid-row').nth(2).click();
+    await page.waitForURL(/\/events\/[^/?]+/);
+    const id = decodeURIComponent(new URL(page.url()).pathname.split('/')[2]!);
+    await verify().click();
+    const badge = page.locator('.evidence-ok');
+    await badge.getByText('✓ Verified').waitFor();
+    await expect.poll(() => badge.textContent()).toMatch(/entry [\d,]+ of [\d,]+ in the log signed/);
+    await badge.locator('summary').click();
+    await badge.getByText('Audit path').waitFor();
+    await captureAndScan(page, 'event-verified');
+
+    // The same event with one field changed on its way to the browser: the leaf no longer matches.
+    await page.route(`**/v1/events/${encodeURIComponent(id)}`, async (route) => {
+      const res = await route.fetch();
+      const event = (await res.json()) as { outcome: { result: string } };
+      event.outcome.result = event.outcome.result === 'success' ? 'failure' : 'success';
+      await route.fulfill({ response: res, json: event });
+    });
+    await page.reload();
+    await verify().click();
+    await page.getByText('Verification failed').waitFor();
+    await page.getByText('does not hash to its leaf').waitFor();
+    await page.screenshot({ path: join(SHOTS, 'event-verification-failed.png') });
+    await page.unroute(`**/v1/events/${encodeURIComponent(id)}`);
+
+    // A proof whose audit path was tampered with does not lead to the signed root.
+    await page.route('**/v1/proofs/inclusion?*', async (route) => {
+      const res = await route.fetch();
+      const proof = (await res.json()) as { proof: string[] };
+      proof.proof[0] = Buffer.alloc(32, 7).toString('base64');
+      await route.fulfill({ response: res, json: proof });
+    });
+    await page.reload();
+    await verify().click();
+    await page.getByText('does not lead to the signed root').waitFor();
+    await page.unroute('**/v1/proofs/inclusion?*');
+  });
+
+  it('lists signed checkpoints, checks each signature and consistency here, and flags a forged one', async () => {
+    await signIn(b, `admin@${TENANT}.test`, '/checkpoints');
+    await page.getByRole('heading', { name: 'Signed checkpoints' }).waitFor();
+    await page.getByRole('button', { name: 'Sign now' }).click();
+    await page.getByText(/Checkpoint \d+ signed over/).waitFor();
+    const first = Number(
+      (await page.getByText(/Checkpoint \d+ signed over/).textContent())!
+        .match(/over ([\d,]+)/)![1]!
+        .replace(/,/g, ''),
+    );
+    const event = {
+      tenant: TENANT,
+      id: `evt_ckpt_${Date.now()}`,
+      source: 'billing-app',
+      action: 'invoice.paid',
+      occurred_at: new Date().toISOString(),
+      actor: { type: 'user', id: 'u-ckpt', name: 'Cora Checkpoint' },
+      targets: [{ type: 'invoice', id: 'inv-ckpt' }],
+      outcome: { result: 'success' },
+    };
+    expect((await api(b.server.url, '/v1/events', { body: event })).status).toBe(201);
+    await page.getByRole('button', { name: 'Sign now' }).click();
+    const table = page.getByRole('table', { name: 'Checkpoints' });
+    // The ingested event is in the newest checkpoint's tree.
+    const size = async () =>
+      Number(
+        ((await table.getByRole('row').nth(1).locator('td').nth(1).textContent()) ?? '').replace(/\D/g, ''),
+      );
+    await expect.poll(size).toBeGreaterThan(first);
+    const rows = (await table.getByRole('row').count()) - 1;
+    expect(rows).toBeGreaterThanOrEqual(2);
+    expect(await table.getByText('✓ Valid').count()).toBe(rows);
+    await page.getByRole('button', { name: 'Check consistency' }).click();
+    await expect.poll(() => table.getByText('✓ Consistent').count()).toBe(rows - 1);
+    expect(await table.getByText('✗').count()).toBe(0);
+    await captureAndScan(page, 'checkpoints');
+
+    // A checkpoint whose root was swapped keeps its signature line but no longer verifies.
+    await page.route('**/v1/checkpoints?*', async (route) => {
+      const res = await route.fetch();
+      const body = (await res.json()) as { data: { note: string }[] };
+      const lines = body.data[0]!.note.split('\n');
+      lines[2] = Buffer.alloc(32, 9).toString('base64');
+      body.data[0]!.note = lines.join('\n');
+      await route.fulfill({ response: res, json: body });
+    });
+    await page.reload();
+    await table.getByText('✗ bad signature').waitFor();
+    await page.unroute('**/v1/checkpoints?*');
+  });
+});

@@ -22,6 +22,10 @@ const router = createBrowserRouter([
       { path: 'events', element: <AuditLog />, children: [{ path: ':id', element: <EventDrawer /> }] },
       { path: 'history', element: <History /> },
       { path: 'streams', lazy: async () => ({ Component: (await import('./pages/Streams.tsx')).default }) },
+      {
+        path: 'checkpoints',
+        lazy: async () => ({ Component: (await import('./pages/Checkpoints.tsx')).default }),
+      },
       { path: 'exports', lazy: async () => ({ Component: (await import('./pages/Exports.tsx')).default }) },
       // Settings is its own chunk: most visits never open it, so the first page load stays small.
       {
