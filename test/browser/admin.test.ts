@@ -428,7 +428,14 @@ describe('settings in Chromium against the real server', () => {
     await signIn(`auditor@${TENANT}.test`, '/events');
     const nav = page.getByRole('navigation', { name: 'Main' });
     await nav.getByRole('link', { name: 'Audit log' }).waitFor();
-    expect(await nav.getByRole('link').allTextContents()).toEqual(['Audit log', 'Asset history', 'Exports']);
+    // Streams and checkpoints are read-only for auditors; Settings is not offered.
+    expect(await nav.getByRole('link').allTextContents()).toEqual([
+      'Audit log',
+      'Asset history',
+      'Exports',
+      'Streams',
+      'Checkpoints',
+    ]);
     await page.goto(`${server.url}/settings/members`);
     await page.getByRole('heading', { name: 'Members is not available to your role' }).waitFor();
     expect(await fetchAsPage('/v1/users')).toBe(403);
