@@ -9,7 +9,8 @@ import { ROOT, type ServerProcess, startServerProcess } from '../helpers.ts';
 /** What every browser test file shares: the demo server, Debian Chromium, sign-in, screenshots with axe. */
 
 export const SHOTS = resolve(ROOT, 'screenshots');
-const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const require = createRequire(import.meta.url);
+const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 export const TENANT = 'acme';
 
 export async function waitFor(check: () => boolean, what: string, ms = 120_000) {
