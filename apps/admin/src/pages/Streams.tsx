@@ -149,8 +149,8 @@ const STATE_TEXT: Record<Destination['state'], { text: string; tone: string }> =
   paused_gone: { text: 'Stopped: 410 Gone', tone: 'failure' },
 };
 
-function lagText(seconds: number): string {
-  if (seconds < 1) return 'up to date';
+function lagText(seconds: number, queued: number): string {
+  if (seconds < 1) return queued > 0 ? '< 1 s' : 'up to date';
   if (seconds < 60) return `${Math.round(seconds)} s`;
   if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
   const h = Math.floor(seconds / 3600);
@@ -325,7 +325,7 @@ function Destinations({ tenant, admin }: { tenant: string | undefined; admin: bo
                       )}
                     </td>
                     <td className="num mono">{d.health.queued_events.toLocaleString()}</td>
-                    <td className="mono">{lagText(d.health.lag_seconds)}</td>
+                    <td className="mono">{lagText(d.health.lag_seconds, d.health.queued_events)}</td>
                     <td className="num mono">
                       {d.health.dead_letters > 0 ? (
                         <span className="result result-failure">
@@ -465,7 +465,7 @@ function DestinationDetail({
           messages
         </dd>
         <dt>Lag</dt>
-        <dd>{lagText(d.health.lag_seconds)}</dd>
+        <dd>{lagText(d.health.lag_seconds, d.health.queued_events)}</dd>
         <dt>Last delivery</dt>
         <dd>{d.health.last_success_at ? `${utc(d.health.last_success_at)} UTC` : 'never'}</dd>
         <dt>Last error</dt>
