@@ -94,6 +94,23 @@ describe('search box autocomplete', () => {
       .toContain(expected.count.toLocaleString('en-US'));
   });
 
+  it('points at the offending token before searching, with the parser the API uses', async () => {
+    await signIn(b, `auditor@${TENANT}.test`, '/events?range=7d');
+    await page.locator('.grid-row').first().waitFor();
+    const url = page.url();
+    await box().fill('result:denied colour:red');
+    await page.keyboard.press('Enter');
+    const alert = page.locator('.qbox-problems');
+    await alert.waitFor();
+    expect(await alert.textContent()).toContain('"colour:red" at position 14: unknown qualifier "colour"');
+    expect(await box().getAttribute('aria-invalid')).toBe('true');
+    // Nothing was searched: the view is the one before.
+    expect(page.url()).toBe(url);
+    await page.screenshot({ path: join(SHOTS, 'search-query-error.png') });
+    await box().fill('');
+    expect(await alert.count()).toBe(0);
+  });
+
   it("suggests actions by a product's own name, and the action picker finds them the same way", async () => {
     await page.goto(`${b.server.url}/events`);
     await page.locator('.grid-row').first().waitFor();

@@ -1,3 +1,4 @@
+import { parseQuery } from '@trailmark/core/query-language';
 import { type RefObject, useEffect, useId, useMemo, useRef, useState } from 'react';
 import { api, type Catalog, type FacetBucket } from '../api.ts';
 import { applySuggestion, rank, type Suggestion, termAt } from '../query-suggest.ts';
@@ -108,6 +109,8 @@ export function QueryBox({
   const [facets, setFacets] = useState<Record<string, FacetBucket[] | 'loading' | 'failed'>>({});
   const listId = useId();
   const pendingCaret = useRef<number | null>(null);
+  /** Problems the core parser finds, shown before any request: the same messages the API would give. */
+  const [problems, setProblems] = useState<{ message: string; position?: number }[]>([]);
 
   const qualifiers = useMemo(() => {
     const fields = new Map(catalog.sources.flatMap((s) => (s.fields ?? []).map((f) => [f.name, f])));
@@ -218,7 +221,9 @@ export function QueryBox({
       onSubmit={(e) => {
         e.preventDefault();
         setOpen(false);
-        onSubmit(value);
+        const found = parseQuery(value).problems;
+        setProblems(found);
+        if (found.length === 0) onSubmit(value);
       }}
     >
       <input
@@ -227,6 +232,8 @@ export function QueryBox({
         role="combobox"
         aria-label="Search events"
         aria-autocomplete="list"
+        aria-invalid={problems.length > 0}
+        aria-describedby={problems.length > 0 ? `${listId}-problems` : undefined}
         aria-expanded={showing}
         aria-controls={listId}
         aria-activedescendant={showing && current >= 0 ? `${listId}-${current}` : undefined}
@@ -236,13 +243,18 @@ export function QueryBox({
         value={value}
         onChange={(e) => {
           onChange(e.target.value);
+          setProblems([]);
           track(e.target);
           setActive(-1);
           // An emptied box closes the list; ArrowDown opens every qualifier.
           setOpen(e.target.value !== '');
         }}
         onSelect={(e) => track(e.currentTarget)}
-        onBlur={() => setOpen(false)}
+        onBlur={() => {
+          setOpen(false);
+          // The message covers the filters below: it goes with the focus, and comes back on Enter.
+          setProblems([]);
+        }}
         onKeyDown={(e) => {
           if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
             e.preventDefault();
@@ -265,6 +277,13 @@ export function QueryBox({
           }
         }}
       />
+      {problems.length > 0 && !showing && (
+        <div className="qbox-problems" id={`${listId}-problems`} role="alert">
+          {problems.map((p) => (
+            <div key={`${p.position}:${p.message}`}>{p.message}</div>
+          ))}
+        </div>
+      )}
       {showing && (
         <div className="qbox-list" role="listbox" id={listId} aria-label="Suggestions">
           {suggestions.length === 0 && <div className="muted pad">Counting values…</div>}

@@ -84,7 +84,10 @@ export function Verified({ event }: { event: AuditEvent }) {
       <p className="hint">
         Checked in this browser: the event hashes to its leaf, the path leads to the root of checkpoint{' '}
         {p.checkpoint.id}, and its Ed25519 signature holds. Compare the key with the one your operator
-        published. <Link to="/checkpoints">All checkpoints</Link>
+        published.{' '}
+        <Link className="inline-link" to="/checkpoints">
+          All checkpoints
+        </Link>
       </p>
     </details>
   );
