@@ -226,6 +226,11 @@ describe('stream destinations', () => {
     const replayed = receiver.requests[receiver.requests.length - 1]!;
     expect(replayed.headers['webhook-id']).toBe(receiver.requests[beforeReplay - 1]!.headers['webhook-id']);
 
+    // Replay the last hour: the events the filter matches go through the queue again.
+    const range = page.getByRole('form', { name: 'Replay a time range' });
+    await range.getByRole('button', { name: 'Replay range' }).click();
+    await page.getByText(/^\d[\d,]* events queued again in \d+ messages/).waitFor();
+
     // Edit: the stored secret is never put back in the form; saving without one keeps it.
     await row('SIEM webhook').getByRole('button', { name: 'Edit' }).click();
     const edit = page.getByRole('form', { name: 'Edit SIEM webhook' });

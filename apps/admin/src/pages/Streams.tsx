@@ -503,6 +503,16 @@ function DestinationDetail({
         </div>
       )}
       <Alert error={error} onClose={() => setError(null)} />
+      {admin && (
+        <ReplayRange
+          base={base}
+          onDone={(text) => {
+            onNotice(text);
+            onChanged();
+          }}
+          onError={setError}
+        />
+      )}
       <h3>Recent attempts</h3>
       {attempts.error && <LoadError error={attempts.error} retry={attempts.reload} />}
       {!attempts.data && !attempts.error && <Loading />}
@@ -859,4 +869,61 @@ function initialConfig(kind: string, existing: Destination | undefined): Record<
     out[f.key] = v === undefined ? (f.initial ?? '') : String(v);
   }
   return out;
+}
+
+/** datetime-local holds local wall time; the API takes instants. */
+const localInput = (ms: number) =>
+  new Date(ms - new Date(ms).getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+
+/** Re-sends a time range of events through the destination's queue (a SIEM that was down). */
+function ReplayRange({
+  base,
+  onDone,
+  onError,
+}: {
+  base: string;
+  onDone: (text: string) => void;
+  onError: (text: string) => void;
+}) {
+  const [from, setFrom] = useState(() => localInput(Date.now() - 3600_000));
+  const [to, setTo] = useState(() => localInput(Date.now() + 60_000));
+  const [busy, setBusy] = useState(false);
+  return (
+    <form
+      className="form-row replay-form"
+      aria-label="Replay a time range"
+      onSubmit={async (e) => {
+        e.preventDefault();
+        setBusy(true);
+        try {
+          const r = await api<{ events: number; messages: number; truncated: boolean }>(`${base}/replay`, {
+            method: 'POST',
+            body: JSON.stringify({ from: new Date(from).toISOString(), to: new Date(to).toISOString() }),
+          });
+          onDone(
+            `${r.events.toLocaleString()} events queued again in ${r.messages.toLocaleString()} messages${
+              r.truncated ? ' (the range was cut: replay the rest next)' : ''
+            }.`,
+          );
+        } catch (err) {
+          onError(errorText(err));
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      <label className="field">
+        <span>Replay from</span>
+        <input type="datetime-local" required value={from} onChange={(e) => setFrom(e.target.value)} />
+      </label>
+      <label className="field">
+        <span>to</span>
+        <input type="datetime-local" required value={to} onChange={(e) => setTo(e.target.value)} />
+      </label>
+      <button type="submit" className="btn btn-sm" disabled={busy}>
+        Replay range
+      </button>
+      <span className="hint">Matching events are sent again, in order, with new message ids.</span>
+    </form>
+  );
 }
