@@ -291,6 +291,9 @@ describe('evidence in the browser', () => {
     await badge.locator('summary').click();
     await badge.getByText('Audit path').waitFor();
     await captureAndScan(page, 'event-verified');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: join(SHOTS, 'event-verified-390.png') });
+    await page.setViewportSize({ width: 1280, height: 800 });
 
     // The same event with one field changed on its way to the browser: the leaf no longer matches.
     await page.route(`**/v1/events/${encodeURIComponent(id)}`, async (route) => {
