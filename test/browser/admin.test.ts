@@ -1,100 +1,37 @@
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { api, OPERATOR_TOKEN, ROOT, type ServerProcess, startServerProcess } from '../helpers.ts';
+import { api, OPERATOR_TOKEN, type ServerProcess } from '../helpers.ts';
+import {
+  type Browser,
+  captureAndScan as captureAndScanPage,
+  SHOTS,
+  signIn as signInAs,
+  startBrowser,
+  TENANT,
+} from './harness.ts';
 
-const SHOTS = resolve(ROOT, 'screenshots');
-const require = (await import('node:module')).createRequire(import.meta.url);
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-
+let browser: Browser;
 let server: ServerProcess;
 let context: BrowserContext;
 let page: Page;
 /** The demo accounts' password, which the server keeps in its data directory. */
 let demoPassword = '';
-const TENANT = 'acme';
 
-async function waitFor(check: () => boolean, what: string, ms = 120_000) {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-/**
- * Signs in through the real sign-in page as a demo account: the session cookie and the CSRF check
- * (Sec-Fetch-Site) are the browser's own. Any earlier credential (cookie or tab token) is dropped first.
- */
-async function signIn(email: string, path = '/', password = demoPassword) {
-  await context.clearCookies();
-  await page.goto(`${server.url}/sign-in?next=${encodeURIComponent(path)}`);
-  await page.evaluate(() => sessionStorage.clear());
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-  await page.waitForURL((u) => u.pathname !== '/sign-in');
-}
+const signIn = (email: string, path = '/', password = demoPassword) =>
+  signInAs(browser, email, path, password);
+const captureAndScan = (name: string) => captureAndScanPage(page, name);
 
 /** The API as the signed-in page sees it (its cookie), for checks a role must be refused. */
 async function fetchAsPage(path: string): Promise<number> {
   return page.evaluate(async (p) => (await fetch(p)).status, path);
 }
 
-/** Screenshots of one page in both themes, and an axe scan in each: no serious or critical violation. */
-async function captureAndScan(name: string) {
-  for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    await page.waitForTimeout(100);
-    await page.screenshot({ path: join(SHOTS, `${name}-${scheme}.png`) });
-    // Through CDP rather than a script tag, so the page keeps its real Content-Security-Policy.
-    await page.evaluate(AXE);
-    const violations = await page.evaluate(async () => {
-      // biome-ignore lint/suspicious/noExplicitAny: axe is injected as a global
-      const result = await (window as any).axe.run(document, { resultTypes: ['violations'] });
-      return (result.violations as { id: string; impact: string; nodes: { target: string[] }[] }[])
-        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-        .map(
-          (v) =>
-            `${v.id} (${v.impact}): ${v.nodes
-              .map((n) => n.target.join(' '))
-              .slice(0, 3)
-              .join(', ')}`,
-        );
-    });
-    expect(violations, `${name} in ${scheme}`).toEqual([]);
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-}
-
 beforeAll(async () => {
-  mkdirSync(SHOTS, { recursive: true });
-  console.log(`screenshots: ${SHOTS}`);
-  server = await startServerProcess({
-    env: { TRAILMARK_DEMO: 'on', TRAILMARK_DEMO_EVENTS: '3000', LOG_LEVEL: 'info' },
-  });
-  await waitFor(() => server.output().includes('Demo data ready'), 'demo data');
-  demoPassword = readFileSync(join(server.dataDir, 'demo-password'), 'utf8').trim();
-  context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'trailmark-chromium-')), {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-    ],
-    viewport: { width: 1280, height: 800 },
-    acceptDownloads: true,
-  });
-  page = context.pages()[0] ?? (await context.newPage());
+  browser = await startBrowser();
+  ({ server, context, page, demoPassword } = browser);
 });
 
 afterAll(async () => {
@@ -491,7 +428,14 @@ describe('settings in Chromium against the real server', () => {
     await signIn(`auditor@${TENANT}.test`, '/events');
     const nav = page.getByRole('navigation', { name: 'Main' });
     await nav.getByRole('link', { name: 'Audit log' }).waitFor();
-    expect(await nav.getByRole('link').allTextContents()).toEqual(['Audit log', 'Asset history', 'Exports']);
+    // Streams and checkpoints are read-only for auditors; Settings is not offered.
+    expect(await nav.getByRole('link').allTextContents()).toEqual([
+      'Audit log',
+      'Asset history',
+      'Exports',
+      'Streams',
+      'Checkpoints',
+    ]);
     await page.goto(`${server.url}/settings/members`);
     await page.getByRole('heading', { name: 'Members is not available to your role' }).waitFor();
     expect(await fetchAsPage('/v1/users')).toBe(403);

@@ -75,7 +75,10 @@ export interface Catalog {
     description?: string;
     retention?: { days?: number; months?: number };
     actions: CatalogAction[];
+    fields?: { name: string; label: string; type: 'keyword' | 'number' | 'boolean' | 'date' }[];
   }[];
+  /** Every qualifier of the search box's query language and the filter it stands for. */
+  query_qualifiers: { qualifier: string; filter: string }[];
   export_formats: { id: string; name: string }[];
 }
 

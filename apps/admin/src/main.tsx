@@ -21,6 +21,11 @@ const router = createBrowserRouter([
       { index: true, element: <Home /> },
       { path: 'events', element: <AuditLog />, children: [{ path: ':id', element: <EventDrawer /> }] },
       { path: 'history', element: <History /> },
+      { path: 'streams', lazy: async () => ({ Component: (await import('./pages/Streams.tsx')).default }) },
+      {
+        path: 'checkpoints',
+        lazy: async () => ({ Component: (await import('./pages/Checkpoints.tsx')).default }),
+      },
       { path: 'exports', lazy: async () => ({ Component: (await import('./pages/Exports.tsx')).default }) },
       // Settings is its own chunk: most visits never open it, so the first page load stays small.
       {

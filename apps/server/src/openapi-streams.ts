@@ -30,6 +30,7 @@ export const destinationExample = {
     queued_messages: 0,
     queued_events: 0,
     dead_letters: 0,
+    lag_seconds: 0,
   },
   created_at: '2026-04-14T10:00:00.000Z',
   updated_at: '2026-04-14T10:00:00.000Z',
@@ -149,6 +150,12 @@ export function streamSchemas(): Record<string, Json> {
             queued_messages: { type: 'integer' },
             queued_events: { type: 'integer' },
             dead_letters: { type: 'integer' },
+            lag_seconds: {
+              type: 'number',
+              minimum: 0,
+              description:
+                'Age of the oldest event not yet delivered to this destination; 0 when none waits.',
+            },
           },
           [
             'failing_since',
@@ -157,6 +164,7 @@ export function streamSchemas(): Record<string, Json> {
             'queued_messages',
             'queued_events',
             'dead_letters',
+            'lag_seconds',
           ],
         ),
         created_at: timestamp,

@@ -31,10 +31,15 @@ const utf8 = new TextEncoder();
 const ED25519_ALG = 0x01;
 const NAME_PATTERN = /^[^\s+]+$/;
 
-const b64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
-function unb64(text: string): Uint8Array | undefined {
+// btoa/atob rather than Buffer: the admin UI verifies checkpoints in the browser with this same code.
+const b64 = (bytes: Uint8Array) => {
+  let binary = '';
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary);
+};
+export function unb64(text: string): Uint8Array | undefined {
   if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4 !== 0) return undefined;
-  const bytes = new Uint8Array(Buffer.from(text, 'base64'));
+  const bytes = Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
   return b64(bytes) === text ? bytes : undefined;
 }
 

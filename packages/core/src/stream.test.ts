@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { AuditEvent } from './schema.ts';
 import {
   classifyHttpStatus,
+  destinationPatchSchema,
   nextRetryDelay,
   parseRetryAfter,
   RETRY_MIN_DELAY_MS,
@@ -76,6 +77,12 @@ describe('backoff schedule', () => {
 });
 
 describe('stream filter', () => {
+  it('a patch without a filter leaves the stored one alone (pausing must not widen it to every event)', () => {
+    expect(destinationPatchSchema.parse({ enabled: false })).toEqual({ enabled: false });
+    expect(destinationPatchSchema.parse({ filter: { result: ['denied'] } }).filter).toEqual({
+      result: ['denied'],
+    });
+  });
   const event = {
     source: 'file-transfer',
     action: 'file.deleted',

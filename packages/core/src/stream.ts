@@ -115,14 +115,13 @@ export function maskSecret(value: string | undefined): string | undefined {
  * Which events a destination receives: the search model's list filters (any value of a list matches,
  * different fields combine with AND). Free text is not offered: a stream filter is evaluated per event.
  */
-export const streamFilterSchema = z
-  .strictObject({
-    source: z.array(z.string().min(1).max(64)).max(50).optional(),
-    action: z.array(z.string().min(1).max(128)).max(200).optional(),
-    result: z.array(z.enum(OUTCOME_RESULTS)).max(4).optional(),
-    workspace: z.array(z.string().min(1).max(256)).max(200).optional(),
-  })
-  .default({});
+const streamFilterObject = z.strictObject({
+  source: z.array(z.string().min(1).max(64)).max(50).optional(),
+  action: z.array(z.string().min(1).max(128)).max(200).optional(),
+  result: z.array(z.enum(OUTCOME_RESULTS)).max(4).optional(),
+  workspace: z.array(z.string().min(1).max(256)).max(200).optional(),
+});
+export const streamFilterSchema = streamFilterObject.default({});
 export type StreamFilter = z.infer<typeof streamFilterSchema>;
 
 export function streamFilterMatches(filter: StreamFilter, event: AuditEvent): boolean {
@@ -152,7 +151,9 @@ export const destinationPatchSchema = z.strictObject({
   name: z.string().min(1).max(DESTINATION_NAME_MAX).optional(),
   config: z.record(z.string(), z.unknown()).optional(),
   secrets: z.record(z.string(), z.unknown()).optional(),
-  filter: streamFilterSchema.optional(),
+  // Without the create schema's default: a patch that leaves the filter out keeps it (zod applies an
+  // inner default even under optional(), which turned "pause" into "pause and receive every event").
+  filter: streamFilterObject.optional(),
   enabled: z.boolean().optional(),
   checkpoints: z.boolean().optional(),
 });

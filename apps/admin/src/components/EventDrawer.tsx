@@ -4,6 +4,7 @@ import { ApiError, type AuditEvent, api } from '../api.ts';
 import { actorLabel, local, primaryTarget, sentence, utc } from '../format.ts';
 import { useSession } from '../session.tsx';
 import { Json } from './Json.tsx';
+import { Verified } from './Verified.tsx';
 
 function Field({ label, children }: { label: string; children: ReactNode }) {
   if (children === undefined || children === null || children === '') return null;
@@ -106,6 +107,7 @@ export function EventDrawer() {
             {copied === 'json' ? 'Copied' : 'Copy JSON'}
           </button>
         </div>
+        <Verified key={e.id} event={e} />
         <nav className="related" aria-label="Related events">
           {e.request?.id && (
             <Link to={`/events?request_id=${encodeURIComponent(e.request.id)}&range=all`}>

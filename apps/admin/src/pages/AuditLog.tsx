@@ -7,6 +7,7 @@ import { ExportMenu } from '../components/ExportMenu.tsx';
 import { FacetPicker } from '../components/FacetPicker.tsx';
 import { Histogram } from '../components/Histogram.tsx';
 import { useHugeScroll } from '../components/huge-scroll.ts';
+import { QueryBox } from '../components/QueryBox.tsx';
 import { histogramOf, useWindowedRows } from '../components/windowed-rows.ts';
 import {
   addValue,
@@ -213,23 +214,13 @@ export function AuditLog() {
   return (
     <main className="log-page">
       <div className="toolbar">
-        <form
-          className="search"
-          role="search"
-          onSubmit={(e) => {
-            e.preventDefault();
-            go(setScalar(params, 'q', text.trim() || undefined));
-          }}
-        >
-          <input
-            ref={search}
-            type="search"
-            aria-label="Search events"
-            placeholder="Search actions, people, files, product names…  ( / )"
-            value={text}
-            onChange={(e) => setText(e.target.value)}
-          />
-        </form>
+        <QueryBox
+          value={text}
+          onChange={setText}
+          onSubmit={(t) => go(setScalar(params, 'q', t.trim() || undefined))}
+          baseQuery={query}
+          inputRef={search}
+        />
         <label className="range">
           <span className="sr-only">Time range</span>
           <select

@@ -140,6 +140,8 @@ function TopBar({ logAllowed }: { logAllowed: boolean }) {
         {logAllowed && <NavLink to="/events">Audit log</NavLink>}
         <NavLink to="/history">Asset history</NavLink>
         {canExport(user) && <NavLink to="/exports">Exports</NavLink>}
+        {logAllowed && <NavLink to="/streams">Streams</NavLink>}
+        {logAllowed && <NavLink to="/checkpoints">Checkpoints</NavLink>}
         {canAdmin(user) && <NavLink to="/settings">Settings</NavLink>}
       </nav>
       <div className="topbar-end">

@@ -362,6 +362,12 @@ describe('webhook delivery', () => {
     expect(paused.state).toBe('paused_failing');
     expect(paused.health.failing_since).toBe(new Date(Date.parse('2026-05-01T00:00:00Z')).toISOString());
     expect(paused.health.queued_events).toBe(1);
+    // The lag is the waiting event's age on the service's clock (ingest stamps received_at with the real
+    // one): two hours on, it is two hours old.
+    clock.t = Date.now() + 7_200_000;
+    const later = (await json(t, `/v1/streams/destinations/${d.id}/health`)) as { lag_seconds: number };
+    expect(later.lag_seconds).toBeGreaterThan(7_000);
+    expect(later.lag_seconds).toBeLessThanOrEqual(7_300);
   });
 
   it('replays a time range and sends a test event through the same queue', async () => {

@@ -76,6 +76,8 @@ export interface PublicDestination {
     queued_messages: number;
     queued_events: number;
     dead_letters: number;
+    /** Age in seconds of the oldest event not yet delivered (0 when nothing waits). */
+    lag_seconds: number;
   };
   created_at: string;
   updated_at: string;
@@ -190,6 +192,16 @@ export function createStreamService(options: StreamServiceOptions) {
     return { pending, dead };
   }
 
+  /** Events not yet delivered (queued messages and the log past the cursor) and the age of the oldest. */
+  function backlogOf(d: DestinationRecord): { queued: number; lag_seconds: number } {
+    const next = store.nextPending(d.id);
+    // Counted up to 100,000 per call: beyond that the figure means "at least".
+    const backlog = log.backlog(d.tenant, d.cursor, 100_000);
+    const queued = store.countMessages(d.id, 'pending').events + backlog.count;
+    const oldest = next?.events?.[0]?.received_at ?? backlog.oldest_received_at;
+    return { queued, lag_seconds: oldest ? Math.max(0, (clock.now() - Date.parse(oldest)) / 1000) : 0 };
+  }
+
   function publicView(d: DestinationRecord): PublicDestination {
     const plugin = plugins.get(d.kind);
     let secrets: Record<string, unknown> = {};
@@ -219,6 +231,7 @@ export function createStreamService(options: StreamServiceOptions) {
         queued_messages: pending.messages,
         queued_events: pending.events,
         dead_letters: dead.messages,
+        lag_seconds: backlogOf(d).lag_seconds,
       },
       created_at: d.created_at,
       updated_at: d.updated_at,
@@ -501,21 +514,12 @@ export function createStreamService(options: StreamServiceOptions) {
 
     /** Per destination: queued events, lag (age of the oldest undelivered event) in seconds. */
     stats() {
-      const now = clock.now();
-      return store.listDestinations().map((d) => {
-        const next = store.nextPending(d.id);
-        // Counted up to 100,000 per scrape: beyond that the gauge says "at least".
-        const backlog = log.backlog(d.tenant, d.cursor, 100_000);
-        const queued = store.countMessages(d.id, 'pending').events + backlog.count;
-        const oldest = next?.events?.[0]?.received_at ?? backlog.oldest_received_at;
-        return {
-          destination: d.id,
-          kind: d.kind,
-          tenant: d.tenant,
-          queued,
-          lag_seconds: oldest ? Math.max(0, (now - Date.parse(oldest)) / 1000) : 0,
-        };
-      });
+      return store.listDestinations().map((d) => ({
+        destination: d.id,
+        kind: d.kind,
+        tenant: d.tenant,
+        ...backlogOf(d),
+      }));
     },
 
     /** Called when the dispatcher pauses a destination by itself (the server audits it). */
