@@ -236,8 +236,17 @@ describe('stream destinations', () => {
     const edit = page.getByRole('form', { name: 'Edit SIEM webhook' });
     expect(await edit.getByLabel(/Signing secret/).inputValue()).toBe('');
     await edit.getByLabel('Name').fill('SIEM webhook (EU)');
+    // Opting in to checkpoints: each signed checkpoint of the evidence log goes there too.
+    await edit.getByLabel(/Also send signed checkpoints/).check();
     await edit.getByRole('button', { name: 'Save changes' }).click();
     await row('SIEM webhook (EU)').waitFor();
+    const saved = (await page.evaluate(async () => (await fetch('/v1/streams/destinations')).json())) as {
+      data: { name: string; checkpoints: boolean; filter: { result?: string[] } }[];
+    };
+    expect(saved.data.find((d) => d.name === 'SIEM webhook (EU)')).toMatchObject({
+      checkpoints: true,
+      filter: { result: ['denied', 'failure'] },
+    });
 
     await row('SIEM webhook (EU)').getByRole('button', { name: 'Delete' }).click();
     await row('SIEM webhook (EU)').getByRole('button', { name: 'Delete SIEM webhook (EU)' }).click();

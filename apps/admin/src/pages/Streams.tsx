@@ -32,7 +32,9 @@ interface Destination {
   secrets: Record<string, unknown>;
   filter: StreamFilter;
   enabled: boolean;
-  state: 'active' | 'disabled' | 'paused_failing' | 'paused_gone';
+  /** Also receives the tenant's signed checkpoints. */
+  checkpoints: boolean;
+  state: 'active' | 'disabled' | 'paused_failing' | 'paused_gone' | 'paused_unauthorized';
   health: {
     failing_since: string | null;
     last_success_at: string | null;
@@ -50,7 +52,7 @@ interface StreamMessage {
   id: string;
   sequence: number;
   status: 'pending' | 'delivered' | 'dead';
-  origin: 'live' | 'replay' | 'test';
+  origin: 'live' | 'replay' | 'test' | 'checkpoint';
   event_count: number;
   attempts: number;
   created_at: string;
@@ -147,6 +149,7 @@ const STATE_TEXT: Record<Destination['state'], { text: string; tone: string }> =
   disabled: { text: 'Paused', tone: 'neutral' },
   paused_failing: { text: 'Paused: failing', tone: 'denied' },
   paused_gone: { text: 'Stopped: 410 Gone', tone: 'failure' },
+  paused_unauthorized: { text: 'Paused: credentials refused', tone: 'failure' },
 };
 
 function lagText(seconds: number, queued: number): string {
@@ -472,6 +475,8 @@ function DestinationDetail({
         <dd className="mono">{d.health.last_error ?? 'none'}</dd>
         <dt>Filter</dt>
         <dd>{filterText(d.filter)}</dd>
+        <dt>Checkpoints</dt>
+        <dd>{d.checkpoints ? 'sent here as they are signed' : 'not sent'}</dd>
         <dt>Secrets</dt>
         <dd className="mono">
           {Object.entries(d.secrets)
@@ -656,6 +661,7 @@ function DestinationForm({
   const [results, setResults] = useState<string[]>(existing?.filter.result ?? []);
   const [actions, setActions] = useState((existing?.filter.action ?? []).join(', '));
   const [workspaces, setWorkspaces] = useState((existing?.filter.workspace ?? []).join(', '));
+  const [checkpoints, setCheckpoints] = useState(existing?.checkpoints ?? false);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -690,13 +696,14 @@ function DestinationForm({
     }
     try {
       const body = existing
-        ? { name, config: cfg, filter, ...(Object.keys(given).length ? { secrets: given } : {}) }
+        ? { name, config: cfg, filter, checkpoints, ...(Object.keys(given).length ? { secrets: given } : {}) }
         : {
             ...(tenant ? { tenant } : {}),
             name,
             kind,
             config: cfg,
             filter,
+            checkpoints,
             ...(Object.keys(given).length ? { secrets: given } : {}),
           };
       const saved = await api<Destination>(
@@ -849,6 +856,13 @@ function DestinationForm({
           <input value={workspaces} placeholder="ws_…" onChange={(e) => setWorkspaces(e.target.value)} />
         </label>
       </fieldset>
+      <label className="check">
+        <input type="checkbox" checked={checkpoints} onChange={(e) => setCheckpoints(e.target.checked)} />
+        <span>
+          Also send signed checkpoints of the evidence log (a copy kept outside this server; whatever the
+          filter)
+        </span>
+      </label>
       <Alert error={error} />
       <div className="card-foot">
         <button type="submit" className="btn btn-primary" disabled={busy}>
