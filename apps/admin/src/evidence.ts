@@ -1,5 +1,5 @@
 import { parseCheckpoint, parseVerifierKey, unb64, verifyNote } from '@trailmark/core/checkpoint';
-import { eventLeafHash } from '@trailmark/core/evidence';
+import { type CheckpointRecord, eventLeafHash } from '@trailmark/core/evidence';
 import { fromHex, toHex, verifyConsistency, verifyInclusion } from '@trailmark/core/merkle';
 import { type AuditEvent, api } from './api.ts';
 
@@ -78,14 +78,8 @@ export async function verifyEvent(event: AuditEvent): Promise<Verdict> {
   return checkProof(event, proof, keys);
 }
 
-export interface SignedCheckpoint {
-  id: number;
-  tenant: string;
-  tree_size: number;
-  key_id: string;
-  note: string;
-  created_at: string;
-}
+/** A kept checkpoint as the API lists it (core's record type: the same fields). */
+export type SignedCheckpoint = CheckpointRecord;
 
 export type OpenedCheckpoint =
   | { ok: true; size: number; root: Uint8Array; keyName: string; signedAt?: string }
