@@ -286,11 +286,12 @@ export function* mediaLibraryDemo(options: DemoOptions): Generator<DemoRecord<Me
       }
       case 'FILE_RENAME': {
         const previousPath = pathOf(file);
+        // The file's own name counts as taken: a rename to the same name is not a rename (the native
+        // schema refuses it, and the demo goes through that schema like any payload).
         const name = freeName(
           pool,
           file.folder,
           `${rng.pick(pool.nouns)}-${rng.pick(['final', 'v2', 'edit', 'hq', 'crop'])}.${file.name.split('.').pop()}`,
-          file,
         );
         method = 'PUT';
         endpoint = '/v1/files/rename';
