@@ -814,14 +814,54 @@ function componentSchemas(exportFormats: readonly string[]): Record<string, Json
         },
       ],
     },
+    HistoryAsset: {
+      type: 'object',
+      description:
+        'One asset the history found: with an id, the one it names; for a path, each asset that ever held it (a path freed by a deletion or a rename and taken again names a new asset).',
+      properties: {
+        key: {
+          type: 'string',
+          description: '`type:id`, or `path:<first path>@<first event id>` for an asset known by path only.',
+        },
+        target: ref('schemas', 'AssetRef'),
+        paths: {
+          type: 'array',
+          description:
+            'Every path it held, first to last, with the time it came to hold it (renames, moves, its folder moved).',
+          items: {
+            type: 'object',
+            properties: { path: { type: 'string' }, from: { type: 'string', format: 'date-time' } },
+            required: ['path', 'from'],
+            additionalProperties: false,
+          },
+        },
+        path: { type: 'string', description: 'Its path now; absent once deleted.' },
+        deleted: { type: 'boolean' },
+        first_at: { type: 'string', format: 'date-time' },
+        last_at: { type: 'string', format: 'date-time' },
+        event_count: { type: 'integer', description: "Its events, before the request's other filters." },
+      },
+      required: ['key', 'paths', 'deleted', 'first_at', 'last_at', 'event_count'],
+      additionalProperties: false,
+    },
     HistoryPage: {
       type: 'object',
       properties: {
         asset: ref('schemas', 'AssetRef'),
+        assets: {
+          type: 'array',
+          items: ref('schemas', 'HistoryAsset'),
+          description: 'In the order they came to hold the path asked for (by id: the one asset).',
+        },
+        truncated: {
+          type: 'boolean',
+          description:
+            'True when the lineage had more than 10,000 candidate events; the oldest beyond were not read.',
+        },
         data: { type: 'array', items: ref('schemas', 'Event') },
         next_cursor: { type: ['string', 'null'] },
       },
-      required: ['asset', 'data', 'next_cursor'],
+      required: ['asset', 'assets', 'truncated', 'data', 'next_cursor'],
       additionalProperties: false,
     },
     RetentionPeriod: retentionPeriod,
@@ -1654,7 +1694,7 @@ function paths(): Record<string, Json> {
         operationId: 'assetHistory',
         summary: 'History of one asset across renames and moves',
         description:
-          'Name the asset by `target_path`, or by `target_type` with `target_id`. Trailmark follows every id and path the asset had (rename and move events carry both) and returns all of its events, newest first. Other filters narrow the result.',
+          'Name the asset by `target_path`, or by `target_type` with `target_id`. Trailmark follows every id and path the asset had (rename and move events carry both, a folder move carries what is under it) and is time-aware: a path names the asset that held it at that time, so a file created at a path after the previous one was deleted, or renamed onto a freed path, is another asset. By id the answer is that asset; by path it is each asset that ever held the path, listed separately in `assets` (in the order they came to hold it), with their events together in `data`, newest first. Other filters narrow `data`.',
         tags: ['Query'],
         scope: 'history',
         parameters: [
@@ -1685,6 +1725,19 @@ function paths(): Record<string, Json> {
         responses: {
           '200': jsonResponse('A page of the asset history', ref('schemas', 'HistoryPage'), {
             asset: { target_type: 'file', target_id: 'fil_8Kq2RenderFinal' },
+            assets: [
+              {
+                key: 'file:fil_8Kq2RenderFinal',
+                target: { target_type: 'file', target_id: 'fil_8Kq2RenderFinal' },
+                paths: [{ path: '/Brand Campaign 2026/render-final.mp4', from: '2026-04-14T10:32:15Z' }],
+                path: '/Brand Campaign 2026/render-final.mp4',
+                deleted: false,
+                first_at: '2026-04-14T10:32:15Z',
+                last_at: '2026-04-14T10:32:15Z',
+                event_count: 1,
+              },
+            ],
+            truncated: false,
             data: [storedEventExample],
             next_cursor: null,
           }),

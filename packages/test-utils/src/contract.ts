@@ -1,5 +1,6 @@
 import {
   type AuditEvent,
+  assetHistory,
   assetHistoryFilter,
   type EventFilter,
   eventLeafHash,
@@ -110,6 +111,45 @@ function lifecycle(tenant: string, idSuffix: string, offsetMinutes: number): Aud
 }
 
 /**
+ * Assets that share a path over time, in their own tenant: a file deleted and another created at its
+ * path, a third renamed onto the freed path, a folder moved with a file inside (one with an id, one
+ * known by path only). Times are distinct, so the order never depends on a tiebreak.
+ */
+function reusedPaths(): AuditEvent[] {
+  const at = (h: number) => new Date(BASE_TIME - 86_400_000 * 20 + h * 3_600_000).toISOString();
+  const event = (n: string, h: number, action: string, targets: AuditEvent['targets']): AuditEvent => ({
+    id: `evt_reuse_${n}`,
+    tenant: 'lineage',
+    source: 'media-library',
+    action,
+    occurred_at: at(h),
+    received_at: at(h),
+    actor: { type: 'user', id: 'u-ana' },
+    targets,
+    outcome: { result: 'success' },
+  });
+  return [
+    event('1', 1, 'file.uploaded', [{ type: 'file', id: 'f-old', path: '/forest/tree.png' }]),
+    event('2', 2, 'file.deleted', [{ type: 'file', id: 'f-old', path: '/forest/tree.png' }]),
+    event('3', 3, 'file.uploaded', [{ type: 'file', id: 'f-new', path: '/forest/tree.png' }]),
+    event('4', 4, 'file.renamed', [
+      { type: 'file', id: 'f-new', path: '/forest/pine.png', previous_path: '/forest/tree.png' },
+    ]),
+    event('5', 5, 'file.uploaded', [{ type: 'file', id: 'f-birch', path: '/forest/birch.png' }]),
+    event('6', 6, 'file.renamed', [
+      { type: 'file', id: 'f-birch', path: '/forest/tree.png', previous_path: '/forest/birch.png' },
+    ]),
+    event('7', 7, 'file.uploaded', [{ type: 'file', path: '/forest/notes.txt' }]),
+    event('8', 8, 'folder.moved', [
+      { type: 'folder', id: 'd-forest', path: '/woods', previous_path: '/forest' },
+    ]),
+    // After the move, events name the new paths only.
+    event('9', 9, 'file.downloaded', [{ type: 'file', path: '/woods/pine.png' }]),
+    event('10', 10, 'file.downloaded', [{ type: 'file', path: '/woods/notes.txt' }]),
+  ];
+}
+
+/**
  * The storage contract: every adapter must pass it unchanged. The expected answers come from
  * `eventMatchesFilter`, the reference semantics in core, evaluated over the same data set.
  */
@@ -130,7 +170,8 @@ export function runStorageContract(options: StorageContractOptions): void {
     const data = contractEvents();
     const history = [...lifecycle('acme', '', 0), ...lifecycle('globex', '_g', 30)];
     const edges = edgeEvents();
-    const all = [...data, ...history, ...edges];
+    const reused = reusedPaths();
+    const all = [...data, ...history, ...edges, ...reused];
     const expected = (filter: EventFilter) =>
       all
         .filter((e) => eventMatchesFilter(e, filter))
@@ -144,6 +185,7 @@ export function runStorageContract(options: StorageContractOptions): void {
       await Promise.all([storage.append(data.slice(100, 170)), storage.append(data.slice(170))]);
       await storage.append(history);
       await storage.append(edges);
+      await storage.append(reused);
     }, 120_000);
 
     afterAll(async () => {
@@ -614,6 +656,61 @@ export function runStorageContract(options: StorageContractOptions): void {
         'evt_life_2_g',
         'evt_life_1_g',
       ]);
+    });
+
+    test('history is time-aware: a path reused after a deletion or a rename names a new asset', async () => {
+      const scope = { tenant: ['lineage'] };
+      const ids = (h: { events: AuditEvent[] }) => h.events.map((e) => e.id);
+      const byPath = await assetHistory(storage, scope, { target_path: '/forest/tree.png' });
+      // Each asset that held the path, separately, in the order they came to hold it.
+      expect(byPath.assets.map((a) => a.key)).toEqual(['file:f-old', 'file:f-new', 'file:f-birch']);
+      expect(byPath.assets.map((a) => a.event_ids)).toEqual([
+        ['evt_reuse_1', 'evt_reuse_2'],
+        ['evt_reuse_3', 'evt_reuse_4', 'evt_reuse_9'],
+        ['evt_reuse_5', 'evt_reuse_6'],
+      ]);
+      expect(byPath.assets[0]?.deleted).toBe(true);
+      expect(byPath.truncated).toBe(false);
+      // By id: only that asset, never the one that took its path later.
+      expect(ids(await assetHistory(storage, scope, { target_type: 'file', target_id: 'f-old' }))).toEqual([
+        'evt_reuse_2',
+        'evt_reuse_1',
+      ]);
+      // A file inside a moved folder keeps its history under the new path, with an id or by path only.
+      const pine = await assetHistory(storage, scope, { target_type: 'file', target_id: 'f-new' });
+      expect(ids(pine)).toEqual(['evt_reuse_9', 'evt_reuse_4', 'evt_reuse_3']);
+      expect(pine.assets[0]?.held.map((h) => h.path)).toEqual([
+        '/forest/tree.png',
+        '/forest/pine.png',
+        '/woods/pine.png',
+      ]);
+      expect(ids(await assetHistory(storage, scope, { target_path: '/forest/notes.txt' }))).toEqual([
+        'evt_reuse_10',
+        'evt_reuse_7',
+      ]);
+      expect(ids(await assetHistory(storage, scope, { target_path: '/woods/notes.txt' }))).toEqual([
+        'evt_reuse_10',
+        'evt_reuse_7',
+      ]);
+      // The request's other filters apply to the asset's events; another tenant sees none of them.
+      expect(
+        ids(
+          await assetHistory(
+            storage,
+            { ...scope, action: ['file.renamed'] },
+            { target_path: '/forest/tree.png' },
+          ),
+        ),
+      ).toEqual(['evt_reuse_6', 'evt_reuse_4']);
+      expect(
+        ids(await assetHistory(storage, { tenant: ['acme'] }, { target_type: 'file', target_id: 'f-new' })),
+      ).toEqual([]);
+    });
+
+    test('history stays exact for an asset that was never reused', async () => {
+      const h = await assetHistory(storage, { tenant: ['acme'] }, { target_path: '/forest/tree.png' });
+      expect(h.assets.map((a) => a.key)).toEqual(['file:f-tree']);
+      expect(h.events.map((e) => e.id)).toEqual(['evt_life_4', 'evt_life_3', 'evt_life_2', 'evt_life_1']);
     });
 
     test('partitions lists every tenant and source present', async () => {

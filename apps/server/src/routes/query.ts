@@ -1,7 +1,7 @@
 import {
   type AssetRef,
   type AuditEvent,
-  assetHistoryFilter,
+  assetHistory,
   attributeValue,
   ErrorCode,
   type EventFilter,
@@ -150,14 +150,33 @@ export function queryRoutes(deps: AppDeps) {
         { path: 'target_path', message: 'give target_path, or target_type with target_id' },
       ]);
     }
-    const scoped = await assetHistoryFilter(deps.storage, filter, asset);
-    // Bound to the asset asked for, not to its lineage: a rename while paging keeps the cursor valid.
+    const history = await assetHistory(deps.storage, filter, asset);
+    // Paged in memory over the exact history (bounded by RELATED_KEYS_MAX_EVENTS): the cursor is the sort
+    // key of the last event sent, sealed and bound to the asset asked for.
     const binding = { route: 'history', asset, filter };
-    const page = await deps.storage.search(scoped, {
-      limit: parseLimit(limit),
-      ...(cursor ? { cursor: deps.cursors.open(cursor, binding) } : {}),
+    const after = cursor ? deps.cursors.open(cursor, binding) : undefined;
+    const sortKey = (e: AuditEvent) => `${e.occurred_at}|${e.received_at}|${e.id}`;
+    const start = after === undefined ? 0 : history.events.findIndex((e) => sortKey(e) < after);
+    const size = parseLimit(limit);
+    const data = start < 0 ? [] : history.events.slice(start, start + size);
+    const more = start >= 0 && start + size < history.events.length;
+    const last = data.at(-1);
+    return c.json({
+      asset,
+      assets: history.assets.map((a) => ({
+        key: a.key,
+        ...(a.ref ? { target: a.ref } : {}),
+        paths: a.held,
+        ...(a.path ? { path: a.path } : {}),
+        deleted: a.deleted,
+        first_at: a.first_at,
+        last_at: a.last_at,
+        event_count: a.event_ids.length,
+      })),
+      truncated: history.truncated,
+      data,
+      next_cursor: more && last ? deps.cursors.seal(sortKey(last), binding) : null,
     });
-    return c.json({ asset, ...page, next_cursor: deps.cursors.seal(page.next_cursor, binding) });
   });
 
   app.get('/catalog', (c) => {
