@@ -137,8 +137,10 @@ describe('search box autocomplete', () => {
         .toEqual(expect.arrayContaining([expect.stringContaining(action)]));
     }
     await search.fill('UPLOAD');
+    const first = page.getByRole('listbox', { name: 'Action' }).locator('.option').first();
+    await expect.poll(() => first.textContent()).toContain('file.uploaded');
     await page.screenshot({ path: join(SHOTS, 'action-picker-product-name.png') });
-    await page.getByRole('listbox', { name: 'Action' }).locator('.option').first().locator('input').check();
+    await first.locator('input').check();
     await page.waitForURL(/action=file\.uploaded/);
   });
 });

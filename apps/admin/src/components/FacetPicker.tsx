@@ -34,6 +34,11 @@ export function FacetPicker({
   const [search, setSearch] = useState('');
   const [buckets, setBuckets] = useState<FacetBucket[] | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // A click shows at once, before the URL (and so `selected`) catches up in a transition.
+  const [clicked, setClicked] = useState<Record<string, boolean>>({});
+  const selectedKey = selected.join('\u0000');
+  // biome-ignore lint/correctness/useExhaustiveDependencies: reset whenever the selection that came back changes
+  useEffect(() => setClicked({}), [selectedKey]);
   const root = useRef<HTMLDivElement>(null);
   const listId = useId();
   const label = FILTER_LABELS[field];
@@ -169,12 +174,19 @@ export function FacetPicker({
             {options.map((o) => {
               const header = o.group && o.group !== lastGroup ? o.group : undefined;
               lastGroup = o.group;
-              const checked = selected.includes(o.value);
+              const checked = clicked[o.value] ?? selected.includes(o.value);
               return (
                 <div key={o.value}>
                   {header && <div className="popover-group">{header}</div>}
                   <label className={`option${o.count === 0 && !checked ? ' is-empty' : ''}`}>
-                    <input type="checkbox" checked={checked} onChange={() => onToggle(o.value)} />
+                    <input
+                      type="checkbox"
+                      checked={checked}
+                      onChange={() => {
+                        setClicked((c) => ({ ...c, [o.value]: !checked }));
+                        onToggle(o.value);
+                      }}
+                    />
                     <span className="option-text">
                       <span className={field === 'result' ? `result result-${o.value}` : ''}>{o.label}</span>
                       {o.hint && <span className="option-hint">{o.hint}</span>}
