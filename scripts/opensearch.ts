@@ -4,7 +4,8 @@
  *   npm run opensearch:start -- --nodes 3    three JVMs, 9200-9202 (transport 9300-9302)
  *   npm run opensearch:start -- --only 1 --nodes 3   restart one node of a running cluster (fault tests)
  *   npm run opensearch:stop                  stops every node and removes the run folder
- * Logs and data live under OPENSEARCH_RUN_DIR (default .opensearch/ at the repository root).
+ * Logs and data live under OPENSEARCH_RUN_DIR (default .opensearch/ at the repository root); OPENSEARCH_HTTP_PORT
+ * moves the ports (default 9200).
  * OPENSEARCH_HEAP (default 512m) is each JVM's heap: the machines are small and shared.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -25,7 +26,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const project = join(root, 'test/opensearch');
 const runDir = resolve(process.env.OPENSEARCH_RUN_DIR ?? join(root, '.opensearch'));
 const stateFile = join(runDir, 'nodes.json');
-const HTTP_BASE = 9200;
+// Another base (OPENSEARCH_HTTP_PORT=9250: HTTP 9250+, transport 9350+) lets a second node set run beside the first.
+const HTTP_BASE = Number(process.env.OPENSEARCH_HTTP_PORT ?? 9200);
 const READY_TIMEOUT_MS = 240_000;
 
 interface State {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Client } from '@opensearch-project/opensearch';
 import { createPluginSet } from '@trailmark/core';
 import { createOpenSearchStorage } from '@trailmark/storage-opensearch';
+import { dropLayout } from '@trailmark/storage-opensearch/testing';
 import { createSqliteStorage } from '@trailmark/storage-sqlite';
 import { contractEvents } from '@trailmark/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -46,14 +47,7 @@ describe.skipIf(!url)('the server and migrate on a real OpenSearch node (OPENSEA
   };
 
   afterAll(async () => {
-    for (const prefix of prefixes) {
-      for (const index of await indices(prefix))
-        await admin.transport.request({ method: 'DELETE', path: `/${index}` }, { ignore: [404] });
-      await admin.transport.request(
-        { method: 'DELETE', path: `/_index_template/${prefix}-events` },
-        { ignore: [404] },
-      );
-    }
+    for (const prefix of prefixes) await dropLayout(admin, prefix);
     await admin.close();
   });
 

@@ -35,6 +35,7 @@ function storageOn(cluster: FakeCluster): OpenSearchStorage {
   return createOpenSearchStorage({
     ...openSearchOptions(OPENSEARCH, plugins),
     client: cluster.client(),
+    evidenceLog: false,
     retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 1 },
     sleep: async () => {},
   });
@@ -126,7 +127,8 @@ describe('trailmark migrate --to opensearch', () => {
     const code = await migrateCommand({ dataDir: dir, opensearch: OPENSEARCH } as Config, {
       to: 'opensearch',
       batch: 25,
-      openTarget: (options) => createOpenSearchStorage({ ...options, client: cluster.client() }),
+      openTarget: (options) =>
+        createOpenSearchStorage({ ...options, client: cluster.client(), evidenceLog: false }),
       progress: (line) => lines.push(line),
       report: (r) => {
         report = r;

@@ -8,6 +8,7 @@ import {
   type IsmMode,
   type OpenSearchStorageOptions,
 } from './opensearch-storage.ts';
+import { dropLayout } from './testing.ts';
 
 /**
  * The shared storage contract against a REAL engine, when OPENSEARCH_URL is set: CI starts one
@@ -69,30 +70,7 @@ describe.skipIf(!url)('storage-opensearch against a real cluster (OPENSEARCH_URL
       ...(c.auth ? { auth: c.auth } : {}),
       ssl: { rejectUnauthorized: c.tls?.rejectUnauthorized ?? true, ...(c.tls?.ca ? { ca: c.tls.ca } : {}) },
     });
-    for (const prefix of prefixes) {
-      const ignore = { ignore: [404] };
-      // By name, not wildcard: clusters may set action.destructive_requires_name.
-      const listed = await client.transport.request(
-        {
-          method: 'GET',
-          path: `/_cat/indices/${prefix}-events-*`,
-          querystring: { format: 'json', h: 'index' },
-        },
-        ignore,
-      );
-      const rows: unknown = listed.body;
-      for (const row of Array.isArray(rows) ? rows : []) {
-        const index = (row as { index?: unknown }).index;
-        if (typeof index === 'string')
-          await client.transport.request({ method: 'DELETE', path: `/${index}` }, ignore);
-      }
-      await client.transport.request({ method: 'DELETE', path: `/_index_template/${prefix}-events` }, ignore);
-      await client.transport.request(
-        { method: 'DELETE', path: `/_plugins/_ism/policies/${prefix}-events-r12m` },
-        // 400 "no handler found" when the node has no ISM plugin.
-        { ignore: [400, 404] },
-      );
-    }
+    for (const prefix of prefixes) await dropLayout(client, prefix);
     await client.close();
   });
 });

@@ -19,8 +19,10 @@ export interface IndexLayout {
   template: string;
   /** Alias over every monthly index of every family: all reads go here. */
   readAlias: string;
-  /** Wildcard over every index of the layout. */
+  /** Wildcard over every event index of the layout. */
   pattern: string;
+  /** The evidence log's index (leaves of every tenant). */
+  log: string;
 }
 
 const PREFIX_PATTERN = /^[a-z0-9][a-z0-9_-]{0,99}$/;
@@ -39,6 +41,7 @@ export function indexLayout(prefix = 'trailmark'): IndexLayout {
     template: `${prefix}-events`,
     readAlias: `${prefix}-events`,
     pattern: `${prefix}-events-*`,
+    log: `${prefix}-log`,
   };
 }
 

@@ -22,6 +22,7 @@ async function setup(options: Omit<FakeClusterOptions, 'spec'> = {}) {
   const storage = createOpenSearchStorage({
     node: 'http://fake-cluster:9200',
     client: cluster.client(),
+    evidenceLog: false,
     retry: { retries: 3, baseDelayMs: 100, maxDelayMs: 250 },
     sleep: async (ms) => {
       delays.push(ms);
@@ -229,6 +230,7 @@ describe('init, reads on an empty store, point in time', { timeout: 30_000 }, ()
     const storage = createOpenSearchStorage({
       node: 'http://fake-cluster:9200',
       client: lazy.client(),
+      evidenceLog: false,
       refresh: false,
     });
     await storage.init();

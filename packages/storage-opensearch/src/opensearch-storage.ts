@@ -32,6 +32,7 @@ import {
   indexMonthEnd,
   retentionPeriods,
 } from './layout.ts';
+import { logIndexBody, logMapping, OpenSearchLog } from './opensearch-log.ts';
 import {
   type BulkItem,
   bulkBody,
@@ -139,6 +140,11 @@ export interface OpenSearchStorageOptions {
   maxBulkBytes?: number;
   /** Injected in tests to observe backoff without waiting. */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * The per-tenant evidence log (Merkle leaves in `<prefix>-log`, see opensearch-log.ts). Default on;
+   * off, the store serves no proofs or checkpoints and purges with one `_delete_by_query`.
+   */
+  evidenceLog?: boolean;
 }
 
 const RELATED_PAGE = 1000;
@@ -261,6 +267,7 @@ export class OpenSearchStorage implements StoragePort {
   private readonly maxBulkBytes: number;
   private readonly sleep: (ms: number) => Promise<void>;
   private closed = false;
+  readonly log?: OpenSearchLog;
   /** After init: whether ISM policies back the retention purge on this cluster. */
   ismInstalled = false;
 
@@ -276,6 +283,17 @@ export class OpenSearchStorage implements StoragePort {
     this.maxDelayMs = options.retry?.maxDelayMs ?? 15_000;
     this.maxBulkBytes = options.maxBulkBytes ?? 8 * 1024 * 1024;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    if (options.evidenceLog !== false)
+      this.log = new OpenSearchLog(
+        {
+          index: this.layout.log,
+          eventsAlias: this.layout.readAlias,
+          search: (what, index, body) => this.read(what, `/${index}/_search`, body),
+          create: (items) => this.createAll(items),
+          bulk: (what, lines) => this.bulkStatuses(what, lines),
+        },
+        (tenant, ids) => this.erase(tenant, ids),
+      );
   }
 
   /** Sends a request; statuses outside `ok` become a StorageError naming the operation. */
@@ -339,6 +357,7 @@ export class OpenSearchStorage implements StoragePort {
       },
       [404],
     );
+    if (this.log) await this.initLog();
     const mode = this.options.ism ?? 'require';
     this.ismInstalled = false;
     if (mode === 'off') return;
@@ -358,6 +377,29 @@ export class OpenSearchStorage implements StoragePort {
     this.ismInstalled = true;
     for (const [cls, period] of retentionPeriods(this.retention)) {
       await this.installPolicy(ismPolicyId(this.layout, cls), ismPolicy(this.layout, cls, period));
+    }
+  }
+
+  /** Creates the log index once; later starts add new mapping fields in place. */
+  private async initLog(): Promise<void> {
+    const created = await this.call(
+      'create the evidence log index',
+      { method: 'PUT', path: `/${this.layout.log}`, body: logIndexBody() },
+      [400],
+    );
+    if (created.statusCode === 400) {
+      if (errorType(created.body) !== 'resource_already_exists_exception')
+        throw new StorageError(
+          `OpenSearch create the evidence log index failed (400): ${errorReason(created.body)}`,
+          {
+            code: ErrorCode.STORAGE_REJECTED,
+          },
+        );
+      await this.call('update the evidence log mapping', {
+        method: 'PUT',
+        path: `/${this.layout.log}/_mapping`,
+        body: logMapping(),
+      });
     }
   }
 
@@ -459,6 +501,19 @@ export class OpenSearchStorage implements StoragePort {
       failures.push(...outcome.failures);
       permanent ||= outcome.permanent;
     }
+    // Leaves for what was stored, even when part of the batch failed: a stored event never waits for a
+    // retry that may not come. A duplicate (a retry of an append that failed before its leaves were
+    // written) gets its leaf here too, over the body stored the first time.
+    if (this.log) {
+      const stored = candidates
+        .filter((c) => status[c.position] === 'inserted')
+        .map((c) => fromDocument(c.item.document));
+      const duplicates = candidates
+        .filter((c) => status[c.position] === 'duplicate')
+        .map((c) => events[c.position] as AuditEvent);
+      if (duplicates.length > 0) stored.push(...(await this.withoutLeaves(duplicates)));
+      await this.log.append(stored);
+    }
     if (failures.length > 0) {
       const stored = status.filter((s) => s === 'inserted').length;
       throw new StorageError(
@@ -474,6 +529,99 @@ export class OpenSearchStorage implements StoragePort {
     const duplicates: string[] = [];
     for (const [i, e] of events.entries()) (status[i] === 'inserted' ? inserted : duplicates).push(e.id);
     return { inserted, duplicates };
+  }
+
+  /** The stored bodies of these events that have no leaf yet. */
+  private async withoutLeaves(events: readonly AuditEvent[]): Promise<AuditEvent[]> {
+    const log = this.log as OpenSearchLog;
+    const byTenant = new Map<string, string[]>();
+    for (const e of events) byTenant.set(e.tenant, [...(byTenant.get(e.tenant) ?? []), e.id]);
+    const out: AuditEvent[] = [];
+    for (const [tenant, ids] of byTenant) {
+      const lacking = await log.lacking(tenant, ids);
+      for (let i = 0; i < lacking.length; i += 1000) {
+        const chunk = lacking.slice(i, i + 1000).map((id) => documentId(tenant, id));
+        const body = await this.read('read stored events', `/${this.layout.readAlias}/_search`, {
+          size: chunk.length,
+          track_total_hits: false,
+          query: { ids: { values: chunk } },
+        });
+        if (body !== undefined) for (const hit of hits(body)) out.push(fromDocument(hit.source));
+      }
+    }
+    return out;
+  }
+
+  /** `_bulk` create of log leaves with the events' retries; per item, stored now or already there. */
+  private async createAll(items: BulkItem[]): Promise<('inserted' | 'duplicate')[]> {
+    const result: ('inserted' | 'duplicate')[] = new Array(items.length);
+    for (const chunk of this.chunks(items.map((item, position) => ({ position, item })))) {
+      const outcome = await this.bulkWithRetry(chunk);
+      if (outcome.failures.length > 0)
+        throw new StorageError(
+          `${outcome.failures.length} evidence log leaf/leaves not stored by OpenSearch; the events were stored and a retry gives them their leaves`,
+          { code: ErrorCode.STORAGE_UNAVAILABLE, details: outcome.failures.slice(0, 100) },
+        );
+      for (const [position, r] of outcome.done) result[position] = r;
+    }
+    return result;
+  }
+
+  /** A `_bulk` of update or delete lines, visible to searches once it resolves; each item's status. */
+  private async bulkStatuses(what: string, lines: JsonObject[]): Promise<number[]> {
+    const response = await this.call(what, {
+      method: 'POST',
+      path: '/_bulk',
+      querystring: { refresh: true },
+      bulkBody: lines,
+    });
+    const items = bulkItems(response.body, lines.filter((l) => 'update' in l || 'delete' in l).length);
+    const failed = items.filter((i) => i.status >= 300 && i.status !== 404);
+    if (failed.length > 0)
+      throw new StorageError(
+        `OpenSearch ${what}: ${failed.length} item(s) failed (${failed[0]?.reason ?? failed[0]?.status})`,
+        {
+          code: failed.some((f) => isRetryableItem(f.status))
+            ? ErrorCode.STORAGE_UNAVAILABLE
+            : ErrorCode.STORAGE_REJECTED,
+        },
+      );
+    return items.map((i) => i.status);
+  }
+
+  /**
+   * A person's erasure: the leaves are marked `erased` first, then the bodies are deleted; returns how many
+   * bodies were removed (ids not stored count nothing).
+   */
+  async erase(tenant: string, eventIds: readonly string[]): Promise<number> {
+    let erased = 0;
+    for (let i = 0; i < eventIds.length; i += 1000) {
+      const chunk = eventIds.slice(i, i + 1000).map((id) => documentId(tenant, id));
+      const body = await this.read('find events to erase', `/${this.layout.readAlias}/_search`, {
+        size: chunk.length,
+        track_total_hits: false,
+        _source: ['id'],
+        query: { ids: { values: chunk } },
+      });
+      const found = body === undefined ? [] : hits(body);
+      if (found.length === 0) continue;
+      erased += await this.removeBodies(tenant, found, 'erased');
+    }
+    return erased;
+  }
+
+  /** Marks the leaves, then deletes the bodies of these hits; returns how many were deleted. */
+  private async removeBodies(tenant: string, found: Hit[], removed: 'erased' | 'purged'): Promise<number> {
+    await this.log?.markRemoved(
+      tenant,
+      found.map((h) => String(h.source.id)),
+      removed,
+    );
+    const statuses = await this.bulkStatuses(
+      removed === 'erased' ? 'erase events' : 'purge events',
+      found.map((h) => ({ delete: { _index: h.index, _id: h.id } })),
+    );
+    return statuses.filter((s) => s === 200).length;
   }
 
   private async existingIds(ids: string[]): Promise<Set<string>> {
@@ -727,6 +875,7 @@ export class OpenSearchStorage implements StoragePort {
    * class, so that is the exception. Everything else is `_delete_by_query` over the read alias.
    */
   async purge(request: PurgeRequest): Promise<number> {
+    if (this.log) return this.purgeLogged(request);
     const before = Date.parse(request.before);
     const partition = { tenant: request.tenant, source: request.source };
     let deleted = 0;
@@ -801,6 +950,29 @@ export class OpenSearchStorage implements StoragePort {
           })),
         },
       );
+    }
+  }
+
+  /**
+   * With the evidence log, each batch's leaves are marked `purged` before exactly those bodies are deleted
+   * by id, so no body goes without its record (an event backfilled meanwhile is simply left for the next
+   * run). Whole-index drops are not used: they would delete bodies whose leaves were never marked.
+   */
+  private async purgeLogged(request: PurgeRequest): Promise<number> {
+    const query = field(deleteByQueryBody(request, request.before), 'query') as JsonObject;
+    let deleted = 0;
+    for (;;) {
+      const body = await this.read('find events to purge', `/${this.layout.readAlias}/_search`, {
+        size: request.batchSize ?? 1000,
+        track_total_hits: false,
+        _source: ['id'],
+        query,
+      });
+      const found = body === undefined ? [] : hits(body);
+      if (found.length === 0) return deleted;
+      const removed = await this.removeBodies(request.tenant, found, 'purged');
+      deleted += removed;
+      if (removed === 0) return deleted;
     }
   }
 

@@ -8,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { indexLayout, monthlyIndex } from './layout.ts';
 import { createOpenSearchStorage, type OpenSearchStorage } from './opensearch-storage.ts';
 import { eventMapping, indexTemplate } from './requests.ts';
+import { dropLayout } from './testing.ts';
 
 /**
  * Where a real OpenSearch engine (the launcher in test/opensearch: `npm run opensearch:start`) answers
@@ -37,22 +38,7 @@ describe.skipIf(!url)('storage-opensearch on a real engine (OPENSEARCH_URL)', ()
 
   afterAll(async () => {
     for (const s of stores) await s.close();
-    for (const prefix of prefixes) {
-      const listed = await admin.transport.request(
-        {
-          method: 'GET',
-          path: `/_cat/indices/${prefix}-events-*`,
-          querystring: { format: 'json', h: 'index' },
-        },
-        { ignore: [404] },
-      );
-      for (const row of Array.isArray(listed.body) ? listed.body : [])
-        await admin.transport.request({ method: 'DELETE', path: `/${row.index}` }, { ignore: [404] });
-      await admin.transport.request(
-        { method: 'DELETE', path: `/_index_template/${prefix}-events` },
-        { ignore: [404] },
-      );
-    }
+    for (const prefix of prefixes) await dropLayout(admin, prefix);
     await admin.close();
   });
 

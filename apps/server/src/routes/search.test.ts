@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { Client } from '@opensearch-project/opensearch';
 import { createPluginSet, type StoragePort } from '@trailmark/core';
 import { createOpenSearchStorage } from '@trailmark/storage-opensearch';
+import { dropLayout } from '@trailmark/storage-opensearch/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPlugins } from '../plugins.ts';
 import { openSearchOptions } from '../storage.ts';
@@ -267,15 +268,6 @@ for (const [store, makeStorage] of STORES) {
 afterAll(async () => {
   if (!url) return;
   const admin = new Client({ node: url });
-  const listed = await admin.transport.request(
-    { method: 'GET', path: `/_cat/indices/${prefix}-events-*`, querystring: { format: 'json', h: 'index' } },
-    { ignore: [404] },
-  );
-  for (const row of Array.isArray(listed.body) ? (listed.body as { index: string }[]) : [])
-    await admin.transport.request({ method: 'DELETE', path: `/${row.index}` }, { ignore: [404] });
-  await admin.transport.request(
-    { method: 'DELETE', path: `/_index_template/${prefix}-events` },
-    { ignore: [404] },
-  );
+  await dropLayout(admin, prefix);
   await admin.close();
 });

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from '@opensearch-project/opensearch';
 import { createPluginSet, type StoragePort } from '@trailmark/core';
 import { createOpenSearchStorage } from '@trailmark/storage-opensearch';
-import { FakeCluster } from '@trailmark/storage-opensearch/testing';
+import { dropLayout, FakeCluster } from '@trailmark/storage-opensearch/testing';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { Config } from '../env.ts';
 import { defaultPlugins } from '../plugins.ts';
@@ -32,6 +32,7 @@ const emulated = (): StoragePort =>
   createOpenSearchStorage({
     ...openSearchOptions(OPENSEARCH, plugins),
     client: new FakeCluster().client(),
+    evidenceLog: false,
     retry: { retries: 0, baseDelayMs: 1, maxDelayMs: 1 },
     sleep: async () => {},
   });
@@ -115,11 +116,7 @@ describe.skipIf(!url)('stream outbox on a real OpenSearch node (OPENSEARCH_URL)'
   const prefix = `tm-stream-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   afterAll(async () => {
     const admin = new Client({ node: url ?? 'http://127.0.0.1:9200' });
-    await admin.transport.request({ method: 'DELETE', path: `/${prefix}-events-*` }, { ignore: [404] });
-    await admin.transport.request(
-      { method: 'DELETE', path: `/_index_template/${prefix}-events` },
-      { ignore: [404] },
-    );
+    await dropLayout(admin, prefix);
     await admin.close();
   });
 

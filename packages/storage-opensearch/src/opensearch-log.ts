@@ -1,0 +1,314 @@
+import {
+  type AuditEvent,
+  canonicalEvent,
+  ErrorCode,
+  type EventLog,
+  eventDigest,
+  LEAF_REMOVALS,
+  type LeafRemoval,
+  type LogLeaf,
+  leafEntry,
+  leafHash,
+  StorageError,
+  toHex,
+} from '@trailmark/core';
+import { documentId } from './layout.ts';
+import type { BulkItem, JsonObject } from './requests.ts';
+import { field, isObj, type Obj } from './responses.ts';
+
+/** One leaf document of the log index: `_id` is `<tenant>:<index>`, so an index is taken once. */
+interface LeafDocument extends JsonObject {
+  key: string;
+  tenant: string;
+  index: number;
+  event_id: string;
+  hash: string;
+}
+
+/** Strict mapping of the log index; the hash is only read back, never searched. */
+export function logMapping(): JsonObject {
+  return {
+    dynamic: 'strict',
+    _meta: { managed_by: 'trailmark', schema: 'log-v1' },
+    properties: {
+      key: { type: 'keyword' },
+      tenant: { type: 'keyword' },
+      index: { type: 'long' },
+      event_id: { type: 'keyword' },
+      hash: { type: 'keyword', index: false },
+      removed: { type: 'keyword' },
+      removed_at: { type: 'date' },
+    },
+  };
+}
+
+/** One shard: a tenant's leaves are read in index order and the log stays small next to the events. */
+export function logIndexBody(): JsonObject {
+  return {
+    settings: {
+      index: {
+        number_of_shards: 1,
+        auto_expand_replicas: '0-1',
+        translog: { durability: 'request' },
+      },
+    },
+    mappings: logMapping(),
+  };
+}
+
+/** What the log needs from the adapter: its requests (errors mapped), its bulk create with retries. */
+export interface LogAccess {
+  /** The log index name. */
+  index: string;
+  /** The events' read alias. */
+  eventsAlias: string;
+  /** A complete `_search` of an index or alias (never partial); undefined when it does not exist yet. */
+  search(what: string, index: string, body: JsonObject): Promise<unknown>;
+  /** `_bulk` create with item retries: 'inserted' or 'duplicate' per item, failures thrown. */
+  create(items: BulkItem[]): Promise<('inserted' | 'duplicate')[]>;
+  /** A `_bulk` of update or delete actions, refreshed before it resolves; per-item statuses. */
+  bulk(what: string, lines: JsonObject[]): Promise<number[]>;
+}
+
+const PAGE = 10_000;
+const PLACE_ATTEMPTS = 5;
+
+const utf8 = new TextEncoder();
+
+/** The leaf hash of an event as stored, at a log index (hex). */
+function leafHashOf(eventDigest: string, index: number): string {
+  return toHex(leafHash(utf8.encode(leafEntry(eventDigest, index))));
+}
+
+function leafOfSource(source: Obj): LogLeaf {
+  const removed = source.removed;
+  return {
+    index: Number(source.index),
+    event_id: String(source.event_id ?? ''),
+    hash: String(source.hash ?? ''),
+    ...(typeof removed === 'string' && (LEAF_REMOVALS as readonly string[]).includes(removed)
+      ? { removed: removed as LeafRemoval, removed_at: new Date(String(source.removed_at)).toISOString() }
+      : {}),
+  };
+}
+
+function rawHits(body: unknown): { id: string; index: string; source: Obj; sort: unknown[] }[] {
+  const list = field(field(body, 'hits'), 'hits');
+  if (!Array.isArray(list))
+    throw new StorageError('unexpected OpenSearch response: search without hits.hits');
+  return list.map((hit) => ({
+    id: String(field(hit, '_id')),
+    index: String(field(hit, '_index')),
+    source: isObj(field(hit, '_source')) ? (field(hit, '_source') as Obj) : {},
+    sort: Array.isArray(field(hit, 'sort')) ? (field(hit, 'sort') as unknown[]) : [],
+  }));
+}
+
+/**
+ * The per-tenant evidence log on OpenSearch (see @trailmark/core evidence.ts). OpenSearch has no
+ * transaction across documents, so the order is: the events are stored, then their leaves, and append()
+ * resolves only when both are. An append that failed between the two is retried by its client; the
+ * events then come back as duplicates, and a duplicate without a leaf gets one over the body that was
+ * stored first. Leaves are numbered by one writer per tenant in this process; a leaf `_id` is
+ * `<tenant>:<index>` created with op_type=create, so a second process that took the same index makes
+ * this one place its leaves again at the end of the log instead of overwriting.
+ */
+export class OpenSearchLog implements EventLog {
+  private readonly next = new Map<string, number>();
+  private readonly queue = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly access: LogAccess,
+    /** Marks the events' leaves erased and deletes their bodies (the adapter's erase). */
+    private readonly eraseEvents: (tenant: string, eventIds: readonly string[]) => Promise<number>,
+  ) {}
+
+  /** Runs `work` after every earlier append of the tenant: one writer per tenant. */
+  private serial<T>(tenant: string, work: () => Promise<T>): Promise<T> {
+    const run = (this.queue.get(tenant) ?? Promise.resolve()).then(work, work);
+    const settled = run.catch(() => undefined);
+    this.queue.set(tenant, settled);
+    void settled.then(() => {
+      if (this.queue.get(tenant) === settled) this.queue.delete(tenant);
+    });
+    return run;
+  }
+
+  /**
+   * Appends leaves for stored events, in the order given, per tenant. `events` are the bodies as stored
+   * (for a duplicate, the body stored the first time); events that already have a leaf are skipped.
+   */
+  async append(events: readonly AuditEvent[]): Promise<void> {
+    const byTenant = new Map<string, AuditEvent[]>();
+    for (const e of events) byTenant.set(e.tenant, [...(byTenant.get(e.tenant) ?? []), e]);
+    for (const [tenant, list] of byTenant) await this.serial(tenant, () => this.place(tenant, list));
+  }
+
+  private async place(tenant: string, events: AuditEvent[]): Promise<void> {
+    const have = await this.withLeaves(
+      tenant,
+      events.map((e) => e.id),
+    );
+    const seen = new Set<string>();
+    let pending = events.filter((e) => {
+      if (have.has(e.id) || seen.has(e.id)) return false;
+      seen.add(e.id);
+      return true;
+    });
+    const digests = new Map(pending.map((e) => [e.id, eventDigest(canonicalEvent(e))]));
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt >= PLACE_ATTEMPTS) {
+        this.next.delete(tenant);
+        throw new StorageError(
+          `evidence log of tenant ${tenant}: another writer keeps taking the same log indexes`,
+          { code: ErrorCode.STORAGE_UNAVAILABLE },
+        );
+      }
+      const start = this.next.get(tenant) ?? (await this.treeSize(tenant));
+      const items = pending.map((e, k): BulkItem => {
+        const index = start + k;
+        const document: LeafDocument = {
+          key: documentId(tenant, String(index)),
+          tenant,
+          index,
+          event_id: e.id,
+          hash: leafHashOf(digests.get(e.id) as string, index),
+        };
+        return { index: this.access.index, id: document.key, document };
+      });
+      let outcome: ('inserted' | 'duplicate')[];
+      try {
+        outcome = await this.access.create(items);
+      } catch (error) {
+        // What was written is unknown: the next append reads the log's end again.
+        this.next.delete(tenant);
+        throw error;
+      }
+      const taken = pending.filter((_, k) => outcome[k] === 'duplicate');
+      if (taken.length === 0) {
+        this.next.set(tenant, start + pending.length);
+        return;
+      }
+      // Another process wrote at some of these indexes: place those events again after the end.
+      this.next.delete(tenant);
+      pending = taken;
+    }
+  }
+
+  /** Ids among `ids` that have no leaf in the tenant's log yet. */
+  async lacking(tenant: string, ids: readonly string[]): Promise<string[]> {
+    const have = await this.withLeaves(tenant, ids);
+    return ids.filter((id) => !have.has(id));
+  }
+
+  /** Ids among `ids` that already have a leaf in the tenant's log. */
+  private async withLeaves(tenant: string, ids: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (let i = 0; i < ids.length; i += 1000) {
+      const chunk = ids.slice(i, i + 1000);
+      const body = await this.access.search('log lookup', this.access.index, {
+        size: chunk.length * 2,
+        track_total_hits: false,
+        _source: ['event_id'],
+        query: { bool: { filter: [{ term: { tenant } }, { terms: { event_id: [...chunk] } }] } },
+      });
+      if (body === undefined) return found;
+      for (const hit of rawHits(body)) found.add(String(hit.source.event_id));
+    }
+    return found;
+  }
+
+  async treeSize(tenant: string): Promise<number> {
+    const body = await this.access.search('log size', this.access.index, {
+      size: 0,
+      track_total_hits: false,
+      query: { term: { tenant } },
+      aggs: { last: { max: { field: 'index' } } },
+    });
+    const last = field(field(field(body, 'aggregations'), 'last'), 'value');
+    return typeof last === 'number' ? last + 1 : 0;
+  }
+
+  async leaves(tenant: string, from: number, to: number): Promise<LogLeaf[]> {
+    const out: LogLeaf[] = [];
+    let after: unknown[] | undefined;
+    for (;;) {
+      const body = await this.access.search('log leaves', this.access.index, {
+        size: PAGE,
+        track_total_hits: false,
+        query: { bool: { filter: [{ term: { tenant } }, { range: { index: { gte: from, lt: to } } }] } },
+        // `key` breaks ties, so two leaves claiming one index (damage) are both read.
+        sort: [{ index: 'asc' }, { key: 'asc' }],
+        ...(after ? { search_after: after as JsonObject[] } : {}),
+      });
+      if (body === undefined) return out;
+      const page = rawHits(body);
+      for (const hit of page) out.push(leafOfSource(hit.source));
+      if (page.length < PAGE) return out;
+      after = page.at(-1)?.sort;
+    }
+  }
+
+  async leafOf(tenant: string, eventId: string): Promise<LogLeaf | null> {
+    const body = await this.access.search('log leaf of event', this.access.index, {
+      size: 1,
+      track_total_hits: false,
+      query: { bool: { filter: [{ term: { tenant } }, { term: { event_id: eventId } }] } },
+      sort: [{ index: 'asc' }],
+    });
+    const [hit] = body === undefined ? [] : rawHits(body);
+    return hit ? leafOfSource(hit.source) : null;
+  }
+
+  async storedIds(tenant: string): Promise<string[]> {
+    const out: string[] = [];
+    let after: unknown[] | undefined;
+    for (;;) {
+      const body = await this.access.search('stored ids', this.access.eventsAlias, {
+        size: PAGE,
+        track_total_hits: false,
+        _source: ['id'],
+        query: { term: { tenant } },
+        sort: [{ doc_key: 'asc' }],
+        ...(after ? { search_after: after as JsonObject[] } : {}),
+      });
+      if (body === undefined) return out;
+      const page = rawHits(body);
+      for (const hit of page) out.push(String(hit.source.id));
+      if (page.length < PAGE) return out;
+      after = page.at(-1)?.sort;
+    }
+  }
+
+  /**
+   * Marks the leaves of these events removed (before their bodies go, so a crash in between leaves a
+   * body that a repeated purge or erasure removes, never a body gone without its record).
+   */
+  async markRemoved(tenant: string, eventIds: readonly string[], removed: LeafRemoval): Promise<void> {
+    const at = new Date().toISOString();
+    for (let i = 0; i < eventIds.length; i += 1000) {
+      const chunk = eventIds.slice(i, i + 1000);
+      const body = await this.access.search('log lookup', this.access.index, {
+        size: chunk.length * 2,
+        track_total_hits: false,
+        _source: false,
+        query: {
+          bool: {
+            filter: [{ term: { tenant } }, { terms: { event_id: [...chunk] } }],
+            must_not: [{ exists: { field: 'removed' } }],
+          },
+        },
+      });
+      if (body === undefined) return;
+      const lines = rawHits(body).flatMap((hit): JsonObject[] => [
+        { update: { _index: hit.index, _id: hit.id } },
+        { doc: { removed, removed_at: at } },
+      ]);
+      if (lines.length > 0) await this.access.bulk('mark leaves removed', lines);
+    }
+  }
+
+  erase(tenant: string, eventIds: readonly string[]): Promise<number> {
+    return this.eraseEvents(tenant, eventIds);
+  }
+}
