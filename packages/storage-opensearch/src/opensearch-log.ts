@@ -16,7 +16,11 @@ import { documentId } from './layout.ts';
 import type { BulkItem, JsonObject } from './requests.ts';
 import { field, isObj, type Obj } from './responses.ts';
 
-/** One leaf document of the log index: `_id` is `<tenant>:<index>`, so an index is taken once. */
+/**
+ * One leaf document of the log index: `_id` is `<tenant>:<index>`, so an index is taken once. A removal
+ * (purge, erasure) is a document of its own, `_id` `<tenant>:removed:<event id>`, and never touches the
+ * leaf: a leaf whose event id was altered then loses its removal and shows as a body gone without record.
+ */
 interface LeafDocument extends JsonObject {
   key: string;
   tenant: string;
@@ -25,7 +29,7 @@ interface LeafDocument extends JsonObject {
   hash: string;
 }
 
-/** Strict mapping of the log index; the hash is only read back, never searched. */
+/** Strict mapping of the log index (leaves and removals); the hash is only read back, never searched. */
 export function logMapping(): JsonObject {
   return {
     dynamic: 'strict',
@@ -42,7 +46,7 @@ export function logMapping(): JsonObject {
   };
 }
 
-/** One shard: a tenant's leaves are read in index order and the log stays small next to the events. */
+/** One shard: a tenant's leaves are read in index order, and the log stays small next to the events. */
 export function logIndexBody(): JsonObject {
   return {
     settings: {
@@ -50,10 +54,19 @@ export function logIndexBody(): JsonObject {
         number_of_shards: 1,
         auto_expand_replicas: '0-1',
         translog: { durability: 'request' },
+        // Appends wait for their leaves to be searchable (the next append looks them up): tiny documents,
+        // so a short interval costs little and keeps that wait far below the events' own 1 s.
+        refresh_interval: '200ms',
       },
     },
     mappings: logMapping(),
   };
+}
+
+/** One `_bulk` action line and, for create, its document. */
+export interface BulkAction {
+  action: JsonObject;
+  document?: JsonObject;
 }
 
 /** What the log needs from the adapter: its requests (errors mapped), its bulk create with retries. */
@@ -66,8 +79,10 @@ export interface LogAccess {
   search(what: string, index: string, body: JsonObject): Promise<unknown>;
   /** `_bulk` create with item retries: 'inserted' or 'duplicate' per item, failures thrown. */
   create(items: BulkItem[]): Promise<('inserted' | 'duplicate')[]>;
-  /** A `_bulk` of update or delete actions, refreshed before it resolves; per-item statuses. */
-  bulk(what: string, lines: JsonObject[]): Promise<number[]>;
+  /** A `_bulk` of create or delete actions, refreshed before it resolves; per-item statuses (409, 404 kept). */
+  bulk(what: string, actions: BulkAction[]): Promise<number[]>;
+  /** Real-time `_mget` of documents by `_id` (undefined where not found). */
+  mget(what: string, index: string, ids: readonly string[]): Promise<(Obj | undefined)[]>;
 }
 
 const PAGE = 10_000;
@@ -80,14 +95,16 @@ function leafHashOf(eventDigest: string, index: number): string {
   return toHex(leafHash(utf8.encode(leafEntry(eventDigest, index))));
 }
 
-function leafOfSource(source: Obj): LogLeaf {
-  const removed = source.removed;
+const removalId = (tenant: string, eventId: string) => documentId(tenant, `removed:${eventId}`);
+
+function leafOfSource(source: Obj, removal: Obj | undefined): LogLeaf {
+  const removed = removal?.removed;
   return {
     index: Number(source.index),
     event_id: String(source.event_id ?? ''),
     hash: String(source.hash ?? ''),
     ...(typeof removed === 'string' && (LEAF_REMOVALS as readonly string[]).includes(removed)
-      ? { removed: removed as LeafRemoval, removed_at: new Date(String(source.removed_at)).toISOString() }
+      ? { removed: removed as LeafRemoval, removed_at: new Date(String(removal?.removed_at)).toISOString() }
       : {}),
   };
 }
@@ -210,7 +227,15 @@ export class OpenSearchLog implements EventLog {
         size: chunk.length * 2,
         track_total_hits: false,
         _source: ['event_id'],
-        query: { bool: { filter: [{ term: { tenant } }, { terms: { event_id: [...chunk] } }] } },
+        query: {
+          bool: {
+            filter: [
+              { term: { tenant } },
+              { terms: { event_id: [...chunk] } },
+              { exists: { field: 'index' } },
+            ],
+          },
+        },
       });
       if (body === undefined) return found;
       for (const hit of rawHits(body)) found.add(String(hit.source.event_id));
@@ -243,7 +268,12 @@ export class OpenSearchLog implements EventLog {
       });
       if (body === undefined) return out;
       const page = rawHits(body);
-      for (const hit of page) out.push(leafOfSource(hit.source));
+      out.push(
+        ...(await this.withRemovals(
+          tenant,
+          page.map((h) => h.source),
+        )),
+      );
       if (page.length < PAGE) return out;
       after = page.at(-1)?.sort;
     }
@@ -253,11 +283,32 @@ export class OpenSearchLog implements EventLog {
     const body = await this.access.search('log leaf of event', this.access.index, {
       size: 1,
       track_total_hits: false,
-      query: { bool: { filter: [{ term: { tenant } }, { term: { event_id: eventId } }] } },
+      query: {
+        bool: {
+          filter: [{ term: { tenant } }, { term: { event_id: eventId } }, { exists: { field: 'index' } }],
+        },
+      },
       sort: [{ index: 'asc' }],
     });
     const [hit] = body === undefined ? [] : rawHits(body);
-    return hit ? leafOfSource(hit.source) : null;
+    return hit ? ((await this.withRemovals(tenant, [hit.source]))[0] as LogLeaf) : null;
+  }
+
+  /** Leaves from their documents, each with the removal recorded for its event id, if any. */
+  private async withRemovals(tenant: string, sources: Obj[]): Promise<LogLeaf[]> {
+    const out: LogLeaf[] = [];
+    for (let i = 0; i < sources.length; i += 1000) {
+      const chunk = sources.slice(i, i + 1000);
+      const removals = await this.access.mget(
+        'log removals',
+        this.access.index,
+        chunk.map((source) => removalId(tenant, String(source.event_id))),
+      );
+      chunk.forEach((source, k) => {
+        out.push(leafOfSource(source, removals[k]));
+      });
+    }
+    return out;
   }
 
   async storedIds(tenant: string): Promise<string[]> {
@@ -281,30 +332,20 @@ export class OpenSearchLog implements EventLog {
   }
 
   /**
-   * Marks the leaves of these events removed (before their bodies go, so a crash in between leaves a
-   * body that a repeated purge or erasure removes, never a body gone without its record).
+   * Records these events as removed (before their bodies go, so a crash in between leaves a body that a
+   * repeated purge or erasure removes, never a body gone without its record). A second record of the same
+   * event is refused (409) and the first one stands.
    */
   async markRemoved(tenant: string, eventIds: readonly string[], removed: LeafRemoval): Promise<void> {
     const at = new Date().toISOString();
     for (let i = 0; i < eventIds.length; i += 1000) {
-      const chunk = eventIds.slice(i, i + 1000);
-      const body = await this.access.search('log lookup', this.access.index, {
-        size: chunk.length * 2,
-        track_total_hits: false,
-        _source: false,
-        query: {
-          bool: {
-            filter: [{ term: { tenant } }, { terms: { event_id: [...chunk] } }],
-            must_not: [{ exists: { field: 'removed' } }],
-          },
-        },
-      });
-      if (body === undefined) return;
-      const lines = rawHits(body).flatMap((hit): JsonObject[] => [
-        { update: { _index: hit.index, _id: hit.id } },
-        { doc: { removed, removed_at: at } },
-      ]);
-      if (lines.length > 0) await this.access.bulk('mark leaves removed', lines);
+      const actions = eventIds.slice(i, i + 1000).map(
+        (id): BulkAction => ({
+          action: { create: { _index: this.access.index, _id: removalId(tenant, id) } },
+          document: { key: removalId(tenant, id), tenant, event_id: id, removed, removed_at: at },
+        }),
+      );
+      await this.access.bulk('record removals', actions);
     }
   }
 

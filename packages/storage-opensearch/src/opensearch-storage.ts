@@ -32,7 +32,7 @@ import {
   indexMonthEnd,
   retentionPeriods,
 } from './layout.ts';
-import { logIndexBody, logMapping, OpenSearchLog } from './opensearch-log.ts';
+import { type BulkAction, logIndexBody, logMapping, OpenSearchLog } from './opensearch-log.ts';
 import {
   type BulkItem,
   bulkBody,
@@ -71,6 +71,8 @@ import {
   field,
   type Hit,
   hits,
+  isObj,
+  type Obj,
   termsBuckets,
   termsErrorBound,
 } from './responses.ts';
@@ -291,6 +293,7 @@ export class OpenSearchStorage implements StoragePort {
           search: (what, index, body) => this.read(what, `/${index}/_search`, body),
           create: (items) => this.createAll(items),
           bulk: (what, lines) => this.bulkStatuses(what, lines),
+          mget: (what, index, ids) => this.mget(what, index, ids),
         },
         (tenant, ids) => this.erase(tenant, ids),
       );
@@ -567,16 +570,32 @@ export class OpenSearchStorage implements StoragePort {
     return result;
   }
 
-  /** A `_bulk` of update or delete lines, visible to searches once it resolves; each item's status. */
-  private async bulkStatuses(what: string, lines: JsonObject[]): Promise<number[]> {
+  /** Real-time read of documents by `_id`, in order; undefined where not found. */
+  private async mget(what: string, index: string, ids: readonly string[]): Promise<(Obj | undefined)[]> {
+    if (ids.length === 0) return [];
+    const response = await this.call(
+      what,
+      { method: 'POST', path: `/${index}/_mget`, body: { ids: [...ids] } },
+      [404],
+    );
+    const docs = field(response.body, 'docs');
+    if (response.statusCode === 404 || !Array.isArray(docs)) return ids.map(() => undefined);
+    return docs.map((d) =>
+      field(d, 'found') === true && isObj(field(d, '_source')) ? (field(d, '_source') as Obj) : undefined,
+    );
+  }
+
+  /** A `_bulk` of create or delete lines, visible to searches once it resolves; each item's status. */
+  private async bulkStatuses(what: string, actions: BulkAction[]): Promise<number[]> {
     const response = await this.call(what, {
       method: 'POST',
       path: '/_bulk',
       querystring: { refresh: true },
-      bulkBody: lines,
+      bulkBody: actions.flatMap((a) => (a.document ? [a.action, a.document] : [a.action])),
     });
-    const items = bulkItems(response.body, lines.filter((l) => 'update' in l || 'delete' in l).length);
-    const failed = items.filter((i) => i.status >= 300 && i.status !== 404);
+    const items = bulkItems(response.body, actions.length);
+    // 404: already deleted; 409: already recorded. Both leave the state asked for.
+    const failed = items.filter((i) => i.status >= 300 && i.status !== 404 && i.status !== 409);
     if (failed.length > 0)
       throw new StorageError(
         `OpenSearch ${what}: ${failed.length} item(s) failed (${failed[0]?.reason ?? failed[0]?.status})`,
@@ -619,7 +638,7 @@ export class OpenSearchStorage implements StoragePort {
     );
     const statuses = await this.bulkStatuses(
       removed === 'erased' ? 'erase events' : 'purge events',
-      found.map((h) => ({ delete: { _index: h.index, _id: h.id } })),
+      found.map((h) => ({ action: { delete: { _index: h.index, _id: h.id } } })),
     );
     return statuses.filter((s) => s === 200).length;
   }

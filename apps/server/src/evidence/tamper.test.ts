@@ -5,54 +5,37 @@ import type { SqliteStorage } from '@trailmark/storage-sqlite';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../testing.ts';
-import { type Damage, verifyEvidence } from './verify.ts';
+import {
+  allLeaves,
+  tamperEvent as event,
+  FLIP_KINDS,
+  type Flip,
+  flipChar,
+  flipCheckpoint,
+  named,
+  random,
+  seedTamperFixture,
+  type TamperLeaf,
+} from './tamper-kit.ts';
+import { verifyEvidence } from './verify.ts';
 
 /**
  * The "done when" test of the evidence log on SQLite: single-byte changes anywhere in the stored data
  * (bodies, leaf hashes, log indexes, checkpoints) are all detected, each naming the exact event or
  * checkpoint; so are deletion, reordering, insertion in the past and a rolled-back log.
+ * tamper-opensearch.test.ts does the same on a real OpenSearch node.
  */
 const apps: TestApp[] = [];
 afterEach(async () => {
   for (const a of apps.splice(0)) await a.close();
 });
 
-function random(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-const event = (i: number, tenant: string) => ({
-  id: `evt_t_${tenant}_${String(i).padStart(4, '0')}`,
-  tenant,
-  source: 'billing-app',
-  action: 'invoice.paid',
-  occurred_at: new Date(Date.parse('2026-03-01T00:00:00Z') + i * 3_600_000).toISOString(),
-  actor: { type: 'user', id: `u-${i % 7}`, name: `Person ${i % 7}` },
-  targets: [{ type: 'invoice', id: `inv-${i}`, name: `Invoice ${i}` }],
-  outcome: { result: 'success' },
-  metadata: { amount: i * 3, note: `payment number ${i}` },
-});
-
 /** Two tenants, events in batches with a checkpoint after each, some purged and one erased. */
 async function fixture(perTenant = 300, batches = 6) {
   const t = await createTestApp();
   apps.push(t);
+  await seedTamperFixture(t, perTenant, batches);
   const evidence = t.deps.evidence!;
-  for (let b = 0; b < batches; b++) {
-    for (const tenant of ['acme', 'globex']) {
-      const from = (b * perTenant) / batches;
-      const inputs = Array.from({ length: perTenant / batches }, (_, k) => event(from + k, tenant));
-      await t.deps.ingest(inputs, {});
-      await evidence.checkpoint(tenant);
-    }
-  }
-  await t.deps.storage.purge({ tenant: 'acme', source: 'billing-app', before: '2026-03-02T00:00:00Z' });
-  await t.deps.storage.log!.erase('globex', [`evt_t_globex_${String(perTenant / 3).padStart(4, '0')}`]);
-  await evidence.checkpoint('acme');
   const events = (t.deps.storage as SqliteStorage).db;
   const control = new Database(join(t.dir, 'control.db'));
   const verify = () =>
@@ -63,50 +46,6 @@ async function fixture(perTenant = 300, batches = 6) {
       origin: evidence.origin,
     });
   return { t, events, control, verify };
-}
-
-const PRINTABLE = Array.from({ length: 95 }, (_, i) => String.fromCharCode(32 + i));
-function flipChar(text: string, rnd: () => number): string {
-  const at = Math.floor(rnd() * text.length);
-  let c = text[at] as string;
-  while (c === text[at]) c = PRINTABLE[Math.floor(rnd() * PRINTABLE.length)] as string;
-  return text.slice(0, at) + c + text.slice(at + 1);
-}
-
-interface Flip {
-  what: string;
-  /** The damaged leaf (tenant, event id, log index) or checkpoint; a report naming either the id or the index of the leaf counts. */
-  names: { tenant?: string; event_id?: string; log_index?: number; checkpoint_id?: number };
-  undo: () => void;
-}
-
-const named = (damage: Damage[], names: Flip['names']) =>
-  damage.some((d) =>
-    names.checkpoint_id !== undefined
-      ? d.checkpoint_id === names.checkpoint_id
-      : d.tenant === names.tenant && (d.event_id === names.event_id || d.log_index === names.log_index),
-  );
-
-interface Leaf {
-  tenant: string;
-  log_index: number;
-  event_id: string;
-  removed?: string;
-}
-
-async function allLeaves(t: TestApp): Promise<Leaf[]> {
-  const out: Leaf[] = [];
-  for (const tenant of ['acme', 'globex']) {
-    const size = await t.deps.storage.log!.treeSize(tenant);
-    for (const l of await t.deps.storage.log!.leaves(tenant, 0, size))
-      out.push({
-        tenant,
-        log_index: l.index,
-        event_id: l.event_id,
-        ...(l.removed ? { removed: l.removed } : {}),
-      });
-  }
-  return out;
 }
 
 interface ChunkRow {
@@ -181,24 +120,12 @@ describe('trailmark verify on SQLite', () => {
         detected++;
         kinds.set(flip.what.split(' ')[0] as string, (kinds.get(flip.what.split(' ')[0] as string) ?? 0) + 1);
       }
-      for (const flip of flips.reverse()) flip.undo();
+      for (const flip of flips.reverse()) await flip.undo();
       expect((await verify()).damage).toEqual([]);
     }
     expect(detected).toBe(rounds * perRound);
     // Every category was exercised.
-    expect([...kinds.keys()].sort()).toEqual(
-      [
-        'checkpoint.created_at',
-        'checkpoint.key_id',
-        'checkpoint.note',
-        'checkpoint.tenant',
-        'checkpoint.tree_size',
-        'doc',
-        'event_id',
-        'leaf_hash',
-        'log_index',
-      ].sort(),
-    );
+    expect([...kinds.keys()].sort()).toEqual(FLIP_KINDS);
     control.close();
   }, 300_000);
 
@@ -269,7 +196,7 @@ describe('trailmark verify on SQLite', () => {
 
 function flipEventField(
   db: Database.Database,
-  leaf: Leaf,
+  leaf: TamperLeaf,
   field: 'doc' | 'leaf_hash' | 'log_index' | 'event_id',
   rnd: () => number,
   vacated: Set<string>,
@@ -333,23 +260,6 @@ function flipEventField(
     };
   }
   return undefined;
-}
-
-function flipCheckpoint(db: Database.Database, id: number, rnd: () => number): Flip {
-  const row = db.prepare('SELECT * FROM checkpoints WHERE id = ?').get(id) as Record<string, string | number>;
-  const field = (['note', 'note', 'tree_size', 'key_id', 'created_at', 'tenant'] as const)[
-    Math.floor(rnd() * 6)
-  ]!;
-  const value = row[field] as string | number;
-  const altered =
-    field === 'tree_size' ? (value as number) ^ (1 << Math.floor(rnd() * 8)) : flipChar(String(value), rnd);
-  const set = db.prepare(`UPDATE checkpoints SET ${field} = ? WHERE id = ?`);
-  set.run(altered, id);
-  return {
-    what: `checkpoint.${field} of ${id}`,
-    names: { checkpoint_id: id },
-    undo: () => set.run(value, id),
-  };
 }
 
 describe('the trailmark verify command', () => {

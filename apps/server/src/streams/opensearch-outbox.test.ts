@@ -144,5 +144,5 @@ describe.skipIf(!url)('stream outbox on a real OpenSearch node (OPENSEARCH_URL)'
     expect((await t.request('/v1/events', { body: { events: events(['osr_3']) } })).status).toBe(201);
     await drain(t, id);
     expect(delivered(r)).toEqual(['osr_1', 'osr_2', 'osr_3']);
-  });
+  }, 60_000);
 });
