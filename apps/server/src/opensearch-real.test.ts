@@ -3,7 +3,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from '@opensearch-project/opensearch';
-import { createPluginSet } from '@trailmark/core';
+import {
+  checkpointOfNote,
+  createPluginSet,
+  parseVerifierKey,
+  verifyConsistency,
+  verifyInclusion,
+  verifyNote,
+} from '@trailmark/core';
 import { createOpenSearchStorage } from '@trailmark/storage-opensearch';
 import { dropLayout } from '@trailmark/storage-opensearch/testing';
 import { createSqliteStorage } from '@trailmark/storage-sqlite';
@@ -80,6 +87,63 @@ describe.skipIf(!url)('the server and migrate on a real OpenSearch node (OPENSEA
       await t.close();
     }
   }, 60_000);
+
+  it('serves inclusion and consistency proofs that verify against the signed checkpoint, before and after a purge', async () => {
+    const storage = createOpenSearchStorage(openSearchOptions(config(), plugins));
+    await storage.init();
+    const t = await createTestApp({ storage });
+    const bytes = (b64: string) => new Uint8Array(Buffer.from(b64, 'base64'));
+    try {
+      const event = (id: string, day: number) => ({
+        id,
+        source: 'billing-app',
+        action: 'invoice.paid',
+        occurred_at: `2026-04-${String(day).padStart(2, '0')}T10:00:00Z`,
+        actor: { type: 'user', id: 'u-1' },
+        targets: [{ type: 'invoice', id: `inv-${id}` }],
+        outcome: { result: 'success' },
+      });
+      const ingest = t.key('acme', ['ingest']);
+      const reader = t.key('acme', ['read']);
+      for (let batch = 0; batch < 3; batch++) {
+        const events = Array.from({ length: 4 }, (_, k) => event(`evt_p${batch}_${k}`, 1 + batch * 4 + k));
+        expect((await t.request('/v1/events', { token: ingest, body: { events } })).status).toBe(201);
+      }
+      const key = parseVerifierKey(
+        (await (await t.request('/v1/checkpoints/public-key', { token: reader })).json()).current,
+      );
+      const prove = async (id: string) => {
+        const res = await t.request(`/v1/proofs/inclusion?id=${id}`, { token: reader });
+        expect(res.status).toBe(200);
+        const body = await res.json();
+        expect(verifyNote(body.checkpoint.note, [key!]).ok).toBe(true);
+        const signed = checkpointOfNote(body.checkpoint.note)!;
+        const leaf = bytes(Buffer.from(body.leaf_hash, 'hex').toString('base64'));
+        expect(verifyInclusion(leaf, body.log_index, signed.size, body.proof.map(bytes), signed.root)).toBe(
+          true,
+        );
+        return { body, signed };
+      };
+      const before = await prove('evt_p1_2');
+      expect(before.body).toMatchObject({ log_index: 6, tree_size: 12 });
+      // Retention removes the oldest bodies; their leaves stay, so later proofs and consistency still hold.
+      await storage.purge({ tenant: 'acme', source: 'billing-app', before: '2026-04-05T00:00:00Z' });
+      const purged = await prove('evt_p0_1');
+      expect(purged.body.removed).toBe('purged');
+      expect((await t.request('/v1/events', { token: ingest, body: event('evt_p3_0', 20) })).status).toBe(
+        201,
+      );
+      const after = await prove('evt_p3_0');
+      expect(after.body).toMatchObject({ log_index: 12, tree_size: 13 });
+      const res = await t.request('/v1/proofs/consistency?from=12&to=13', { token: reader });
+      const consistency = await res.json();
+      expect(
+        verifyConsistency(12, 13, before.signed.root, after.signed.root, consistency.proof.map(bytes)),
+      ).toBe(true);
+    } finally {
+      await t.close();
+    }
+  }, 120_000);
 
   it('trailmark migrate --to opensearch copies a real events.db and verifies the counts', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'trailmark-migrate-real-'));
