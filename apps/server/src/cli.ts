@@ -232,4 +232,12 @@ program
     await deps.storage.close();
   });
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  // A refused start (wrong OpenSearch password, untrusted certificate, unreadable CA file, bad setting) is one
+  // line that says what to change, not a stack trace; LOG_LEVEL=debug shows the stack as well.
+  console.error(`trailmark: ${error instanceof Error ? error.message : String(error)}`);
+  if (process.env.LOG_LEVEL === 'debug' && error instanceof Error) console.error(error.stack);
+  process.exit(1);
+}

@@ -213,8 +213,12 @@ function requesterFor(
         return { statusCode: error.statusCode, body: error.body as unknown };
       }
       // Names the node and the request: "unreachable" alone does not tell an operator which setting is wrong.
+      const message = (error as Error).message;
+      const untrusted = /certificate|self[- ]signed|CERT_|unable to verify/i.test(message);
       throw new StorageError(
-        `OpenSearch at ${displayNode(node)} unreachable (${request.method} ${request.path}): ${(error as Error).message}`,
+        untrusted
+          ? `OpenSearch at ${displayNode(node)}: its TLS certificate is not trusted (${message}); give the CA that signed it (OPENSEARCH_CA_FILE on the server)`
+          : `OpenSearch at ${displayNode(node)} unreachable (${request.method} ${request.path}): ${message}`,
         { cause: error },
       );
     }
@@ -312,11 +316,16 @@ export class OpenSearchStorage implements StoragePort {
       response.statusCode >= 500 || response.statusCode === 429 || response.statusCode === 401
         ? ErrorCode.STORAGE_UNAVAILABLE
         : ErrorCode.STORAGE_REJECTED;
+    // The two an operator meets at first start get a sentence that says what to change.
+    const hint =
+      response.statusCode === 401
+        ? ': the cluster refused the credentials; check the user name and password (OPENSEARCH_USERNAME, OPENSEARCH_PASSWORD on the server)'
+        : response.statusCode === 403
+          ? ': the user lacks a permission for this (see the least-privilege role in the operations guide)'
+          : '';
     throw new StorageError(
-      `OpenSearch ${what} failed (${response.statusCode}): ${errorReason(response.body)}`,
-      {
-        code,
-      },
+      `OpenSearch ${what} failed (${response.statusCode})${hint}: ${errorReason(response.body)}`,
+      { code },
     );
   }
 
