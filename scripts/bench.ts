@@ -2,10 +2,12 @@ import { statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { AuditEvent } from '@trailmark/core';
 import { createSqliteStorage } from '@trailmark/storage-sqlite';
-import { api, startServerProcess, tempDataDir } from '../test/helpers.ts';
+import { startServerProcess, tempDataDir } from '../test/helpers.ts';
 import { runAvailabilityBench } from './bench-availability.ts';
-import { benchEvents, toInput, WORDS } from './bench-data.ts';
+import { benchEvents } from './bench-data.ts';
 import { runExportBench } from './bench-export.ts';
+import { BATCH, CLIENTS, fmt, httpIngest, type QueryTiming, queries } from './bench-http.ts';
+import { runOpenSearchBench } from './bench-opensearch.ts';
 import { runStreamBench } from './bench-streams.ts';
 
 /**
@@ -14,16 +16,10 @@ import { runStreamBench } from './bench-streams.ts';
  */
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const SCALE = Number(process.env.BENCH_SCALE_EVENTS ?? 0);
-const BATCH = 500;
 /** Which parts to run, e.g. BENCH_PARTS=scale with BENCH_SCALE_EVENTS=10000000 for the 10M run alone. */
 const PARTS = new Set(
-  (process.env.BENCH_PARTS ?? 'ingest,scale,export,availability,streams,evidence').split(','),
+  (process.env.BENCH_PARTS ?? 'ingest,opensearch,scale,export,availability,streams,evidence').split(','),
 );
-const CLIENTS = 8;
-
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-const pct = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))];
 
 async function directInsert(
   count: number,
@@ -48,138 +44,6 @@ async function directInsert(
   const cpu = process.cpuUsage(cpuBefore);
   await storage.close();
   return { rate, path, cpuUsPerEvent: (cpu.user + cpu.system) / count };
-}
-
-async function httpIngest(url: string, count: number): Promise<number> {
-  const bodies: string[] = [];
-  let batch: Record<string, unknown>[] = [];
-  for (const e of benchEvents(count)) {
-    batch.push(toInput(e));
-    if (batch.length === BATCH) {
-      bodies.push(JSON.stringify({ events: batch }));
-      batch = [];
-    }
-  }
-  if (batch.length > 0) bodies.push(JSON.stringify({ events: batch }));
-  let next = 0;
-  const started = performance.now();
-  await Promise.all(
-    Array.from({ length: CLIENTS }, async () => {
-      while (next < bodies.length) {
-        const body = bodies[next++];
-        const res = await fetch(`${url}/v1/events`, {
-          method: 'POST',
-          headers: {
-            authorization: 'Bearer e2e-operator-token-0123456789abcdef',
-            'content-type': 'application/json',
-          },
-          body,
-        });
-        if (res.status !== 201) throw new Error(`ingest failed: ${res.status} ${await res.text()}`);
-        await res.arrayBuffer();
-      }
-    }),
-  );
-  return count / ((performance.now() - started) / 1000);
-}
-
-async function timeQuery(
-  url: string,
-  path: string,
-  runs: number,
-): Promise<{ p50: number; p95: number; rows: number }> {
-  const times: number[] = [];
-  let rows = 0;
-  for (let i = 0; i < runs; i++) {
-    const started = performance.now();
-    const res = await api(url, typeof path === 'string' ? path : path);
-    const body = (await res.json()) as { data?: unknown[]; buckets?: unknown[] };
-    times.push(performance.now() - started);
-    if (res.status !== 200) throw new Error(`${path}: ${res.status} ${JSON.stringify(body)}`);
-    rows = (body.data ?? body.buckets ?? []).length;
-  }
-  times.sort((a, b) => a - b);
-  return { p50: pct(times, 50), p95: pct(times, 95), rows };
-}
-
-async function queries(url: string): Promise<void> {
-  const d = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
-  const cases: [string, (i: number) => string][] = [
-    ['newest 100, all tenants', () => '/v1/events'],
-    ['tenant', (i) => `/v1/events?tenant=tenant-${i % 20}`],
-    ['source', () => '/v1/events?tenant=tenant-1&source=bench-app'],
-    ['action', (i) => `/v1/events?tenant=tenant-${i % 5}&action=member.invited`],
-    ['actor (id)', (i) => `/v1/events?tenant=tenant-0&actor=user-${(i * 37) % 5000}`],
-    ['actor (email)', (i) => `/v1/events?actor=user${(i * 37) % 5000}@example.com`],
-    ['workspace', (i) => `/v1/events?tenant=tenant-0&workspace=ws-0-${i % 10}`],
-    ['target_type', () => '/v1/events?tenant=tenant-2&target_type=file'],
-    ['target_id', (i) => `/v1/events?target_type=file&target_id=file-${(i * 7919) % 200000}`],
-    [
-      'target_path',
-      (i) => {
-        const f = (i * 7919) % 200000;
-        return `/v1/events?target_path=/${WORDS[(f >> 4) % 12]}/${(f >> 8) % 64}/${WORDS[f % 12]}-${f}.pdf`;
-      },
-    ],
-    ['target_path_prefix', (i) => `/v1/events?tenant=tenant-0&target_path_prefix=/forest/${i % 64}`],
-    ['request_id', (i) => `/v1/events?request_id=req-${(i * 104729) % 1000000}`],
-    ['result', () => '/v1/events?tenant=tenant-0&result=error'],
-    ['ip', (i) => `/v1/events?ip=198.51.${i % 256}.${(i * 3) % 256}`],
-    [
-      'q (free text)',
-      (i) => `/v1/events?tenant=tenant-0&q=${['budget', 'ocean', 'logo', 'contract'][i % 4]}`,
-    ],
-    ['from/to (7 days)', () => `/v1/events?tenant=tenant-0&from=${d(14)}&to=${d(7)}`],
-    [
-      'combined: tenant+action+actor+30d',
-      (i) =>
-        `/v1/events?tenant=tenant-0&action=file.uploaded,file.downloaded&actor=user-${i % 5000}&from=${d(30)}`,
-    ],
-    ['facet action, tenant, 7 days', (i) => `/v1/facets?field=action&tenant=tenant-${i % 20}&from=${d(7)}`],
-    ['facet actor, tenant, 7 days', (i) => `/v1/facets?field=actor&tenant=tenant-${i % 20}&from=${d(7)}`],
-    ['facet action, tenant, all time', (i) => `/v1/facets?field=action&tenant=tenant-${i % 20}`],
-    ['facet actor, tenant, all time', (i) => `/v1/facets?field=actor&tenant=tenant-${i % 20}`],
-    [
-      'facet actor, tenant+action, 30 days',
-      (i) => `/v1/facets?field=actor&tenant=tenant-${i % 5}&action=member.invited&from=${d(30)}`,
-    ],
-  ];
-  console.log('\nQuery latency through the HTTP API (ms, 40 runs each, parameters vary per run):');
-  console.log('  query'.padEnd(42), 'p50'.padStart(8), 'p95'.padStart(8), 'rows'.padStart(6));
-  for (const [name, make] of cases) {
-    const times: number[] = [];
-    let rows = 0;
-    for (let i = 0; i < 40; i++) {
-      const r = await timeQuery(url, make(i), 1);
-      times.push(r.p50);
-      rows = r.rows;
-    }
-    times.sort((a, b) => a - b);
-    console.log(
-      `  ${name}`.padEnd(42),
-      pct(times, 50).toFixed(2).padStart(8),
-      pct(times, 95).toFixed(2).padStart(8),
-      String(rows).padStart(6),
-    );
-  }
-  // Keyset page 1000: walk to it once, then time fetching it.
-  let cursor: string | null = null;
-  for (let page = 1; page < 1000; page++) {
-    const body = (await (
-      await api(url, `/v1/events?limit=100${cursor ? `&cursor=${cursor}` : ''}`)
-    ).json()) as { next_cursor: string | null };
-    cursor = body.next_cursor;
-    if (!cursor) break;
-  }
-  if (cursor) {
-    const r = await timeQuery(url, `/v1/events?limit=100&cursor=${cursor}`, 40);
-    console.log(
-      '  keyset page 1000 (limit 100)'.padEnd(42),
-      r.p50.toFixed(2).padStart(8),
-      r.p95.toFixed(2).padStart(8),
-      String(r.rows).padStart(6),
-    );
-  }
 }
 
 async function scaleRun(count: number): Promise<void> {
@@ -256,6 +120,9 @@ console.log(
 );
 console.log(`Machine speed probe (300k JSON round trips): ${speedProbe()}`);
 process.once('beforeExit', () => console.log(`\nMachine speed probe at the end: ${speedProbe()}`));
+let sqlite:
+  | { rate: number; queries: QueryTiming[]; dataDir: string; url: string; stop: () => Promise<unknown> }
+  | undefined;
 if (PARTS.has('ingest')) {
   const direct = await directInsert(EVENTS);
   console.log(`Direct insert into SQLite (same schema, 10k-event batches): ${fmt(direct.rate)} events/s`);
@@ -264,15 +131,26 @@ if (PARTS.has('ingest')) {
     const http = await httpIngest(server.url, EVENTS);
     console.log(`HTTP ingest (POST /v1/events, durable before ack): ${fmt(http)} events/s`);
     console.log(`Ratio HTTP / direct: ${(http / direct.rate).toFixed(2)} (goal >= 0.50)`);
-    await queries(server.url);
+    const timings = await queries(server.url);
     const size = statSync(join(server.dataDir, 'events.db')).size;
     console.log(
       `\nDatabase file after HTTP ingest: ${fmt(size / 1024 / 1024)} MiB, ${fmt(size / EVENTS)} bytes/event`,
     );
-  } finally {
+    sqlite = {
+      rate: http,
+      queries: timings,
+      dataDir: server.dataDir,
+      url: server.url,
+      stop: () => server.stop(),
+    };
+  } catch (error) {
     await server.stop();
+    throw error;
   }
 }
+// Side by side: the same events through the same API into a real OpenSearch node (OPENSEARCH_URL).
+if (PARTS.has('opensearch')) await runOpenSearchBench({ events: EVENTS, ...(sqlite ? { sqlite } : {}) });
+await sqlite?.stop();
 if (PARTS.has('scale') && SCALE > 0) {
   console.log(`\nScale run: ${fmt(SCALE)} events straight into SQLite, rate per million:`);
   await scaleRun(SCALE);

@@ -69,7 +69,14 @@ describe('migrateEvents', () => {
     const to = memoryStore();
     const progress: { copied: number; total: number }[] = [];
     const result = await migrateEvents(from, to, { batchSize: 20, onProgress: (p) => progress.push(p) });
-    expect(result).toEqual({ copied: 95, duplicates: 0, sourceCount: 95, targetCount: 95, verified: true });
+    expect(result).toEqual({
+      copied: 95,
+      duplicates: 0,
+      sourceCount: 95,
+      targetCount: 95,
+      leaves: 0,
+      verified: true,
+    });
     expect(progress.map((p) => p.copied)).toEqual([0, 20, 40, 60, 80, 95]);
     expect(progress.every((p) => p.total === 95)).toBe(true);
     expect(new Set(to.events.map((e) => e.tenant))).toEqual(new Set(['acme', 'globex']));

@@ -1,4 +1,5 @@
 import { iterateEvents, type StoragePort } from '@trailmark/core';
+import { readLeaves } from './evidence/service.ts';
 
 export interface MigrateOptions {
   /** Events read and appended per step (default 1000; the storage port's batch limit). */
@@ -13,7 +14,12 @@ export interface MigrateResult {
   duplicates: number;
   sourceCount: number;
   targetCount: number;
-  /** Every source event is in the target and the target grew by exactly the events it newly stored. */
+  /**
+   * Leaves of the evidence log copied verbatim (both stores keep one and the target can import), so the
+   * roots and every checkpoint signed before the move still verify; 0 when the log was not carried over.
+   */
+  leaves: number;
+  /** Every source event is in the target, the target grew by exactly the events it newly stored, and a copied log has the source's size. */
   verified: boolean;
 }
 
@@ -31,6 +37,15 @@ export async function migrateEvents(
   // Operator scope: no tenant in the filter means all tenants.
   const sourceCount = await from.count({});
   const targetBefore = await to.count({});
+  // The log first: an event then finds its leaf already there and gets no second one.
+  const logged = from.log && to.log?.importLeaves ? { from: from.log, to: to.log } : undefined;
+  const tenants = logged ? [...new Set((await from.partitions()).map((p) => p.tenant))] : [];
+  let leaves = 0;
+  for (const tenant of tenants) {
+    const list = await readLeaves(logged!.from, tenant, await logged!.from.treeSize(tenant));
+    await logged!.to.importLeaves!(tenant, list);
+    leaves += list.length;
+  }
   let copied = 0;
   let inserted = 0;
   let duplicates = 0;
@@ -43,10 +58,14 @@ export async function migrateEvents(
     options.onProgress?.({ copied, total: sourceCount });
   }
   const targetCount = await to.count({});
+  let logsMatch = true;
+  for (const tenant of tenants)
+    logsMatch &&= (await logged!.to.treeSize(tenant)) === (await logged!.from.treeSize(tenant));
   const verified =
     copied === sourceCount &&
     inserted + duplicates === copied &&
     targetCount === targetBefore + inserted &&
-    targetCount >= sourceCount;
-  return { copied, duplicates, sourceCount, targetCount, verified };
+    targetCount >= sourceCount &&
+    logsMatch;
+  return { copied, duplicates, sourceCount, targetCount, leaves, verified };
 }

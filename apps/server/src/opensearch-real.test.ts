@@ -145,13 +145,30 @@ describe.skipIf(!url)('the server and migrate on a real OpenSearch node (OPENSEA
     }
   }, 120_000);
 
-  it('trailmark migrate --to opensearch copies a real events.db and verifies the counts', async () => {
+  it('trailmark migrate --to opensearch copies a real events.db and its evidence log, and verifies the counts', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'trailmark-migrate-real-'));
-    const events = contractEvents(240);
+    const all = contractEvents(240);
     const sqlite = createSqliteStorage({ path: join(dir, 'events.db') });
     await sqlite.init();
-    await sqlite.append(events);
+    await sqlite.append(all);
+    // Removed bodies keep their leaves: the copied log has them too, marked, so old roots still hold.
+    const victim = all.find((e) => e.tenant === 'globex') as (typeof all)[number];
+    expect(await sqlite.log!.erase('globex', [victim.id])).toBe(1);
+    const tenants = [...new Set(all.map((e) => e.tenant))];
+    const leavesOf = async (log: NonNullable<typeof sqlite.log>) => {
+      const out: Record<string, unknown[]> = {};
+      for (const tenant of tenants)
+        out[tenant] = (await log.leaves(tenant, 0, await log.treeSize(tenant))).map((l) => [
+          l.index,
+          l.event_id,
+          l.hash,
+          l.removed ?? null,
+        ]);
+      return out;
+    };
+    const sourceLeaves = await leavesOf(sqlite.log!);
     await sqlite.close();
+    const events = all.filter((e) => e !== victim);
     const options = config();
     let report: MigrateResult | undefined;
     const code = await migrateCommand({ dataDir: dir, opensearch: options } as Config, {
@@ -164,10 +181,11 @@ describe.skipIf(!url)('the server and migrate on a real OpenSearch node (OPENSEA
     });
     expect(code).toBe(0);
     expect(report).toEqual({
-      copied: 240,
+      copied: 239,
       duplicates: 0,
-      sourceCount: 240,
-      targetCount: 240,
+      sourceCount: 239,
+      targetCount: 239,
+      leaves: 240,
       verified: true,
     });
     const families = new Set((await indices(options.indexPrefix)).map((name) => name.split('-').at(-2)));
@@ -176,6 +194,7 @@ describe.skipIf(!url)('the server and migrate on a real OpenSearch node (OPENSEA
     expect(await check.count({ q: 'File uploaded' })).toBe(
       events.filter((e) => e.action === 'file.uploaded').length,
     );
+    expect(await leavesOf(check.log!)).toEqual(sourceLeaves);
     await check.close();
   }, 120_000);
 });

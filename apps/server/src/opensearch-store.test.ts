@@ -135,7 +135,14 @@ describe('trailmark migrate --to opensearch', () => {
       },
     });
     expect(code).toBe(0);
-    expect(report).toEqual({ copied: 60, duplicates: 0, sourceCount: 60, targetCount: 60, verified: true });
+    expect(report).toEqual({
+      copied: 60,
+      duplicates: 0,
+      sourceCount: 60,
+      targetCount: 60,
+      leaves: 0,
+      verified: true,
+    });
     expect(lines).toEqual(['copied 0 of 60', 'copied 25 of 60', 'copied 50 of 60', 'copied 60 of 60']);
     const families = new Set([...cluster.indices.keys()].map((name) => name.split('-')[2]));
     // file-transfer keeps 120 days, media-library and central-config 12 months.

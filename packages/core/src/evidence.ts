@@ -67,6 +67,12 @@ export interface EventLog {
    * `erased`; returns how many were removed.
    */
   erase(tenant: string, eventIds: readonly string[]): Promise<number>;
+  /**
+   * Optional: writes another store's leaves verbatim at their indexes (removal marks included), so a
+   * migrated log keeps its roots and every checkpoint signed before the move still verifies. Only into a
+   * tenant log that is empty or holds a prefix of these leaves (a resumed migration); refuses otherwise.
+   */
+  importLeaves?(tenant: string, leaves: readonly LogLeaf[]): Promise<void>;
 }
 
 /** A signed checkpoint as kept: the signed note is the evidence, the other fields index it. */
