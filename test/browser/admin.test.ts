@@ -215,6 +215,49 @@ describe('admin UI in Chromium against the real server', () => {
     await page.screenshot({ path: join(SHOTS, 'asset-history-390.png'), fullPage: false });
     await page.setViewportSize({ width: 1280, height: 800 });
   });
+
+  it('tells apart two files that held one path, and follows either alone', async () => {
+    const path = '/brand/reused-logo.png';
+    const at = (minutes: number) => new Date(Date.now() - (60 - minutes) * 60_000).toISOString();
+    const event = (id: string, action: string, file: string, minutes: number) => ({
+      id,
+      tenant: TENANT,
+      source: 'file-transfer',
+      action,
+      occurred_at: at(minutes),
+      actor: { type: 'user', id: 'u-reuse', email: `reuse@${TENANT}.test` },
+      targets: [{ type: 'file', id: file, name: 'reused-logo.png', path }],
+      outcome: { result: 'success' },
+    });
+    const res = await api(server.url, '/v1/events', {
+      body: {
+        events: [
+          event('evt_reuse_1', 'file.uploaded', 'fil_reuse_a', 1),
+          event('evt_reuse_2', 'file.downloaded', 'fil_reuse_a', 2),
+          event('evt_reuse_3', 'file.deleted', 'fil_reuse_a', 3),
+          event('evt_reuse_4', 'file.uploaded', 'fil_reuse_b', 4),
+        ],
+      },
+    });
+    expect(res.status).toBe(201);
+    await signIn(`viewer@${TENANT}.test`);
+    await page.goto(`${server.url}/history?target_path=${encodeURIComponent(path)}`);
+    const cards = page.getByRole('region', { name: 'Assets that held this path' }).getByRole('button');
+    await expect.poll(() => cards.count()).toBe(3);
+    expect(await cards.nth(1).textContent()).toContain('deleted');
+    expect(await cards.nth(2).textContent()).toContain('exists');
+    expect(await page.locator('.timeline-item').count()).toBe(4);
+    expect(await page.locator('.history-summary').textContent()).toContain('2 assets');
+    await captureAndScan('asset-history-reused-path');
+    await cards.nth(2).click();
+    await page.waitForURL(/asset=file%3Afil_reuse_b|asset=file:fil_reuse_b/);
+    await expect.poll(() => page.locator('.timeline-item').count()).toBe(1);
+    expect(await cards.nth(2).getAttribute('aria-pressed')).toBe('true');
+    await expect.poll(() => page.locator('.history-summary').textContent()).toContain('exists');
+    await cards.nth(1).click();
+    await expect.poll(() => page.locator('.timeline-item').count()).toBe(3);
+    await expect.poll(() => page.locator('.history-summary').textContent()).toContain('deleted');
+  });
 });
 
 /** A fresh member of the tenant, made through the API (invitation + acceptance), so tests may change it. */

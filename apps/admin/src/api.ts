@@ -60,6 +60,23 @@ export interface EventPage {
   next_cursor: string | null;
 }
 
+/** One asset an asset history found (GET /v1/history `assets`). */
+export interface HistoryAsset {
+  key: string;
+  target?: { target_type: string; target_id: string };
+  paths: { path: string; from: string }[];
+  path?: string;
+  deleted: boolean;
+  first_at: string;
+  last_at: string;
+  event_count: number;
+}
+
+export interface HistoryPage extends EventPage {
+  assets: HistoryAsset[];
+  truncated: boolean;
+}
+
 export interface CatalogAction {
   action: string;
   source_action?: string;

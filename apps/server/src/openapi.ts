@@ -1719,6 +1719,14 @@ function paths(): Record<string, Json> {
             description: 'Stable id of the asset; with `target_type`.',
             schema: { type: 'string' },
           },
+          {
+            name: 'asset',
+            in: 'query',
+            required: false,
+            description:
+              'Only the events of one of the assets a path held: its `key` from `assets` (e.g. `file:g2`). 400 naming the keys when it is not one of them.',
+            schema: { type: 'string' },
+          },
           ...filterRefs(['target_type', 'target_id', 'target_path']),
           ...pageParams,
         ],

@@ -11,6 +11,9 @@ import {
   type TrailmarkPlugin,
   type UserRecord,
 } from '@trailmark/core';
+import { Client } from '@opensearch-project/opensearch';
+import { createOpenSearchStorage } from '@trailmark/storage-opensearch';
+import { dropLayout } from '@trailmark/storage-opensearch/testing';
 import { createSqliteControlStore, createSqliteStorage } from '@trailmark/storage-sqlite';
 import pino from 'pino';
 import type { SignInThrottle } from './accounts/throttle.ts';
@@ -22,6 +25,7 @@ import { createApiKey } from './keys.ts';
 import type { LiveHub } from './live.ts';
 import { createMetrics } from './metrics.ts';
 import type { StreamServiceOptions } from './streams/service.ts';
+import { openSearchOptions } from './storage.ts';
 import { createServerStreams } from './streams/setup.ts';
 
 export const TEST_ADMIN_TOKEN = 'test-operator-token-0123456789abcdef';
@@ -67,12 +71,23 @@ export async function createTestApp(
 ) {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'trailmark-test-'));
   const plugins = createPluginSet(options.plugins ?? (await import('./plugins.ts')).defaultPlugins);
+  // TRAILMARK_TEST_STORAGE=opensearch (with OPENSEARCH_URL) runs the same route tests on a real node, each
+  // app on its own index prefix, removed on close.
+  const onOpenSearch = !options.storage && process.env.TRAILMARK_TEST_STORAGE === 'opensearch';
+  const indexPrefix = `tm-app-${Date.now().toString(36)}-${newId(IdPrefix.user).slice(-8).toLowerCase()}`;
   const storage =
     options.storage ??
-    createSqliteStorage({
-      path: join(dir, 'events.db'),
-      actionLabel: (source, action) => plugins.registry.action(source, action)?.label,
-    });
+    (onOpenSearch
+      ? createOpenSearchStorage(
+          openSearchOptions(
+            { urls: [process.env.OPENSEARCH_URL ?? ''], rejectUnauthorized: true, indexPrefix, ism: 'auto' },
+            plugins,
+          ),
+        )
+      : createSqliteStorage({
+          path: join(dir, 'events.db'),
+          actionLabel: (source, action) => plugins.registry.action(source, action)?.label,
+        }));
   if (!options.storage) await storage.init();
   const control = createSqliteControlStore({ path: join(dir, 'control.db') });
   const metrics = createMetrics();
@@ -165,6 +180,11 @@ export async function createTestApp(
     await streams?.stop();
     await storage.close();
     control.close();
+    if (onOpenSearch) {
+      const admin = new Client({ node: process.env.OPENSEARCH_URL ?? '' });
+      await dropLayout(admin, indexPrefix);
+      await admin.close();
+    }
   };
   return { app, deps, dir, key, request, close, person, signIn, adminToken: TEST_ADMIN_TOKEN };
 }

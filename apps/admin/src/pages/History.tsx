@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { type AuditEvent, api, type EventPage } from '../api.ts';
+import { type AuditEvent, api, type HistoryAsset, type HistoryPage } from '../api.ts';
 import { actorLabel, local, primaryTarget, utc } from '../format.ts';
 import { canReadLog, useSession } from '../session.tsx';
 
@@ -11,10 +11,13 @@ export function History() {
   const path = params.get('target_path') ?? '';
   const type = params.get('target_type') ?? '';
   const id = params.get('target_id') ?? '';
+  const only = params.get('asset') ?? '';
   const [input, setInput] = useState(path || (type && id ? `${type}:${id}` : ''));
-  const [state, setState] = useState<{ events: AuditEvent[]; more: boolean } | { error: string } | null>(
-    null,
-  );
+  const [state, setState] = useState<
+    | { events: AuditEvent[]; assets: HistoryAsset[]; more: boolean; truncated: boolean }
+    | { error: string }
+    | null
+  >(null);
   const asked = Boolean(path || (type && id));
   const operatorTenant = session.user.role === 'operator' ? session.tenant : undefined;
 
@@ -26,24 +29,29 @@ export function History() {
       (path
         ? `target_path=${encodeURIComponent(path)}`
         : `target_type=${encodeURIComponent(type)}&target_id=${encodeURIComponent(id)}`) +
-      (operatorTenant ? `&tenant=${encodeURIComponent(operatorTenant)}` : '');
+      (operatorTenant ? `&tenant=${encodeURIComponent(operatorTenant)}` : '') +
+      (only ? `&asset=${encodeURIComponent(only)}` : '');
     (async () => {
       const events: AuditEvent[] = [];
+      let assets: HistoryAsset[] = [];
+      let truncated = false;
       let cursor: string | null = null;
       // Histories are short; read up to 2000 events so the timeline starts at the beginning.
       do {
-        const page: EventPage = await api<EventPage>(
+        const page: HistoryPage = await api<HistoryPage>(
           `/v1/history?${q}&limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`,
         );
         events.push(...page.data);
+        assets = page.assets;
+        truncated = page.truncated;
         cursor = page.next_cursor;
       } while (cursor && events.length < 2000);
-      if (live) setState({ events: events.reverse(), more: Boolean(cursor) });
+      if (live) setState({ events: events.reverse(), assets, truncated, more: Boolean(cursor) });
     })().catch((err: Error) => live && setState({ error: err.message }));
     return () => {
       live = false;
     };
-  }, [asked, path, type, id, operatorTenant]);
+  }, [asked, path, type, id, only, operatorTenant]);
 
   function submit() {
     const v = input.trim();
@@ -54,8 +62,19 @@ export function History() {
   }
 
   const events = state && 'events' in state ? state.events : [];
-  const deleted = events.length > 0 && /deleted|removed|purged/.test(events[events.length - 1].action);
+  const assets = state && 'assets' in state ? state.assets : [];
+  // One asset: the one asked for by id, the one chosen, or the only one that ever held the path.
+  const asset = assets.find((a) => a.key === only) ?? (assets.length === 1 ? assets[0] : undefined);
+  const deleted = asset
+    ? asset.deleted
+    : events.length > 0 && /deleted|removed|purged/.test(events[events.length - 1].action);
   const current = events.length ? primaryTarget(events[events.length - 1]) : undefined;
+  const choose = (key: string | undefined) => {
+    const next = new URLSearchParams(params);
+    if (key) next.set('asset', key);
+    else next.delete('asset');
+    setParams(next);
+  };
 
   return (
     <main className="history-page">
@@ -109,17 +128,73 @@ export function History() {
           </p>
         </div>
       )}
+      {assets.length > 1 && (
+        <section className="asset-list" aria-label="Assets that held this path">
+          <div className="asset-list-head">
+            <h2>
+              {assets.length} different assets held {path}
+            </h2>
+            <p className="muted">
+              A path freed by a deletion or a rename and taken again is another asset. Pick one to follow it
+              alone.
+            </p>
+          </div>
+          <div className="asset-cards">
+            <button
+              type="button"
+              className={`asset-card${only ? '' : ' is-selected'}`}
+              aria-pressed={!only}
+              onClick={() => choose(undefined)}
+            >
+              <strong>All assets</strong>
+              <span className="muted">
+                {plural(
+                  assets.reduce((n, a) => n + a.event_count, 0),
+                  'event',
+                )}
+              </span>
+            </button>
+            {assets.map((a, i) => (
+              <button
+                key={a.key}
+                type="button"
+                className={`asset-card${only === a.key ? ' is-selected' : ''}`}
+                aria-pressed={only === a.key}
+                onClick={() => choose(a.key)}
+              >
+                <span className="asset-card-top">
+                  <strong>Asset {i + 1}</strong>
+                  {a.target && (
+                    <code>
+                      {a.target.target_type}:{a.target.target_id}
+                    </code>
+                  )}
+                  <span className={`result ${a.deleted ? 'result-failure' : 'result-success'}`}>
+                    {a.deleted ? 'deleted' : 'exists'}
+                  </span>
+                </span>
+                <span className="asset-card-paths">{a.paths.map((p) => p.path).join(' → ')}</span>
+                <span className="muted">
+                  {plural(a.event_count, 'event')} · {utc(a.first_at)} → {utc(a.last_at)} UTC
+                </span>
+              </button>
+            ))}
+          </div>
+        </section>
+      )}
       {events.length > 0 && (
         <>
           <div className="history-summary">
             <span className="total">{current?.name ?? current?.path ?? (path || id)}</span>
-            {deleted ? (
+            {assets.length > 1 && !asset ? (
+              <span className="muted">{assets.length} assets</span>
+            ) : deleted ? (
               <span className="result result-failure">deleted</span>
             ) : (
               <span className="result result-success">exists</span>
             )}
             <span className="muted">
-              {events.length} events · {utc(events[0].occurred_at)} →{' '}
+              {plural(events.length, 'event')} · {utc(events[0].occurred_at)} →{' '}
               {utc(events[events.length - 1].occurred_at)} UTC
             </span>
           </div>
@@ -165,8 +240,15 @@ export function History() {
             })}
           </ol>
           {state && 'more' in state && state.more && <p className="muted">Showing the first 2,000 events.</p>}
+          {state && 'truncated' in state && state.truncated && (
+            <p className="muted">
+              This lineage has more than 10,000 related events; the oldest were not read.
+            </p>
+          )}
         </>
       )}
     </main>
   );
 }
+
+const plural = (n: number, word: string) => `${n.toLocaleString()} ${word}${n === 1 ? '' : 's'}`;

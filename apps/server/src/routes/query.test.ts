@@ -149,6 +149,19 @@ describe('GET /v1/history', () => {
     expect(first.data.map((e: { id: string }) => e.id)).toEqual(['r3', 'r2', 'r1']);
     expect(first.assets).toHaveLength(1);
 
+    // One of the assets alone, by its key; a key that is not one of them is refused, naming them.
+    const second = await (
+      await t.request('/v1/history?tenant=reuse&target_path=/brand/logo.png&asset=file:g2')
+    ).json();
+    expect(second.data.map((e: { id: string }) => e.id)).toEqual(['r5', 'r4']);
+    expect(second.assets).toHaveLength(2);
+    const wrong = await t.request('/v1/history?tenant=reuse&target_path=/brand/logo.png&asset=file:nope');
+    expect(wrong.status).toBe(400);
+    expect((await wrong.json()).error.details[0]).toMatchObject({
+      path: 'asset',
+      message: 'not one of file:g1, file:g2',
+    });
+
     // Paged by a sealed cursor, nothing twice and nothing skipped; a forged cursor is refused.
     const seen: string[] = [];
     let url = '/v1/history?tenant=reuse&target_path=/brand/logo.png&limit=2';

@@ -139,9 +139,9 @@ export function queryRoutes(deps: AppDeps) {
   app.get('/history', async (c) => {
     requireHistoryAccess(c);
     const { filter, limit, cursor, own } = await readFilter(c, deps, {
-      own: ['target_type', 'target_id', 'target_path'],
+      own: ['target_type', 'target_id', 'target_path', 'asset'],
     });
-    const { target_type: type, target_id: id, target_path: path } = own;
+    const { target_type: type, target_id: id, target_path: path, asset: only } = own;
     let asset: AssetRef;
     if (path && !type && !id) asset = { target_path: path };
     else if (type && id && !path) asset = { target_type: type, target_id: id };
@@ -151,15 +151,29 @@ export function queryRoutes(deps: AppDeps) {
       ]);
     }
     const history = await assetHistory(deps.storage, filter, asset);
+    // `asset`: one of the assets a path held, by the key this answer gives it.
+    let events = history.events;
+    if (only) {
+      const chosen = history.assets.find((a) => a.key === only);
+      if (!chosen)
+        throw new ValidationError('no such asset in this history', [
+          {
+            path: 'asset',
+            message: `not one of ${history.assets.map((a) => a.key).join(', ') || '(none)'}`,
+          },
+        ]);
+      const ids = new Set(chosen.event_ids);
+      events = events.filter((e) => ids.has(e.id));
+    }
     // Paged in memory over the exact history (bounded by RELATED_KEYS_MAX_EVENTS): the cursor is the sort
     // key of the last event sent, sealed and bound to the asset asked for.
-    const binding = { route: 'history', asset, filter };
+    const binding = { route: 'history', asset, only: only ?? null, filter };
     const after = cursor ? deps.cursors.open(cursor, binding) : undefined;
     const sortKey = (e: AuditEvent) => `${e.occurred_at}|${e.received_at}|${e.id}`;
-    const start = after === undefined ? 0 : history.events.findIndex((e) => sortKey(e) < after);
+    const start = after === undefined ? 0 : events.findIndex((e) => sortKey(e) < after);
     const size = parseLimit(limit);
-    const data = start < 0 ? [] : history.events.slice(start, start + size);
-    const more = start >= 0 && start + size < history.events.length;
+    const data = start < 0 ? [] : events.slice(start, start + size);
+    const more = start >= 0 && start + size < events.length;
     const last = data.at(-1);
     return c.json({
       asset,
