@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from '@opensearch-project/opensearch';
 import {
   createPluginSet,
   IdPrefix,
@@ -11,7 +12,6 @@ import {
   type TrailmarkPlugin,
   type UserRecord,
 } from '@trailmark/core';
-import { Client } from '@opensearch-project/opensearch';
 import { createOpenSearchStorage } from '@trailmark/storage-opensearch';
 import { dropLayout } from '@trailmark/storage-opensearch/testing';
 import { createSqliteControlStore, createSqliteStorage } from '@trailmark/storage-sqlite';
@@ -24,8 +24,8 @@ import { openEvidence } from './evidence/setup.ts';
 import { createApiKey } from './keys.ts';
 import type { LiveHub } from './live.ts';
 import { createMetrics } from './metrics.ts';
-import type { StreamServiceOptions } from './streams/service.ts';
 import { openSearchOptions } from './storage.ts';
+import type { StreamServiceOptions } from './streams/service.ts';
 import { createServerStreams } from './streams/setup.ts';
 
 export const TEST_ADMIN_TOKEN = 'test-operator-token-0123456789abcdef';
