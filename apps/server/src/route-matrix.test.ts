@@ -293,7 +293,7 @@ let operations: Operation[];
 beforeAll(async () => {
   shared = await buildWorld();
   operations = operationsOf(openApiDocument(shared.t.deps) as Json);
-});
+}, 120_000);
 afterAll(() => shared?.t.close());
 
 describe('the route security matrix', () => {

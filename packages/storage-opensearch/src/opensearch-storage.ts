@@ -2,6 +2,7 @@ import { Client, errors } from '@opensearch-project/opensearch';
 import {
   type AppendResult,
   type AuditEvent,
+  canonicalEvent,
   decodeCursor,
   ErrorCode,
   type ErrorDetail,
@@ -491,8 +492,10 @@ export class OpenSearchStorage implements StoragePort {
         item: {
           index: indexFor(this.layout, this.retention, event),
           id,
+          // Stored in its canonical (RFC 8785) form, keys sorted, as the SQLite store keeps it: both give back
+          // the same JSON, so exports and hashes do not depend on the store or on the sender's key order.
           document: toDocument(
-            event,
+            JSON.parse(canonicalEvent(event)) as AuditEvent,
             this.options.actionLabel?.(event.source, event.action),
             this.options.fields ?? [],
           ),

@@ -4,6 +4,7 @@ import {
   type AuditEvent,
   actorFilterKeys,
   actorLabel,
+  canonicalEvent,
   type EventFilter,
   eventSearchText,
   type FacetField,
@@ -289,7 +290,9 @@ export function toDocument(
 export function fromDocument(source: Record<string, unknown>): AuditEvent {
   const event: Record<string, unknown> = { ...source };
   for (const field of DERIVED_FIELDS) delete event[field];
-  return event as unknown as AuditEvent;
+  // In canonical (RFC 8785) key order, as the SQLite store returns it: OpenSearch's source filtering does
+  // not keep the stored order of nested keys, and exports must not depend on the store.
+  return JSON.parse(canonicalEvent(event)) as AuditEvent;
 }
 
 export interface BulkItem {

@@ -382,7 +382,7 @@ describe('operational endpoints', () => {
     expect((await t.request('/healthz', { token: null })).status).toBe(200);
     expect(await (await t.request('/readyz', { token: null })).json()).toEqual({
       status: 'ready',
-      storage: 'sqlite',
+      storage: t.deps.storage.name,
     });
     const metrics = await (await t.request('/metrics', { token: null })).text();
     expect(metrics).toContain('trailmark_events_ingested_total');

@@ -907,7 +907,9 @@ describe('audit of streamed exports', () => {
     }
   });
 
-  it('reads storage only as fast as the client reads, and records a client that hangs up', async () => {
+  it('reads storage only as fast as the client reads, and records a client that hangs up', async (context) => {
+    // This counts keyset `search` pages; a store with point-in-time exports (OpenSearch) pages another way.
+    if (t.deps.storage.exportEvents) return context.skip('the store exports through a point in time');
     const slow = Array.from({ length: 3500 }, (_, i) => transferEvent(200_000 + i, { tenant: 'slow' }));
     await t.deps.storage.append(slow);
     const key = t.key('slow', ['export']);
