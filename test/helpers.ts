@@ -42,6 +42,14 @@ export async function startServerProcess(
       TRAILMARK_ADMIN_TOKEN: OPERATOR_TOKEN,
       TRAILMARK_DEMO: 'off',
       LOG_LEVEL: 'warn',
+      // TRAILMARK_TEST_STORAGE=opensearch (with OPENSEARCH_URL): the same server on a real node, its own prefix.
+      ...(process.env.TRAILMARK_TEST_STORAGE === 'opensearch'
+        ? {
+            TRAILMARK_STORAGE: 'opensearch',
+            OPENSEARCH_ISM: 'auto',
+            OPENSEARCH_INDEX_PREFIX: `tm-e2e-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
+          }
+        : {}),
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
