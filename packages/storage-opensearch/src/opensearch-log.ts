@@ -81,11 +81,15 @@ export interface LogAccess {
   create(items: BulkItem[]): Promise<('inserted' | 'duplicate')[]>;
   /** A `_bulk` of create or delete actions, refreshed before it resolves; per-item statuses (409, 404 kept). */
   bulk(what: string, actions: BulkAction[]): Promise<number[]>;
+  /** Makes every leaf written so far searchable (leaves are written without waiting for a refresh). */
+  refresh(): Promise<void>;
   /** Real-time `_mget` of documents by `_id` (undefined where not found). */
   mget(what: string, index: string, ids: readonly string[]): Promise<(Obj | undefined)[]>;
 }
 
 const PAGE = 10_000;
+/** How long the writer keeps a written leaf in view itself: far beyond the log index's 200 ms refresh. */
+const RECENT_MS = 10_000;
 const PLACE_ATTEMPTS = 5;
 
 const utf8 = new TextEncoder();
@@ -132,6 +136,8 @@ function rawHits(body: unknown): { id: string; index: string; source: Obj; sort:
  */
 export class OpenSearchLog implements EventLog {
   private readonly next = new Map<string, number>();
+  /** `tenant NUL id` of leaves written lately, with when: searches may not show them yet. */
+  private readonly recent = new Map<string, number>();
   private waiting: { events: readonly AuditEvent[]; done: (error?: unknown) => void }[] = [];
   private writing = false;
 
@@ -213,6 +219,12 @@ export class OpenSearchLog implements EventLog {
         throw error;
       }
       for (const [t, end] of ends) this.next.set(t, end);
+      const now = Date.now();
+      for (const [k, e] of pending.entries()) if (outcome[k] === 'inserted') this.recent.set(keyOf(e), now);
+      for (const [key, at] of this.recent) {
+        if (now - at < RECENT_MS) break;
+        this.recent.delete(key);
+      }
       // Another process wrote at some of these indexes: those events go again after the log's end.
       pending = pending.filter((_, k) => outcome[k] === 'duplicate');
       for (const e of pending) this.next.delete(e.tenant);
@@ -228,6 +240,8 @@ export class OpenSearchLog implements EventLog {
   /** `tenant NUL id` of the events among these that already have a leaf. */
   private async withLeaves(events: readonly { tenant: string; id: string }[]): Promise<Set<string>> {
     const found = new Set<string>();
+    for (const e of events)
+      if (this.recent.has(`${e.tenant}\u0000${e.id}`)) found.add(`${e.tenant}\u0000${e.id}`);
     for (let i = 0; i < events.length; i += 1000) {
       const chunk = events.slice(i, i + 1000);
       const body = await this.access.search('log lookup', this.access.index, {
@@ -252,6 +266,7 @@ export class OpenSearchLog implements EventLog {
   }
 
   async treeSize(tenant: string): Promise<number> {
+    await this.access.refresh();
     const body = await this.access.search('log size', this.access.index, {
       size: 0,
       track_total_hits: false,
@@ -263,6 +278,7 @@ export class OpenSearchLog implements EventLog {
   }
 
   async leaves(tenant: string, from: number, to: number): Promise<LogLeaf[]> {
+    await this.access.refresh();
     const out: LogLeaf[] = [];
     let after: unknown[] | undefined;
     for (;;) {
@@ -288,6 +304,7 @@ export class OpenSearchLog implements EventLog {
   }
 
   async leafOf(tenant: string, eventId: string): Promise<LogLeaf | null> {
+    await this.access.refresh();
     const body = await this.access.search('log leaf of event', this.access.index, {
       size: 1,
       track_total_hits: false,

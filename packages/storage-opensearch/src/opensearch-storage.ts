@@ -295,10 +295,16 @@ export class OpenSearchStorage implements StoragePort {
         {
           index: this.layout.log,
           eventsAlias: this.layout.readAlias,
-          search: (what, index, body) => this.read(what, `/${index}/_search`, body),
+          search: (what, index, body) => this.readForWrite(what, `/${index}/_search`, body),
           create: (items) => this.createAll(items),
           bulk: (what, lines) => this.bulkStatuses(what, lines),
           mget: (what, index, ids) => this.mget(what, index, ids),
+          refresh: async () => {
+            await this.call('refresh the evidence log', {
+              method: 'POST',
+              path: `/${this.layout.log}/_refresh`,
+            });
+          },
         },
         (tenant, ids) => this.erase(tenant, ids),
       );
@@ -349,6 +355,23 @@ export class OpenSearchStorage implements StoragePort {
       throw new StorageError(`OpenSearch ${what} failed (404): ${errorReason(response.body)}`);
     }
     return completeOf(what, response.body);
+  }
+
+  /**
+   * A read inside append (duplicate check, log lookups): a shard not yet started (the first event of a
+   * month creates its index while other appends read the alias) answers 503, which is retried with the
+   * bulk's backoff instead of failing the append (the evidence log reads this way too). Listings fail at once.
+   */
+  private async readForWrite(what: string, path: string, body: JsonObject): Promise<unknown> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.read(what, path, body);
+      } catch (error) {
+        const retryable = error instanceof StorageError && error.code === ErrorCode.STORAGE_UNAVAILABLE;
+        if (!retryable || this.closed || attempt >= this.retries) throw error;
+        await this.sleep(this.backoff(attempt));
+      }
+    }
   }
 
   async init(): Promise<void> {
@@ -556,7 +579,7 @@ export class OpenSearchStorage implements StoragePort {
       const lacking = await log.lacking(tenant, ids);
       for (let i = 0; i < lacking.length; i += 1000) {
         const chunk = lacking.slice(i, i + 1000).map((id) => documentId(tenant, id));
-        const body = await this.read('read stored events', `/${this.layout.readAlias}/_search`, {
+        const body = await this.readForWrite('read stored events', `/${this.layout.readAlias}/_search`, {
           size: chunk.length,
           track_total_hits: false,
           query: { ids: { values: chunk } },
@@ -571,7 +594,9 @@ export class OpenSearchStorage implements StoragePort {
   private async createAll(items: BulkItem[]): Promise<('inserted' | 'duplicate')[]> {
     const result: ('inserted' | 'duplicate')[] = new Array(items.length);
     for (const chunk of this.chunks(items.map((item, position) => ({ position, item })))) {
-      const outcome = await this.bulkWithRetry(chunk);
+      // Leaves do not wait for a refresh: the log keeps what it wrote in view itself and refreshes its
+      // index before it is read (see OpenSearchLog), which saves a second refresh wait per append.
+      const outcome = await this.bulkWithRetry(chunk, false);
       if (outcome.failures.length > 0)
         throw new StorageError(
           `${outcome.failures.length} evidence log leaf/leaves not stored by OpenSearch; the events were stored and a retry gives them their leaves`,
@@ -658,7 +683,7 @@ export class OpenSearchStorage implements StoragePort {
   private async existingIds(ids: string[]): Promise<Set<string>> {
     const found = new Set<string>();
     for (let i = 0; i < ids.length; i += 1000) {
-      const body = await this.read(
+      const body = await this.readForWrite(
         'duplicate check',
         `/${this.layout.readAlias}/_search`,
         existingIdsBody(ids.slice(i, i + 1000)),
@@ -697,7 +722,10 @@ export class OpenSearchStorage implements StoragePort {
    * stored, 429 and 5xx retried alone with exponential backoff up to `retries` times, anything else
    * (mapping or parse errors) is permanent and would fail again, so it is reported, never retried.
    */
-  private async bulkWithRetry(chunk: { position: number; item: BulkItem }[]): Promise<{
+  private async bulkWithRetry(
+    chunk: { position: number; item: BulkItem }[],
+    refresh: 'wait_for' | false = this.refresh,
+  ): Promise<{
     done: [number, 'inserted' | 'duplicate'][];
     failures: ErrorDetail[];
     permanent: boolean;
@@ -716,7 +744,7 @@ export class OpenSearchStorage implements StoragePort {
         response = await this.send({
           method: 'POST',
           path: '/_bulk',
-          ...(this.refresh ? { querystring: { refresh: this.refresh } } : {}),
+          ...(refresh ? { querystring: { refresh } } : {}),
           bulkBody: bulkBody(pending.map((p) => p.item)),
         });
       } catch (error) {
