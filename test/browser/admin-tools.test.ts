@@ -253,7 +253,8 @@ describe('stream destinations', () => {
     await row('SIEM webhook (EU)').getByRole('button', { name: 'Delete' }).click();
     await row('SIEM webhook (EU)').getByRole('button', { name: 'Delete SIEM webhook (EU)' }).click();
     await page.getByText('SIEM webhook (EU) deleted.').waitFor();
-    expect(await row('SIEM webhook (EU)').count()).toBe(0);
+    // The toast comes first; the list follows when the reload answers.
+    await expect.poll(() => row('SIEM webhook (EU)').count()).toBe(0);
   });
 
   it('an auditor sees destinations and their health but no controls, and the server refuses changes', async () => {
