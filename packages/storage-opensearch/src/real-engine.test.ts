@@ -3,11 +3,11 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Client } from '@opensearch-project/opensearch';
 import { type AuditEvent, outcomeSchema } from '@trailmark/core';
-import { contractEvents } from '@trailmark/test-utils';
+import { contractEvents, fullEvent } from '@trailmark/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
 import { indexLayout, monthlyIndex } from './layout.ts';
 import { createOpenSearchStorage, type OpenSearchStorage } from './opensearch-storage.ts';
-import { eventMapping, indexTemplate } from './requests.ts';
+import { eventMapping, indexTemplate, toDocument } from './requests.ts';
 import { dropLayout } from './testing.ts';
 
 /**
@@ -195,6 +195,25 @@ describe.skipIf(!url)('storage-opensearch on a real engine (OPENSEARCH_URL)', ()
     expect((await storage.search({ workspace: ['ws-new'] }, { limit: 5 })).data.map((e) => e.id)).toEqual([
       event.id,
     ]);
+  });
+
+  it('fits every document into the strict mapping, and the engine refuses what it does not map', async () => {
+    const storage = store();
+    await storage.init();
+    const full = fullEvent();
+    const events = [full, ...contractEvents(60, 17)];
+    expect((await storage.append(events)).inserted).toHaveLength(events.length);
+    expect(await storage.get(full.id)).toEqual(full);
+    const index = monthlyIndex(indexLayout(prefixes.at(-1)), 'r12m', full.occurred_at);
+    const refused = async (doc: Record<string, unknown>) => {
+      const res = await admin.transport.request(
+        { method: 'PUT', path: `/${index}/_doc/probe`, body: doc },
+        { ignore: [400] },
+      );
+      return `${res.statusCode} ${JSON.stringify(res.body)}`;
+    };
+    expect(await refused({ ...toDocument(full), surprise: 1 })).toMatch(/^400 .*strict_dynamic_mapping/);
+    expect(await refused({ ...toDocument(full), client: { ip: 'not-an-ip' } })).toMatch(/^400 .*client\.ip/);
   });
 
   it('outcome.status_code: the schema accepts exactly the range the `integer` mapping stores', async () => {

@@ -2,11 +2,18 @@ import type { Client } from '@opensearch-project/opensearch';
 import { indexLayout } from './layout.ts';
 
 /**
- * Test helpers for other packages (the server's route and migration tests): the in-memory emulator, and
- * the clean-up of what a test's store created on a real node. Not part of the runtime entry point, so
- * production code cannot reach it by accident.
+ * Test helpers for other packages (the server's route and migration tests): the intercepting client for a
+ * real node (records requests, injects bulk item faults), and the clean-up of what a test's store created
+ * there. Not part of the runtime entry point, so production code cannot reach it by accident.
  */
-export { type BulkFault, FakeCluster, type FakeClusterOptions } from './fake-cluster.ts';
+export {
+  type BulkFault,
+  errorBody,
+  type InterceptedRequest,
+  type InterceptedResponse,
+  Interceptor,
+  type InterceptorOptions,
+} from './interceptor.ts';
 
 /**
  * Deletes everything a store with this index prefix created: its event indices (by name: clusters may set

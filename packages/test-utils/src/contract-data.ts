@@ -157,3 +157,64 @@ export function edgeEvents(): AuditEvent[] {
     targets,
   }));
 }
+
+/** An event with every optional field set, including the stored-only bodies and changes. */
+export function fullEvent(): AuditEvent {
+  return {
+    id: 'evt_01JQ5W3ZP0Z8Y3V9M8K2J6T4QF',
+    tenant: 'acme',
+    source: 'file-transfer',
+    action: 'file.deleted',
+    source_action: 'DELETE',
+    category: 'content',
+    occurred_at: '2026-03-14T10:32:15.123Z',
+    received_at: '2026-03-14T10:32:16.000Z',
+    actor: {
+      type: 'user',
+      id: 'u-ana',
+      name: 'Ana Lima',
+      email: 'ana@acme.test',
+      credential: { type: 'api_key', id: 'key-1', name: 'CI' },
+    },
+    targets: [
+      {
+        type: 'file',
+        id: 'f-1',
+        name: 'tree.png',
+        path: '/forest/tree.png',
+        previous_path: '/forest/old/tree.png',
+        size_bytes: 1024,
+        mime_type: 'image/png',
+        region: 'eu-west-1',
+        version: '3',
+        role: 'primary',
+        attributes: { colour: 'green', pixels: 4096, public: false, note: null },
+      },
+      { type: 'folder', id: 'd-1', path: '/forest', role: 'parent' },
+    ],
+    outcome: { result: 'denied', reason: 'permission_denied', message: 'no write access', status_code: 403 },
+    workspace: { id: 'ws-brand', name: 'Brand Campaign' },
+    client: {
+      ip: '2001:db8::1',
+      user_agent: 'Mozilla/5.0',
+      geo: { country_code: 'DE', country: 'Germany', region: 'Berlin', city: 'Berlin' },
+      device: { kind: 'browser', name: 'Firefox' },
+    },
+    request: {
+      id: 'req-1',
+      method: 'DELETE',
+      endpoint: '/v1/files/f-1',
+      api_operation: 'DeleteFile',
+      status: 403,
+      region: 'eu-west-1',
+      request_body: { force: true, nested: { list: [1, 'two', null] } },
+      response_body: 'plain text is fine too',
+      redacted_paths: ['/request_body/token'],
+    },
+    changes: [
+      { field: 'name', before: 'a.png', after: { text: 'b.png' } },
+      { field: 'secret', redacted: true },
+    ],
+    metadata: { seq: 7, 'x.y': 'z', flag: true, none: null },
+  };
+}
