@@ -45,7 +45,10 @@ export async function buildDeps(
   logger = createLogger(config.logLevel),
 ): Promise<AppDeps> {
   const pluginSet = createPluginSet(plugins);
-  const { storage, control } = openStores(config, pluginSet);
+  const { storage, control } = openStores(config, pluginSet, {
+    info: (m) => logger.info(m),
+    warn: (m) => logger.warn(m),
+  });
   await storage.init();
   const admin = resolveAdminToken(config);
   const metrics = createMetrics();

@@ -37,14 +37,26 @@ export function openSearchOptions(
   };
 }
 
+/** Where a store reports start-up warnings and background progress (the server's logger). */
+export interface StoreLog {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
 /** Chooses the event store from the config; control data always lives in SQLite next to it. */
 export function openStores(
   config: Pick<Config, 'dataDir' | 'storage' | 'opensearch'>,
   plugins: StorePlugins,
+  log?: StoreLog,
 ): { storage: StoragePort; control: ControlStore } {
   const control = createSqliteControlStore({ path: join(config.dataDir, 'control.db') });
   if (config.storage === 'opensearch' && config.opensearch) {
-    return { storage: createOpenSearchStorage(openSearchOptions(config.opensearch, plugins)), control };
+    const options = openSearchOptions(config.opensearch, plugins);
+    const storage = createOpenSearchStorage({
+      ...options,
+      ...(log ? { onWarning: (m: string) => log.warn(m), onInfo: (m: string) => log.info(m) } : {}),
+    });
+    return { storage, control };
   }
   const storage = createSqliteStorage({
     path: join(config.dataDir, 'events.db'),

@@ -38,8 +38,10 @@ import {
   type BulkItem,
   bulkBody,
   countBody,
+  DERIVED_META_KEY,
   deleteByQueryBody,
   deletePitBody,
+  derivationStamp,
   eventMapping,
   existingIdsBody,
   facetBody,
@@ -57,6 +59,7 @@ import {
   othersCountBody,
   partitionsBody,
   pitSearchBody,
+  rederivePageBody,
   relatedBody,
   type SortKey,
   searchBody,
@@ -121,8 +124,9 @@ export interface OpenSearchStorageOptions {
   actionLabel?: (source: string, action: string) => string | undefined;
   /**
    * Declared searchable fields (source plugins' `fields`), indexed typed under `attrs.<name>` so that
-   * `attr.<name>` filters, ranges included, are answered by the index. Events stored before a field was
-   * declared are not re-indexed.
+   * `attr.<name>` filters, ranges included, are answered by the index. When the declared fields change
+   * (or a release derives fields differently), init re-derives the documents of older indices in the
+   * background (see rederive).
    */
   fields?: readonly IndexedField[];
   /**
@@ -133,6 +137,8 @@ export interface OpenSearchStorageOptions {
   ism?: IsmMode;
   /** Receives start-up warnings (ISM absent under `auto`). Default console.warn. */
   onWarning?: (message: string) => void;
+  /** Receives progress of background work (re-deriving search fields). Default console.info. */
+  onInfo?: (message: string) => void;
   /**
    * Retries of 429 / 5xx bulk items and of bulks that got no answer: exponential backoff from
    * baseDelayMs, capped at maxDelayMs. The defaults (10 tries, 250 ms to 15 s: 40-75 s in all) outlast a
@@ -246,6 +252,11 @@ function fieldOfReason(reason: string | undefined): string {
   return match ? match[1] : '(event)';
 }
 
+export interface RederiveResult {
+  indices: number;
+  documents: number;
+}
+
 export function createOpenSearchStorage(options: OpenSearchStorageOptions): OpenSearchStorage {
   return new OpenSearchStorage(options);
 }
@@ -277,6 +288,7 @@ export class OpenSearchStorage implements StoragePort {
   readonly log?: OpenSearchLog;
   /** After init: whether ISM policies back the retention purge on this cluster. */
   ismInstalled = false;
+  private rederiving: Promise<RederiveResult> = Promise.resolve({ indices: 0, documents: 0 });
 
   constructor(private readonly options: OpenSearchStorageOptions) {
     this.layout = indexLayout(options.indexPrefix);
@@ -393,6 +405,7 @@ export class OpenSearchStorage implements StoragePort {
       },
       [404],
     );
+    await this.startRederive();
     if (this.log) await this.initLog();
     const mode = this.options.ism ?? 'require';
     this.ismInstalled = false;
@@ -414,6 +427,99 @@ export class OpenSearchStorage implements StoragePort {
     for (const [cls, period] of retentionPeriods(this.retention)) {
       await this.installPolicy(ismPolicyId(this.layout, cls), ismPolicy(this.layout, cls, period));
     }
+  }
+
+  /**
+   * Indices whose documents were derived with other declared fields (or by an older release) are
+   * re-derived in the background, so the server starts at once: until an index is done, `attr.<name>`
+   * and `target_user` may miss its older events (every other filter reads fields stored as sent).
+   */
+  private async startRederive(): Promise<void> {
+    const stamp = derivationStamp(this.options.fields ?? []);
+    const response = await this.call(
+      'read the mappings of existing indices',
+      { method: 'GET', path: `/${this.layout.pattern}/_mapping` },
+      [404],
+    );
+    const stale = Object.entries(isObj(response.body) ? response.body : {})
+      .filter(([, index]) => field(field(field(index, 'mappings'), '_meta'), DERIVED_META_KEY) !== stamp)
+      .map(([name]) => name)
+      .sort();
+    if (stale.length === 0) return;
+    (this.options.onInfo ?? console.info)(
+      `OpenSearch: re-deriving the search fields of ${stale.length} index(es) in the background (declared fields changed); attr.<name> and target_user filters may miss their older events until done`,
+    );
+    this.rederiving = this.rederive(stale, stamp).then(
+      (result) => {
+        if (!this.closed)
+          (this.options.onInfo ?? console.info)(
+            `OpenSearch: search fields re-derived for ${result.documents} event(s) in ${result.indices} index(es)`,
+          );
+        return result;
+      },
+      (error: unknown) => {
+        (this.options.onWarning ?? console.warn)(
+          `OpenSearch: re-deriving search fields stopped (${(error as Error).message}); the next start resumes it`,
+        );
+        return { indices: 0, documents: 0 };
+      },
+    );
+  }
+
+  /** The background re-derivation started by init (resolved at once when nothing was stale). */
+  searchFieldsReady(): Promise<RederiveResult> {
+    return this.rederiving;
+  }
+
+  /**
+   * Rewrites each document from its own stored event, conditionally on its version (`if_seq_no`): an
+   * event erased or purged meanwhile answers 409 and stays gone. Then the index gets the current stamp.
+   * Every event body is unchanged, so evidence-log hashes are unaffected.
+   */
+  private async rederive(indices: readonly string[], stamp: string): Promise<RederiveResult> {
+    const fields = this.options.fields ?? [];
+    let documents = 0;
+    let done = 0;
+    for (const index of indices) {
+      let after: SortKey | undefined;
+      for (;;) {
+        if (this.closed) return { indices: done, documents };
+        const body = await this.read(
+          're-derive search fields',
+          `/${index}/_search`,
+          rederivePageBody(500, after),
+        );
+        const page = body === undefined ? [] : hits(body);
+        if (page.length === 0) break;
+        const actions: BulkAction[] = page.map((hit) => {
+          const event = fromDocument(hit.source);
+          return {
+            action: {
+              index: {
+                _index: hit.index,
+                _id: hit.id,
+                ...(hit.seqNo !== undefined
+                  ? { if_seq_no: hit.seqNo, if_primary_term: hit.primaryTerm }
+                  : {}),
+              },
+            },
+            document: toDocument(event, this.options.actionLabel?.(event.source, event.action), fields),
+          };
+        });
+        await this.bulkStatuses('re-derive search fields', actions);
+        documents += page.length;
+        after = page.at(-1)?.sort;
+        if (!after) break;
+      }
+      // Unless the index went away meanwhile (a purge dropped it): then there is nothing to stamp.
+      await this.call(
+        'stamp re-derived index',
+        { method: 'PUT', path: `/${index}/_mapping`, body: { _meta: { [DERIVED_META_KEY]: stamp } } },
+        [404],
+      );
+      done++;
+    }
+    return { indices: done, documents };
   }
 
   /** Creates the log index once; later starts add new mapping fields in place. */
@@ -1115,6 +1221,8 @@ export class OpenSearchStorage implements StoragePort {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // The re-derivation stops at its next page; wait so the client is not closed under it.
+    await this.rederiving.catch(() => {});
     if (this.ownsClient) await this.client.close();
   }
 }

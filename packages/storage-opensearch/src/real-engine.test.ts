@@ -216,6 +216,67 @@ describe.skipIf(!url)('storage-opensearch on a real engine (OPENSEARCH_URL)', ()
     expect(await refused({ ...toDocument(full), client: { ip: 'not-an-ip' } })).toMatch(/^400 .*client\.ip/);
   });
 
+  it('a field declared later is re-derived for the events already stored, in the background; bodies unchanged', async () => {
+    const before = store();
+    await before.init();
+    const events = contractEvents(40, 21).map((e, i) => ({
+      ...e,
+      id: `evt_later_${i}`,
+      metadata: { ...e.metadata, share_link_id: `lnk_${i % 4}`, bytes: i * 10 },
+    }));
+    expect((await before.append(events)).inserted).toHaveLength(40);
+    const erased = await before.erase(events[0].tenant, [events[0].id]);
+    expect(erased).toBe(1);
+    const stored = await Promise.all(events.slice(1).map((e) => before.get(e.id)));
+    await before.close();
+
+    const fields = [
+      { name: 'share_link_id', type: 'keyword' as const },
+      { name: 'bytes', type: 'number' as const },
+    ];
+    const prefix = prefixes.at(-1) ?? '';
+    const infos: string[] = [];
+    const after = createOpenSearchStorage({
+      node,
+      indexPrefix: prefix,
+      ism: 'auto',
+      fields,
+      onInfo: (m) => infos.push(m),
+    });
+    stores.push(after);
+    await after.init();
+    const result = await after.searchFieldsReady();
+    expect(result.documents).toBe(39);
+    expect(result.indices).toBeGreaterThan(0);
+    expect(infos.join('\n')).toMatch(
+      /re-deriving the search fields of \d+ index\(es\)[\s\S]*re-derived for 39 event/,
+    );
+    const want = events
+      .slice(1)
+      .filter((e) => e.metadata.share_link_id === 'lnk_1')
+      .map((e) => e.id);
+    const found = await after.search(
+      { attr: { share_link_id: { type: 'keyword', values: ['lnk_1'] } } },
+      { limit: 100 },
+    );
+    expect(found.data.map((e) => e.id).sort()).toEqual([...want].sort());
+    expect(await after.count({ attr: { bytes: { type: 'number', gte: '100', lte: '190' } } })).toBe(10);
+    // The erased event stayed erased (its conditional re-write found no document), bodies are as stored.
+    expect(await after.get(events[0].id)).toBeNull();
+    expect(await Promise.all(events.slice(1).map((e) => after.get(e.id)))).toEqual(stored);
+
+    const again = createOpenSearchStorage({
+      node,
+      indexPrefix: prefix,
+      ism: 'auto',
+      fields,
+      onInfo: (m) => infos.push(m),
+    });
+    stores.push(again);
+    await again.init();
+    expect(await again.searchFieldsReady()).toEqual({ indices: 0, documents: 0 });
+  });
+
   it('outcome.status_code: the schema accepts exactly the range the `integer` mapping stores', async () => {
     const storage = store();
     await storage.init();

@@ -42,6 +42,19 @@ export const DERIVED_FIELDS = [
   'attrs',
 ] as const;
 
+/**
+ * Bumped whenever toDocument derives its fields differently. With the declared fields it forms the stamp
+ * each index keeps in its mapping's `_meta` (DERIVED_META_KEY): an index whose stamp differs holds
+ * documents derived another way, and init re-derives them (OpenSearchStorage.rederive).
+ */
+export const DERIVATION_VERSION = 1;
+export const DERIVED_META_KEY = 'trailmark_derived';
+
+export function derivationStamp(fields: readonly IndexedField[]): string {
+  const declared = fields.map((f) => `${f.name}:${f.type}`).sort();
+  return `v${DERIVATION_VERSION};${declared.join(',')}`;
+}
+
 /** A declared searchable field as the index maps it (the registry's SearchableField, name and type). */
 export interface IndexedField {
   name: string;
@@ -190,7 +203,8 @@ export function indexTemplate(
           sort: { field: ['occurred_at', 'doc_key'], order: ['desc', 'desc'] },
         },
       },
-      mappings: eventMapping(fields),
+      // A new index holds only documents derived by this release with these fields: stamped as such.
+      mappings: { ...eventMapping(fields), _meta: { [DERIVED_META_KEY]: derivationStamp(fields) } },
       aliases: { [layout.readAlias]: {} },
     },
     _meta: { managed_by: 'trailmark', schema: 'event-v1' },
@@ -302,6 +316,18 @@ export interface BulkItem {
 }
 
 /** `_bulk` NDJSON lines: `create` (never `index`), so an existing `_id` answers 409 instead of being overwritten. */
+/** One page of an index in SORT order with the versions a conditional re-write needs (search_after). */
+export function rederivePageBody(size: number, after?: SortKey): JsonObject {
+  return {
+    size,
+    sort: SORT,
+    seq_no_primary_term: true,
+    track_total_hits: false,
+    query: { match_all: {} },
+    ...(after ? { search_after: [...after] } : {}),
+  };
+}
+
 export function bulkBody(items: readonly BulkItem[]): JsonObject[] {
   return items.flatMap((item) => [{ create: { _index: item.index, _id: item.id } }, item.document]);
 }

@@ -58,6 +58,9 @@ export interface Hit {
   index: string;
   source: Obj;
   sort?: SortKey;
+  /** With `seq_no_primary_term: true`: the version a conditional write (`if_seq_no`) names. */
+  seqNo?: number;
+  primaryTerm?: number;
 }
 
 export function hits(body: unknown): Hit[] {
@@ -68,12 +71,15 @@ export function hits(body: unknown): Hit[] {
     const index = field(hit, '_index');
     const source = field(hit, '_source');
     const sort = field(hit, 'sort');
+    const seqNo = field(hit, '_seq_no');
+    const primaryTerm = field(hit, '_primary_term');
     if (typeof id !== 'string' || typeof index !== 'string') throw malformed('hit without _id or _index');
     return {
       id,
       index,
       source: isObj(source) ? source : {},
       ...(isSortKey(sort) ? { sort } : {}),
+      ...(typeof seqNo === 'number' && typeof primaryTerm === 'number' ? { seqNo, primaryTerm } : {}),
     };
   });
 }
