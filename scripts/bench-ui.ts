@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { createSqliteStorage } from '@trailmark/storage-sqlite';
@@ -11,7 +11,8 @@ import { benchEvents } from './bench-data.ts';
  * with the real server, opens the built admin UI in headless Chromium and prints: the initial JS size,
  * filter change → first rows painted, frame times and long tasks while scrolling for 10 s, a far jump,
  * End to the last row, and the JS heap after the first page vs after scrolling through 100k rows.
- * Figures, not assertions. Needs `npm run build:admin` first (postinstall does it).
+ * Figures, not assertions. Needs `npm run build:admin` first (postinstall does it). BENCH_UI_DATA_DIR
+ * keeps the seeded store in that folder and reuses it on the next run.
  */
 const EVENTS = Number(process.env.BENCH_UI_EVENTS ?? 1_000_000);
 const SCROLL_ROWS = Number(process.env.BENCH_UI_SCROLL_ROWS ?? 100_000);
@@ -89,10 +90,15 @@ async function heapUsed(page: Page): Promise<number> {
 
 async function main() {
   const js = initialJsGzip();
-  const dataDir = tempDataDir('trailmark-bench-ui-');
-  console.log(`Seeding ${fmt(EVENTS)} events straight into SQLite...`);
-  const seedSeconds = await seed(dataDir);
-  console.log(`  done in ${fmt(seedSeconds, 1)} s`);
+  // BENCH_UI_DATA_DIR reuses a store seeded by an earlier run (seeding 1M events takes minutes).
+  const reuse = process.env.BENCH_UI_DATA_DIR;
+  const dataDir = reuse ?? tempDataDir('trailmark-bench-ui-');
+  if (reuse && existsSync(join(reuse, 'events.db'))) console.log(`Reusing the store in ${reuse}`);
+  else {
+    console.log(`Seeding ${fmt(EVENTS)} events straight into SQLite...`);
+    const seedSeconds = await seed(dataDir);
+    console.log(`  done in ${fmt(seedSeconds, 1)} s`);
+  }
   const server = await startServerProcess({ dataDir });
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',

@@ -347,6 +347,23 @@ describe('the scroll model for results taller than the browser allows', () => {
     expect(middle.id).toBe(ids[middle.index]);
     await captureAndScan('audit-log-scrolled');
 
+    // Reading on from there crosses into the next windows, which continue the seek's own query (a
+    // cursor is bound to the filters it was issued for): the rows stay exactly the API's.
+    for (let i = 0; i < 40; i++)
+      await grid.evaluate(
+        (el) =>
+          new Promise((r) => {
+            el.scrollTop += 180;
+            requestAnimationFrame(() => requestAnimationFrame(r));
+          }),
+      );
+    await expect
+      .poll(async () => (await topRow())?.index ?? 0, { timeout: 10_000 })
+      .toBeGreaterThan(middle.index + 150);
+    await expect.poll(() => page.locator('.grid-row .skeleton').count(), { timeout: 10_000 }).toBe(0);
+    const further = (await topRow())!;
+    expect(further.id).toBe(ids[further.index]);
+
     // End reaches the very last row; Home comes back to the first.
     await grid.focus();
     await page.keyboard.press('End');

@@ -172,6 +172,12 @@ export const EVENT_MIGRATIONS: readonly Migration[] = [
       END;
     `,
   },
+  {
+    // A narrow copy of the seqs (the rowid), so counts and histograms read a range of seqs without the
+    // documents the table's own b-tree holds: ~20 bytes per event, built at ~1M events/s on upgrade.
+    name: 'events-007-seq-index',
+    sql: 'CREATE INDEX events_seq ON events (seq);',
+  },
 ];
 
 /** The two granularities of facet counts: the table and its period column. */

@@ -62,6 +62,8 @@ export interface SqliteStorageOptions {
 /** 2^20 tiebreak slots per millisecond; seq needs 61 bits, so it is a BigInt in JavaScript. */
 const seqFloor = (ms: number) => BigInt(ms) << 20n;
 const MAX_SEQ = (1n << 63n) - 1n;
+/** Up to this many buckets a histogram is counted bucket by bucket; beyond, by one GROUP BY. */
+const HISTOGRAM_RANGE_COUNTS = 2_000;
 
 interface Pending {
   resolve: (r: AppendResult) => void;
@@ -477,12 +479,17 @@ export class SqliteStorage implements StoragePort {
   }
 
   /**
-   * SQL selecting the seqs a filter matches (without re-checking), with its parameters; with `newest`,
-   * only that many of the newest.
+   * SQL selecting the seqs a filter matches (re-checked where the index is not exact), as column `seq`,
+   * with its parameters; with `newest`, only that many of the newest; with `window`, within those seq
+   * bounds instead of the filter's. `exact` says whether the index alone answers it (no document is read).
    */
-  private matchingSeqs(filter: EventFilter, newest?: number): { sql: string; params: unknown[] } {
+  private matchingSeqs(
+    filter: EventFilter,
+    newest?: number,
+    window?: { low: bigint; high: bigint },
+  ): { sql: string; params: unknown[]; exact: boolean } {
     const match = this.match(filter);
-    const { low, high } = this.bounds(filter);
+    const { low, high } = window ?? this.bounds(filter);
     const limit = newest === undefined ? '' : ' ORDER BY 1 DESC LIMIT ?';
     const tail = newest === undefined ? [] : [newest];
     if (needsRecheck(filter, match)) {
@@ -491,16 +498,21 @@ export class SqliteStorage implements StoragePort {
       return {
         sql: `SELECT seq FROM events WHERE seq >= ? AND seq < ?${narrowed} AND trailmark_match(doc, ?)${limit}`,
         params: [low, high, ...(match === undefined ? [] : [match]), JSON.stringify(filter), ...tail],
+        exact: false,
       };
     }
+    // Through events_seq, a narrow copy of the seqs: a range of it is read without the documents
+    // (counting 1M events: 25 ms instead of 500-700 ms through the table's own b-tree).
     if (match === undefined)
       return {
-        sql: `SELECT seq FROM events WHERE seq >= ? AND seq < ?${limit}`,
+        sql: `SELECT seq FROM events INDEXED BY events_seq WHERE seq >= ? AND seq < ?${limit}`,
         params: [low, high, ...tail],
+        exact: true,
       };
     return {
-      sql: `SELECT rowid FROM event_index WHERE event_index MATCH ? AND rowid >= ? AND rowid < ?${limit}`,
+      sql: `SELECT rowid AS seq FROM event_index WHERE event_index MATCH ? AND rowid >= ? AND rowid < ?${limit}`,
       params: [match, low, high, ...tail],
+      exact: true,
     };
   }
 
@@ -510,15 +522,52 @@ export class SqliteStorage implements StoragePort {
     return Number(row.n);
   }
 
+  /**
+   * Buckets come from the seqs alone (a seq is its event's occurred-at millisecond shifted left by 20),
+   * never from the documents. Where the index answers the filter exactly, each bucket is one range count
+   * between the first and last matching events (1M events by day: ~30 ms); a GROUP BY over the same
+   * seqs sorts them all first (~160 ms), so it is left for re-checked filters and very many buckets.
+   */
   async histogram(filter: EventFilter, intervalMs: number): Promise<HistogramBucket[]> {
-    const { sql, params } = this.matchingSeqs(filter);
+    const matching = this.matchingSeqs(filter);
+    const interval = BigInt(intervalMs);
+    const iso = (ms: bigint) => new Date(Number(ms)).toISOString();
+    if (matching.exact) {
+      const edge = (order: 'ASC' | 'DESC') =>
+        this.db
+          .prepare(`SELECT seq FROM (${matching.sql}) ORDER BY seq ${order} LIMIT 1`)
+          .safeIntegers(true)
+          .pluck()
+          .get(...matching.params) as bigint | undefined;
+      const first = edge('ASC');
+      const last = edge('DESC');
+      if (first === undefined || last === undefined) return [];
+      const firstBucket = ((first >> 20n) / interval) * interval;
+      const lastBucket = ((last >> 20n) / interval) * interval;
+      if ((lastBucket - firstBucket) / interval < HISTOGRAM_RANGE_COUNTS) {
+        const bounds = this.bounds(filter);
+        const buckets: HistogramBucket[] = [];
+        let counter: Database.Statement | undefined;
+        for (let start = firstBucket; start <= lastBucket; start += interval) {
+          // Edge buckets are cut at the filter's own window, which need not fall on a bucket boundary.
+          const low = seqFloor(Number(start));
+          const high = seqFloor(Number(start + interval));
+          const window = { low: low > bounds.low ? low : bounds.low, high: high < bounds.high ? high : bounds.high };
+          const { sql, params } = this.matchingSeqs(filter, undefined, window);
+          counter ??= this.db.prepare(`SELECT count(*) FROM (${sql})`).pluck();
+          const count = Number(counter.get(...params));
+          if (count > 0) buckets.push({ start: iso(start), count });
+        }
+        return buckets;
+      }
+    }
     const rows = this.db
       .prepare(
-        `SELECT (occurred_at / CAST(? AS INTEGER)) * CAST(? AS INTEGER) AS start, count(*) AS count FROM events
-         WHERE seq IN (${sql}) GROUP BY 1 ORDER BY 1`,
+        `SELECT ((seq >> 20) / ?) * ? AS start, count(*) AS count FROM (${matching.sql}) GROUP BY 1 ORDER BY 1`,
       )
-      .all(intervalMs, intervalMs, ...params) as { start: number; count: number }[];
-    return rows.map((r) => ({ start: new Date(Number(r.start)).toISOString(), count: Number(r.count) }));
+      .safeIntegers(true)
+      .all(interval, interval, ...matching.params) as { start: bigint; count: bigint }[];
+    return rows.map((r) => ({ start: iso(r.start), count: Number(r.count) }));
   }
 
   /**

@@ -225,18 +225,39 @@ export function runStorageContract(options: StorageContractOptions): void {
 
     test('histogram counts matching events per epoch-aligned bucket, oldest first, within the tenant', async () => {
       const hour = 3_600_000;
-      for (const filter of [
-        {},
-        { tenant: ['globex'] },
-        { action: ['file.deleted'] },
-        { country: ['DE'], not: { result: ['success'] } },
-      ] as EventFilter[]) {
+      // A window whose edges fall inside buckets: each edge bucket also holds an event the window leaves
+      // out. The data is sparse, so the bucket is the smallest one in which two events meet.
+      const times = all.map((e) => Date.parse(e.occurred_at)).sort((a, b) => a - b);
+      const wide = [hour, 24 * hour, 7 * 24 * hour, 30 * 24 * hour].find((size) =>
+        times.some(
+          (t, i) => i > 0 && t > times[i - 1] && Math.floor(t / size) === Math.floor(times[i - 1] / size),
+        ),
+      )!;
+      const cuts = times
+        .map((_, i) => i)
+        .filter(
+          (i) =>
+            i + 1 < times.length &&
+            times[i] < times[i + 1] - 1 &&
+            Math.floor(times[i] / wide) === Math.floor(times[i + 1] / wide),
+        );
+      expect(cuts.length).toBeGreaterThan(1);
+      const from = new Date(times[cuts[0]] + 1).toISOString();
+      const to = new Date(times[cuts.at(-1)! + 1]).toISOString();
+      for (const [filter, size] of [
+        [{}, hour],
+        [{ tenant: ['globex'] }, hour],
+        [{ action: ['file.deleted'] }, hour],
+        [{ country: ['DE'], not: { result: ['success'] } }, hour],
+        [{ from, to }, wide],
+        [{ from, to, action: ['file.deleted', 'file.uploaded', 'file.renamed'] }, wide],
+      ] as [EventFilter, number][]) {
         const want = new Map<string, number>();
         for (const e of all.filter((x) => eventMatchesFilter(x, filter))) {
-          const start = new Date(Math.floor(Date.parse(e.occurred_at) / hour) * hour).toISOString();
+          const start = new Date(Math.floor(Date.parse(e.occurred_at) / size) * size).toISOString();
           want.set(start, (want.get(start) ?? 0) + 1);
         }
-        const got = await storage.histogram(filter, hour);
+        const got = await storage.histogram(filter, size);
         expect(got).toEqual(
           [...want.entries()]
             .sort(([a], [b]) => a.localeCompare(b))

@@ -26,9 +26,22 @@ export function histogramOf(query: string): Promise<HistogramResponse> {
   return hit;
 }
 
+/** The query reading on after `cursor`, or null at the end. */
+function following(query: URLSearchParams, cursor: string | null): string | null {
+  if (!cursor) return null;
+  const q = new URLSearchParams(query);
+  q.delete('limit');
+  q.set('cursor', cursor);
+  return q.toString();
+}
+
 interface Window {
   rows: AuditEvent[];
-  /** The cursor after the window's last row, so the next window continues without a seek. */
+  /**
+   * The query of the next window: the one this window was read with plus the cursor after its last row,
+   * so the next window continues without a seek. A cursor is bound to the filters it was issued for, and
+   * a seek narrows `to`, so the cursor alone would not do.
+   */
   next: string | null;
 }
 
@@ -120,12 +133,11 @@ export function useWindowedRows(query: string): WindowedRows {
         let rows: AuditEvent[];
         let next: string | null;
         if (k === 0 || prev?.next) {
-          const q = new URLSearchParams(base);
+          const q = new URLSearchParams(k > 0 && prev?.next ? prev.next : base);
           q.set('limit', String(WINDOW));
-          if (k > 0 && prev?.next) q.set('cursor', prev.next);
           const page = await api<EventPage>(`/v1/events?${q}`, { signal: ctrl.signal });
           rows = page.data;
-          next = page.next_cursor;
+          next = following(q, page.next_cursor);
         } else {
           const seek = await locate(base, k * WINDOW, ctrl.signal);
           const q = new URLSearchParams(base);
@@ -140,7 +152,10 @@ export function useWindowedRows(query: string): WindowedRows {
             );
             if (skip + WINDOW <= page.data.length || !page.next_cursor) {
               rows = page.data.slice(skip, skip + WINDOW);
-              next = rows.length === WINDOW && skip + WINDOW === page.data.length ? page.next_cursor : null;
+              next =
+                rows.length === WINDOW && skip + WINDOW === page.data.length
+                  ? following(q, page.next_cursor)
+                  : null;
               break;
             }
             skip -= page.data.length;
