@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import type { AuditEvent } from '@trailmark/core';
+import { createSqliteStorage } from '@trailmark/storage-sqlite';
 import { seededRandom } from '@trailmark/test-utils';
 
 const ACTIONS = [
@@ -94,4 +96,29 @@ export function* benchEvents(
 export function toInput(e: AuditEvent): Record<string, unknown> {
   const { received_at: _r, ...rest } = e;
   return rest;
+}
+
+/**
+ * Writes `count` bench events straight into the SQLite store of a data directory (no HTTP), 10,000 per
+ * append with the next batch prepared while one is written; resolves with the seconds it took.
+ */
+export async function seedSqlite(dataDir: string, count: number, prefix = 'evt_ui_'): Promise<number> {
+  const storage = createSqliteStorage({ path: join(dataDir, 'events.db') });
+  await storage.init();
+  const started = performance.now();
+  let batch: AuditEvent[] = [];
+  let inFlight: Promise<unknown> = Promise.resolve();
+  for (const e of benchEvents(count, { prefix })) {
+    batch.push(e);
+    if (batch.length === 10_000) {
+      const next = storage.append(batch);
+      await inFlight;
+      inFlight = next;
+      batch = [];
+    }
+  }
+  if (batch.length) await storage.append(batch);
+  await inFlight;
+  await storage.close();
+  return (performance.now() - started) / 1000;
 }

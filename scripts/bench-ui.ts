@@ -1,10 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { createSqliteStorage } from '@trailmark/storage-sqlite';
 import { chromium, type Page } from 'playwright-core';
 import { OPERATOR_TOKEN, ROOT, startServerProcess, tempDataDir } from '../test/helpers.ts';
-import { benchEvents } from './bench-data.ts';
+import { seedSqlite } from './bench-data.ts';
 
 /**
  * `npm run bench:ui`: seeds a large store (BENCH_UI_EVENTS, default 1M) straight into SQLite, serves it
@@ -32,27 +31,6 @@ function initialJsGzip(): { files: string[]; bytes: number } {
   const files = [...html.matchAll(/(?:src|href)="\/(assets\/[^"]+\.js)"/g)].map((m) => m[1]);
   const bytes = files.reduce((n, f) => n + gzipSync(readFileSync(join(dist, f)), { level: 9 }).length, 0);
   return { files, bytes };
-}
-
-async function seed(dataDir: string): Promise<number> {
-  const storage = createSqliteStorage({ path: join(dataDir, 'events.db') });
-  await storage.init();
-  const started = performance.now();
-  let batch = [];
-  let inFlight: Promise<unknown> = Promise.resolve();
-  for (const e of benchEvents(EVENTS, { prefix: 'evt_ui_' })) {
-    batch.push(e);
-    if (batch.length === 10_000) {
-      const next = storage.append(batch);
-      await inFlight;
-      inFlight = next;
-      batch = [];
-    }
-  }
-  if (batch.length) await storage.append(batch);
-  await inFlight;
-  await storage.close();
-  return (performance.now() - started) / 1000;
 }
 
 /**
@@ -96,7 +74,7 @@ async function main() {
   if (reuse && existsSync(join(reuse, 'events.db'))) console.log(`Reusing the store in ${reuse}`);
   else {
     console.log(`Seeding ${fmt(EVENTS)} events straight into SQLite...`);
-    const seedSeconds = await seed(dataDir);
+    const seedSeconds = await seedSqlite(dataDir, EVENTS);
     console.log(`  done in ${fmt(seedSeconds, 1)} s`);
   }
   const server = await startServerProcess({ dataDir });

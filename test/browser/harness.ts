@@ -38,6 +38,12 @@ export async function startBrowser(env: Record<string, string> = {}): Promise<Br
   });
   await waitFor(() => server.output().includes('Demo data ready'), 'demo data');
   const demoPassword = readFileSync(join(server.dataDir, 'demo-password'), 'utf8').trim();
+  const { context, page } = await launchChromium();
+  return { server, context, page, demoPassword };
+}
+
+/** Debian Chromium, headless with the flags DEVELOPERS.md gives, on one page of a fresh profile. */
+export async function launchChromium(): Promise<{ context: BrowserContext; page: Page }> {
   const context = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'trailmark-chromium-')), {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
@@ -55,7 +61,7 @@ export async function startBrowser(env: Record<string, string> = {}): Promise<Br
     acceptDownloads: true,
   });
   const page = context.pages()[0] ?? (await context.newPage());
-  return { server, context, page, demoPassword };
+  return { context, page };
 }
 
 /**
