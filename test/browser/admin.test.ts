@@ -83,6 +83,16 @@ describe('admin UI in Chromium against the real server', () => {
     await page.waitForURL(/action=file\.deleted/);
     await page.keyboard.press('Escape');
     await page.locator('.grid-row').first().waitFor();
+    // The timestamp is UTC; hovering it gives the reader's local time, formatted when the pointer arrives.
+    const time = page.locator('.grid-row[data-id]').first().locator('time');
+    const iso = (await time.getAttribute('datetime'))!;
+    expect(await time.textContent()).toBe(`${iso.slice(0, 10)} ${iso.slice(11, 19)}`);
+    await time.hover();
+    const localTime = await page.evaluate(
+      (at) => new Date(at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'long' }),
+      iso,
+    );
+    await expect.poll(() => time.getAttribute('title')).toBe(localTime);
     const actorCell = page.locator('.grid-row').first().locator('.col-actor button');
     await actorCell.click();
     await page.waitForURL(/actor=/);

@@ -27,7 +27,13 @@ export const COLUMNS: Column[] = [
     title: 'Timestamp (UTC)',
     width: 168,
     render: (e) => (
-      <time dateTime={e.occurred_at} title={local(e.occurred_at)}>
+      // The local time is a tooltip, so it is formatted when the pointer arrives, not for every row drawn.
+      <time
+        dateTime={e.occurred_at}
+        onPointerEnter={(ev) => {
+          ev.currentTarget.title ||= local(e.occurred_at);
+        }}
+      >
         {utc(e.occurred_at)}
       </time>
     ),

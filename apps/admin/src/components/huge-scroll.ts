@@ -52,12 +52,17 @@ export function useHugeScroll(
   const model = useRef({ top: 0, last: 0, programmatic: -1, settle: 0, frame: 0 });
   const geometry = useRef({ content, spacer, mapped });
   geometry.current = { content, spacer, mapped };
+  // The element's height, kept by the ResizeObserver: reading clientHeight in a scroll handler or right
+  // after React changed the DOM forces a synchronous layout of the page (a third of the main thread's
+  // time on a filter change, in a profile).
+  const height = useRef(0);
 
   /** Rows' viewport (below the sticky header), content and scroll maxima, and the content→scroll map. */
   const metrics = useCallback(
     (el: HTMLElement) => {
       const g = geometry.current;
-      const view = Math.max(0, el.clientHeight - headerHeight);
+      if (height.current === 0) height.current = el.clientHeight;
+      const view = Math.max(0, height.current - headerHeight);
       const contentMax = Math.max(0, g.content - view);
       const realMax = Math.max(0, g.spacer - view);
       const toReal = (top: number) => (g.mapped ? (top / Math.max(1, contentMax)) * realMax : top);
@@ -73,7 +78,12 @@ export function useHugeScroll(
       const m = model.current;
       cancelAnimationFrame(m.frame);
       m.frame = requestAnimationFrame(() =>
-        setState({ top: m.top, real: el.scrollTop, viewport: el.clientHeight - headerHeight, scrolling }),
+        setState({
+          top: m.top,
+          real: m.last,
+          viewport: Math.max(0, height.current - headerHeight),
+          scrolling,
+        }),
       );
     },
     [element, headerHeight],
@@ -115,7 +125,10 @@ export function useHugeScroll(
         publish(false);
       }, SETTLE_MS);
     };
-    const observer = new ResizeObserver(() => publish(false));
+    const observer = new ResizeObserver(() => {
+      height.current = el.clientHeight;
+      publish(false);
+    });
     el.addEventListener('scroll', onScroll, { passive: true });
     observer.observe(el);
     return () => {
@@ -131,18 +144,23 @@ export function useHugeScroll(
   useLayoutEffect(() => {
     const el = element.current;
     if (!el) return;
-    const { contentMax, toReal, mapped: isMapped } = metrics(el);
+    const { contentMax, realMax, toReal, mapped: isMapped } = metrics(el);
     const m = model.current;
+    // A filter change changes the count two or three times; touching scrollTop right after React
+    // changed the DOM forces a layout each time, so it is read or written only when it must move.
     if (!isMapped) {
-      // Plain scrolling: the browser already clamped scrollTop to the new height.
-      m.top = el.scrollTop;
-      m.last = el.scrollTop;
+      // Plain scrolling: past the new end, the browser has clamped scrollTop to it.
+      if (m.last > realMax) m.last = el.scrollTop;
+      m.top = m.last;
     } else {
       // Mapped: the same content offset sits elsewhere on the new scrollbar.
       if (m.top > contentMax) m.top = contentMax;
-      m.programmatic = m.top;
-      el.scrollTop = toReal(m.top);
-      m.last = el.scrollTop;
+      const real = toReal(m.top);
+      if (Math.abs(real - m.last) >= 1) {
+        m.programmatic = m.top;
+        el.scrollTop = real;
+        m.last = el.scrollTop;
+      }
     }
     publish(false);
   }, [content]);
