@@ -7,7 +7,7 @@ import { authenticate } from './auth.ts';
 import { bodyGuard } from './body-guard.ts';
 import type { AppEnv } from './context.ts';
 import type { AppDeps } from './deps.ts';
-import { errorBody, handleError } from './errors.ts';
+import { errorBody, errorHandler } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { adminRoutes } from './routes/admin.ts';
 import { authRoutes } from './routes/auth.ts';
@@ -50,7 +50,7 @@ export function createApp(deps: AppDeps) {
     deps.metrics.httpRequests.inc({ ...labels, status: String(c.res.status) });
     deps.metrics.httpDuration.observe(labels, (performance.now() - started) / 1000);
   });
-  app.onError(handleError);
+  app.onError(errorHandler(deps.plugins.errors));
   // The admin UI answers what no route did (so it can never shadow one); anything else is a JSON 404.
   app.notFound(
     (c) =>

@@ -1,4 +1,11 @@
-import { ErrorCode, type ErrorDetail, RateLimitedError, TrailmarkError } from '@trailmark/core';
+import {
+  type AnyErrorCode,
+  type DeclaredError,
+  ErrorCode,
+  type ErrorDetail,
+  RateLimitedError,
+  TrailmarkError,
+} from '@trailmark/core';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppEnv } from './context.ts';
@@ -33,27 +40,49 @@ const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   DESTINATION_BLOCKED: 422,
 };
 
-export function statusOf(code: ErrorCode): ContentfulStatusCode {
-  return STATUS[code];
+/** The status of a core code, or of one a plugin declared; an unknown code is a fault of ours (500). */
+export function statusOf(
+  code: AnyErrorCode,
+  declared?: ReadonlyMap<string, DeclaredError>,
+): ContentfulStatusCode {
+  return knownStatus(code, declared) ?? 500;
+}
+
+function knownStatus(
+  code: AnyErrorCode,
+  declared?: ReadonlyMap<string, DeclaredError>,
+): ContentfulStatusCode | undefined {
+  return (STATUS as Record<string, ContentfulStatusCode>)[code] ?? declared?.get(code)?.status;
 }
 
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string; request_id: string; details?: ErrorDetail[] };
+  error: { code: AnyErrorCode; message: string; request_id: string; details?: ErrorDetail[] };
 }
 
 export function errorBody(
   c: Context<AppEnv>,
-  code: ErrorCode,
+  code: AnyErrorCode,
   message: string,
   details?: ErrorDetail[],
 ): ErrorBody {
   return { error: { code, message, request_id: c.get('requestId'), ...(details ? { details } : {}) } };
 }
 
-/** Hono's onError: typed errors map to their status; anything else is a logged 500 with no internals leaked. */
-export function handleError(error: Error, c: Context<AppEnv>): Response {
-  if (error instanceof TrailmarkError) {
-    const status = statusOf(error.code);
+/**
+ * Hono's onError: typed errors map to their status (core codes, and the codes the plugins declared);
+ * anything else, an undeclared code included, is a logged 500 with no internals leaked.
+ */
+export function errorHandler(declared: ReadonlyMap<string, DeclaredError>) {
+  return (error: Error, c: Context<AppEnv>): Response => handleError(error, c, declared);
+}
+
+function handleError(
+  error: Error,
+  c: Context<AppEnv>,
+  declared: ReadonlyMap<string, DeclaredError>,
+): Response {
+  const status = error instanceof TrailmarkError ? knownStatus(error.code, declared) : undefined;
+  if (error instanceof TrailmarkError && status !== undefined) {
     if (status >= 500) c.get('logger')?.error({ err: error, cause: error.cause }, error.message);
     if (error.code === ErrorCode.UNAUTHENTICATED) c.header('WWW-Authenticate', 'Bearer realm="trailmark"');
     if (error.code === ErrorCode.OVERLOADED || error.code === ErrorCode.RATE_LIMITED)
@@ -63,7 +92,10 @@ export function handleError(error: Error, c: Context<AppEnv>): Response {
     if (error instanceof RateLimitedError) c.header('Retry-After', String(error.retryAfterSeconds));
     return c.json(errorBody(c, error.code, error.message, error.details), status);
   }
-  c.get('logger')?.error({ err: error }, 'unhandled error');
+  c.get('logger')?.error(
+    { err: error },
+    error instanceof TrailmarkError ? `error code ${error.code} is not declared` : 'unhandled error',
+  );
   return c.json(
     errorBody(c, ErrorCode.INTERNAL, 'internal error; see the server log for this request id'),
     500,

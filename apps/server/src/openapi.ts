@@ -1,3 +1,4 @@
+import type { PluginSet } from '@trailmark/core';
 import {
   DEVICE_KINDS,
   ErrorCode,
@@ -674,7 +675,10 @@ export function pathParam(name: string, description: string, schema: Json = { ty
 // Component schemas other than the event.
 // ---------------------------------------------------------------------------------------------
 
-function componentSchemas(exportFormats: readonly string[]): Record<string, Json> {
+function componentSchemas(
+  exportFormats: readonly string[],
+  declared: PluginSet['errors'] = new Map(),
+): Record<string, Json> {
   const { input, stored } = eventSchemaPair();
   const timestamp = { type: 'string', format: 'date-time' };
   const retentionPeriod = {
@@ -1167,10 +1171,13 @@ function componentSchemas(exportFormats: readonly string[]): Record<string, Json
     },
     ErrorCode: {
       type: 'string',
-      enum: Object.values(ErrorCode),
-      description: Object.values(ErrorCode)
-        .map((c) => `- \`${c}\` (${statusOf(c)}): ${ERROR_WHEN[c]}`)
-        .join('\n'),
+      enum: [...Object.values(ErrorCode), ...declared.keys()],
+      description: [
+        ...Object.values(ErrorCode).map((c) => `- \`${c}\` (${statusOf(c)}): ${ERROR_WHEN[c]}`),
+        ...[...declared.values()].map(
+          (d) => `- \`${d.code}\` (${d.status}, declared by the plugin \`${d.plugin}\`): ${d.when}`,
+        ),
+      ].join('\n'),
     },
     ErrorDetail: {
       type: 'object',
@@ -2143,6 +2150,30 @@ Every \`/v1\` route except \`/v1/openapi.json\` takes \`Authorization: Bearer <t
 Every error is \`{"error": {"code", "message", "request_id", "details"?}}\` with a stable code (see the \`ErrorCode\` schema). Every response carries \`X-Request-Id\`.`;
 
 /** The OpenAPI 3.1 document served at /v1/openapi.json. */
+/**
+ * A source plugin's own errors come from its mapper, so they are answers of the native ingest route:
+ * each is listed under its status there, beside the core codes.
+ */
+function withDeclaredErrors(all: Record<string, Json>, plugins: PluginSet): Record<string, Json> {
+  const native = (all['/v1/sources/{source}/events'] as Json | undefined)?.post as Json | undefined;
+  if (!native) return all;
+  const responses = native.responses as Record<string, Json>;
+  for (const d of plugins.errors.values()) {
+    if (!plugins.sources.has(d.plugin)) continue;
+    const line = `\`${d.code}\` (the \`${d.plugin}\` plugin): ${d.when}`;
+    const status = String(d.status);
+    const existing = responses[status];
+    responses[status] = existing
+      ? { ...existing, description: `${existing.description}\n\n${line}` }
+      : {
+          description: line,
+          headers: { 'X-Request-Id': ref('headers', 'RequestId') },
+          content: { [JSON_TYPE]: { schema: ref('schemas', 'ErrorEnvelope') } },
+        };
+  }
+  return all;
+}
+
 export function openApiDocument(deps: AppDeps): Record<string, unknown> {
   const sourceIds = deps.plugins.registry.list().map((s) => s.id);
   const formats = [...deps.plugins.exportFormats.keys()];
@@ -2179,7 +2210,7 @@ export function openApiDocument(deps: AppDeps): Record<string, unknown> {
         description: 'Tamper-evident log: signed checkpoints, inclusion and consistency proofs.',
       },
     ],
-    paths: paths(),
+    paths: withDeclaredErrors(paths(), deps.plugins),
     components: {
       securitySchemes: {
         bearer: {
@@ -2214,7 +2245,10 @@ export function openApiDocument(deps: AppDeps): Record<string, unknown> {
         },
         WwwAuthenticate: { description: '`Bearer realm="trailmark"`', schema: { type: 'string' } },
       },
-      schemas: componentSchemas(formats.length > 0 ? formats : ['csv', 'ndjson', 'ocsf']),
+      schemas: componentSchemas(
+        formats.length > 0 ? formats : ['csv', 'ndjson', 'ocsf'],
+        deps.plugins.errors,
+      ),
     },
   };
 }

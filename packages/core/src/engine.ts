@@ -1,4 +1,4 @@
-import { ErrorCode, type ErrorDetail, TrailmarkError } from './errors.ts';
+import { type AnyErrorCode, ErrorCode, type ErrorDetail, TrailmarkError } from './errors.ts';
 import { type IngestScope, prepareEvents, sameEvent } from './ingest.ts';
 import { mapNativePayloads } from './plugin.ts';
 import type { PluginSet } from './plugins.ts';
@@ -17,7 +17,7 @@ export interface IngestHooks {
   /** Events newly stored (live tails, metrics). */
   stored?(events: readonly AuditEvent[], duplicates: number): void;
   /** A request refused with this code (metrics). */
-  rejected?(code: ErrorCode): void;
+  rejected?(code: AnyErrorCode): void;
 }
 
 export interface EngineOptions {

@@ -49,10 +49,29 @@ export const ErrorCode = {
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
+/** The statuses a plugin's own error may answer with: refusals of the request, never a server fault. */
+export type DeclaredErrorStatus = 400 | 403 | 404 | 409 | 410 | 413 | 415 | 422 | 429 | 503;
+
+/**
+ * An error code a plugin declares for its own refusals (for example a source whose native payloads can
+ * be well-formed yet unacceptable). The server answers it with `status`; the API reference lists it
+ * with `when`. Codes are UPPER_SNAKE and must not repeat a core code or another plugin's.
+ */
+export interface DeclaredError {
+  code: string;
+  status: DeclaredErrorStatus;
+  when: string;
+}
+
+/** A core code, or one a plugin declared (see DeclaredError). */
+export type AnyErrorCode = ErrorCode | (string & Record<never, never>);
+
+export const DECLARED_ERROR_CODE = /^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*$/;
+
 export class TrailmarkError extends Error {
-  readonly code: ErrorCode;
+  readonly code: AnyErrorCode;
   readonly details?: ErrorDetail[];
-  constructor(code: ErrorCode, message: string, details?: ErrorDetail[], options?: { cause?: unknown }) {
+  constructor(code: AnyErrorCode, message: string, details?: ErrorDetail[], options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'TrailmarkError';
     this.code = code;

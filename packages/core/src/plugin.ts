@@ -1,5 +1,11 @@
 import type { z } from 'zod';
-import { ErrorCode, type ErrorDetail, TrailmarkError, ValidationError } from './errors.ts';
+import {
+  type DeclaredError,
+  ErrorCode,
+  type ErrorDetail,
+  TrailmarkError,
+  ValidationError,
+} from './errors.ts';
 import type { ActionDefinition, SearchableField } from './registry.ts';
 import type { RetentionPeriod } from './retention.ts';
 import type { AuditEvent, EventInput } from './schema.ts';
@@ -30,6 +36,8 @@ export interface SourcePluginDefinition<Native = unknown> {
   allowCustomActions?: boolean;
   /** Believable demo activity as native payloads, ingested through the real path (map, validate, store). */
   demo?: (options: DemoOptions) => Iterable<DemoRecord<Native>>;
+  /** The plugin's own error codes, for refusals `map` raises as a TrailmarkError with one of them. */
+  errors?: readonly DeclaredError[];
 }
 
 export interface DemoOptions {
@@ -90,6 +98,8 @@ export interface ExportPlugin {
   id: string;
   name: string;
   formats: readonly ExportFormat[];
+  /** The plugin's own error codes (see DeclaredError). */
+  errors?: readonly DeclaredError[];
 }
 
 export function defineExportPlugin(definition: Omit<ExportPlugin, 'kind'>): ExportPlugin {

@@ -1,3 +1,4 @@
+import { DECLARED_ERROR_CODE, type DeclaredError, ErrorCode } from './errors.ts';
 import type { AnySourcePlugin, ExportFormat, TrailmarkPlugin } from './plugin.ts';
 import { ActionRegistry } from './registry.ts';
 import { DEFAULT_RETENTION, type RetentionPolicy } from './retention.ts';
@@ -12,6 +13,8 @@ export interface PluginSet {
   streams: Map<string, AnyStreamPlugin>;
   /** Retention policy seeded with each source's declared default. */
   retention: RetentionPolicy;
+  /** Error codes the plugins declared, by code, with the id of the plugin that declared each. */
+  errors: ReadonlyMap<string, DeclaredError & { plugin: string }>;
 }
 
 export function createPluginSet(
@@ -23,6 +26,8 @@ export function createPluginSet(
   const exportFormats = new Map<string, ExportFormat>();
   const streams = new Map<string, AnyStreamPlugin>();
   const ids = new Set<string>();
+  const errors = new Map<string, DeclaredError & { plugin: string }>();
+  const coreCodes = new Set<string>(Object.values(ErrorCode));
   const retention: RetentionPolicy = {
     default: overrides.default ?? DEFAULT_RETENTION,
     sources: {},
@@ -32,6 +37,19 @@ export function createPluginSet(
     const key = `${plugin.kind}:${plugin.id}`;
     if (ids.has(key)) throw new Error(`plugin "${plugin.id}" is listed twice`);
     ids.add(key);
+    for (const declared of plugin.errors ?? []) {
+      const { code } = declared;
+      if (!DECLARED_ERROR_CODE.test(code))
+        throw new Error(
+          `plugin "${plugin.id}" declares error code "${code}": use UPPER_SNAKE letters and digits`,
+        );
+      if (coreCodes.has(code))
+        throw new Error(`plugin "${plugin.id}" declares error code "${code}", which is a core code`);
+      const holder = errors.get(code);
+      if (holder)
+        throw new Error(`error code "${code}" is declared by "${holder.plugin}" and "${plugin.id}"`);
+      errors.set(code, { ...declared, plugin: plugin.id });
+    }
     if (plugin.kind === 'source') {
       const source = plugin;
       registry.register({
@@ -53,5 +71,5 @@ export function createPluginSet(
       streams.set(plugin.id, plugin);
     }
   }
-  return { registry, sources, exportFormats, streams, retention };
+  return { registry, sources, exportFormats, streams, retention, errors };
 }

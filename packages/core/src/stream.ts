@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ErrorDetail } from './errors.ts';
+import type { DeclaredError, ErrorDetail } from './errors.ts';
 import type { AuditEvent } from './schema.ts';
 import { OUTCOME_RESULTS } from './schema.ts';
 
@@ -86,6 +86,8 @@ export interface StreamPluginDefinition<Config = unknown, Secrets = unknown> {
    * the plugin stays pure.
    */
   completeSecrets?(secrets: Partial<Secrets> | undefined, randomBytes: (n: number) => Uint8Array): Secrets;
+  /** The plugin's own error codes (see DeclaredError). */
+  errors?: readonly DeclaredError[];
 }
 
 export interface StreamPlugin<Config = unknown, Secrets = unknown>
