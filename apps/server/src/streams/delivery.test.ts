@@ -533,6 +533,38 @@ describe('a slow receiver', () => {
     const health = (await json(t, `/v1/streams/destinations/${s.id}`)) as PublicDestination;
     expect(health.health.last_success_at).toBeNull();
   });
+
+  it('a destination waiting to retry is not woken by every ingest; an idle one still is', async () => {
+    // No idle polling: a loop runs again only when it is woken (or its wait ends).
+    const t = await app({ streams: { allowPrivate: '127.0.0.1', overrides: { idlePollMs: 3_600_000 } } });
+    const down = await receiver(() => ({ status: 503, headers: { 'retry-after': '3600' } }));
+    const healthy = await receiver();
+    const d = await createDestination(t, {
+      name: 'down',
+      kind: 'webhook',
+      config: { url: `${down.url}/hook` },
+    });
+    await createDestination(t, { name: 'up', kind: 'webhook', config: { url: `${healthy.url}/hook` } });
+    const service = t.deps.streams!;
+    const reads: string[] = [];
+    const nextPending = service.store.nextPending.bind(service.store);
+    service.store.nextPending = (id) => {
+      reads.push(id);
+      return nextPending(id);
+    };
+    await ingest(t, events(100));
+    service.start();
+    await until(() => service.store.listAttempts(d.id, { limit: 10 }).length === 1, 'the failed attempt');
+    await until(() => deliveredEventIds(healthy.requests).length === 100, 'the healthy destination');
+    // The failing destination now waits an hour (Retry-After). Ingest goes on: each append wakes the
+    // loops, and a waiting one used to re-read (and parse) its pending message every time.
+    const before = reads.filter((id) => id === d.id).length;
+    for (let i = 0; i < 10; i++) await ingest(t, events(10));
+    // Woken by the appends (it would otherwise sleep an hour), the idle one delivers them.
+    await until(() => deliveredEventIds(healthy.requests).length === 200, 'the woken healthy destination');
+    expect(reads.filter((id) => id === d.id).length - before).toBeLessThanOrEqual(1);
+    expect(down.requests).toHaveLength(1);
+  });
 });
 
 describe('other kinds against real receivers', () => {
