@@ -486,19 +486,31 @@ export function streamPaths(): Record<string, Json> {
     '/v1/streams/destinations/{id}/replay': {
       post: operation({
         operationId: 'replayStreamRange',
-        summary: 'Re-send the stored events of a time range (a SIEM that was down)',
-        description: `Events matching the destination's filter with \`from <= occurred_at < to\`, oldest first, at most 50,000 per request (split longer ranges); without \`to\`, everything from \`from\` on, through the same queue. ${AUDIT_NOTE}`,
+        summary: 'Re-send a time range, or everything after a sequence (a SIEM that was down)',
+        description: `Either a time range: events matching the destination's filter with \`from <= occurred_at < to\`, oldest first, at most 50,000 per request (split longer ranges); without \`to\`, everything from \`from\` on. Or a cursor: \`after_sequence\`, the last sequence the receiver processed, re-sends the stored events of every later message of this destination (delivered or dead-lettered; pending ones are on their way), in sequence order; 409 \`CONFLICT\` when those messages are past the delivery log's 7 days. Both go through the same queue under new sequences. ${AUDIT_NOTE}`,
         tags,
         scope: 'admin',
         parameters: [ID],
-        requestBody: jsonBody(obj({ from: timestamp, to: timestamp }, ['from']), {
-          day: { value: { from: '2026-04-14T00:00:00Z', to: '2026-04-15T00:00:00Z' } },
-        }),
+        requestBody: jsonBody(
+          obj({ from: timestamp, to: timestamp, after_sequence: { type: 'integer', minimum: 0 } }, []),
+          {
+            day: { value: { from: '2026-04-14T00:00:00Z', to: '2026-04-15T00:00:00Z' } },
+            cursor: { value: { after_sequence: 4711 } },
+          },
+        ),
         responses: {
           '202': jsonResponse(
             'Queued',
             obj(
-              { events: { type: 'integer' }, messages: { type: 'integer' }, truncated: { type: 'boolean' } },
+              {
+                events: { type: 'integer' },
+                messages: { type: 'integer' },
+                truncated: { type: 'boolean' },
+                from_sequence: {
+                  type: 'integer',
+                  description: 'with after_sequence: the first sequence re-sent',
+                },
+              },
               ['events', 'messages', 'truncated'],
             ),
             {

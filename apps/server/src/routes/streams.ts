@@ -18,11 +18,24 @@ import type { AppDeps } from '../deps.ts';
 import { readJson } from '../http.ts';
 import type { StreamService } from '../streams/service.ts';
 
+/** A time range (`to` left out: up to now), or everything after the receiver's last sequence. */
 const replaySchema = z
-  .strictObject({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) })
-  .refine((r) => Date.parse(r.from) < Date.parse(r.to), {
-    message: '"from" must be before "to"',
-    path: ['to'],
+  .strictObject({
+    from: z.iso.datetime({ offset: true }).optional(),
+    to: z.iso.datetime({ offset: true }).optional(),
+    after_sequence: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+  })
+  .superRefine((r, ctx) => {
+    if (r.after_sequence !== undefined && (r.from !== undefined || r.to !== undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['after_sequence'],
+        message: 'give either "from" (and "to") or "after_sequence", not both',
+      });
+    else if (r.after_sequence === undefined && r.from === undefined)
+      ctx.addIssue({ code: 'custom', path: ['from'], message: 'required (or "after_sequence")' });
+    else if (r.from !== undefined && r.to !== undefined && Date.parse(r.from) >= Date.parse(r.to))
+      ctx.addIssue({ code: 'custom', path: ['to'], message: '"from" must be before "to"' });
   });
 const deadReplaySchema = z.strictObject({
   message_ids: z.array(z.string().min(1).max(64)).max(1000).optional(),
@@ -241,10 +254,13 @@ export function streamRoutes(deps: AppDeps) {
     const range = parseWith(replaySchema, body, 'invalid replay range');
     const s = service();
     const d = s.record(c.req.param('id'), tenantOf(principal));
-    const result = await s.replayRange(d.id, d.tenant, {
-      from: range.from,
-      to: range.to ?? new Date().toISOString(),
-    });
+    const result =
+      range.after_sequence !== undefined
+        ? await s.replayFromSequence(d.id, d.tenant, range.after_sequence)
+        : await s.replayRange(d.id, d.tenant, {
+            from: range.from as string,
+            ...(range.to !== undefined ? { to: range.to } : {}),
+          });
     await audit(c, principal, d, 'stream_destination.replayed', {
       requestBody: body,
       metadata: { events: result.events, truncated: result.truncated },

@@ -392,6 +392,80 @@ describe('webhook delivery', () => {
   });
 });
 
+describe('replay for a receiver that was down', () => {
+  it('re-sends everything from a time on when "to" is left out', async () => {
+    const clock = fakeClock();
+    const t = await app({ streams: { allowPrivate: '127.0.0.1', overrides: { clock } } });
+    const r = await receiver();
+    const before = events(5);
+    await ingest(t, before);
+    const d = await createDestination(t, { name: 'late', kind: 'webhook', config: { url: `${r.url}/hook` } });
+    const replay = await t.request(`/v1/streams/destinations/${d.id}/replay`, {
+      body: { from: '2026-04-01T00:00:02Z' },
+    });
+    expect(replay.status, await replay.clone().text()).toBe(202);
+    expect(await replay.json()).toEqual({ events: 3, messages: 1, truncated: false });
+    await drain(t, d.id, clock);
+    expect(deliveredEventIds(r.requests)).toEqual(before.slice(2).map((e) => e.id));
+  });
+
+  it('re-sends everything after the sequence the receiver last processed (a cursor), in order', async () => {
+    const clock = fakeClock();
+    const t = await app({ streams: { allowPrivate: '127.0.0.1', overrides: { clock } } });
+    const r = await receiver();
+    const d = await createDestination(t, { name: 'SIEM', kind: 'webhook', config: { url: `${r.url}/hook` } });
+    const batches = [events(2), events(3), events(2)];
+    for (const batch of batches) {
+      await ingest(t, batch);
+      await drain(t, d.id, clock);
+    }
+    const sequences = r.requests.map((x) => (JSON.parse(x.body) as { sequence: number }).sequence);
+    expect(sequences).toEqual([1, 2, 3]);
+    // The receiver lost what came after sequence 1 and asks for it again.
+    const replay = await t.request(`/v1/streams/destinations/${d.id}/replay`, {
+      body: { after_sequence: 1 },
+    });
+    expect(replay.status, await replay.clone().text()).toBe(202);
+    expect(await replay.json()).toEqual({ events: 5, messages: 1, truncated: false, from_sequence: 2 });
+    await drain(t, d.id, clock);
+    const again = r.requests.slice(3);
+    expect(deliveredEventIds(again)).toEqual([...batches[1]!, ...batches[2]!].map((e) => e.id));
+    expect(again.map((x) => (JSON.parse(x.body) as { sequence: number }).sequence)).toEqual([4]);
+    // Nothing after the newest sequence: nothing to send.
+    const none = await t.request(`/v1/streams/destinations/${d.id}/replay`, { body: { after_sequence: 4 } });
+    expect(await none.json()).toMatchObject({ events: 0, messages: 0 });
+  });
+
+  it('refuses a cursor whose messages are past the delivery log (409), and bad bodies with the field path', async () => {
+    const clock = fakeClock(Date.now());
+    const t = await app({ streams: { allowPrivate: '127.0.0.1', overrides: { clock } } });
+    const r = await receiver();
+    const d = await createDestination(t, { name: 'SIEM', kind: 'webhook', config: { url: `${r.url}/hook` } });
+    await ingest(t, events(2));
+    await drain(t, d.id, clock);
+    clock.t += 8 * 86_400_000;
+    t.deps.streams!.prune();
+    const old = await t.request(`/v1/streams/destinations/${d.id}/replay`, { body: { after_sequence: 0 } });
+    expect(old.status).toBe(409);
+    const error = ((await old.json()) as { error: { code: string; details: { path: string }[] } }).error;
+    expect(error.code).toBe('CONFLICT');
+    expect(error.details[0]?.path).toBe('after_sequence');
+    for (const [body, path] of [
+      [{}, 'from'],
+      [{ to: '2026-04-01T00:00:00Z' }, 'from'],
+      [{ from: '2026-04-01T00:00:00Z', after_sequence: 3 }, 'after_sequence'],
+      [{ after_sequence: -1 }, 'after_sequence'],
+      [{ from: '2026-04-02T00:00:00Z', to: '2026-04-01T00:00:00Z' }, 'to'],
+    ] as const) {
+      const res = await t.request(`/v1/streams/destinations/${d.id}/replay`, { body });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      const e = ((await res.json()) as { error: { code: string; details: { path: string }[] } }).error;
+      expect(e.code).toBe('VALIDATION_FAILED');
+      expect(e.details.map((x) => x.path)).toContain(path);
+    }
+  });
+});
+
 describe('bounded history', () => {
   it('keeps the delivery log 7 days and prunes the stream log behind every cursor', async () => {
     const clock = fakeClock(Date.now());
@@ -458,6 +532,38 @@ describe('a slow receiver', () => {
     expect(slow.requests).toHaveLength(1);
     const health = (await json(t, `/v1/streams/destinations/${s.id}`)) as PublicDestination;
     expect(health.health.last_success_at).toBeNull();
+  });
+
+  it('a destination waiting to retry is not woken by every ingest; an idle one still is', async () => {
+    // No idle polling: a loop runs again only when it is woken (or its wait ends).
+    const t = await app({ streams: { allowPrivate: '127.0.0.1', overrides: { idlePollMs: 3_600_000 } } });
+    const down = await receiver(() => ({ status: 503, headers: { 'retry-after': '3600' } }));
+    const healthy = await receiver();
+    const d = await createDestination(t, {
+      name: 'down',
+      kind: 'webhook',
+      config: { url: `${down.url}/hook` },
+    });
+    await createDestination(t, { name: 'up', kind: 'webhook', config: { url: `${healthy.url}/hook` } });
+    const service = t.deps.streams!;
+    const reads: string[] = [];
+    const nextPending = service.store.nextPending.bind(service.store);
+    service.store.nextPending = (id) => {
+      reads.push(id);
+      return nextPending(id);
+    };
+    await ingest(t, events(100));
+    service.start();
+    await until(() => service.store.listAttempts(d.id, { limit: 10 }).length === 1, 'the failed attempt');
+    await until(() => deliveredEventIds(healthy.requests).length === 100, 'the healthy destination');
+    // The failing destination now waits an hour (Retry-After). Ingest goes on: each append wakes the
+    // loops, and a waiting one used to re-read (and parse) its pending message every time.
+    const before = reads.filter((id) => id === d.id).length;
+    for (let i = 0; i < 10; i++) await ingest(t, events(10));
+    // Woken by the appends (it would otherwise sleep an hour), the idle one delivers them.
+    await until(() => deliveredEventIds(healthy.requests).length === 200, 'the woken healthy destination');
+    expect(reads.filter((id) => id === d.id).length - before).toBeLessThanOrEqual(1);
+    expect(down.requests).toHaveLength(1);
   });
 });
 
@@ -567,6 +673,38 @@ describe('other kinds against real receivers', () => {
     );
     const digest = JSON.parse(r.requests[1]!.body) as { text: string };
     expect(digest.text).toBe('50 audit events');
+  });
+
+  it("slack: a 429 waits for Slack's Retry-After, then the same message goes again", async () => {
+    const clock = fakeClock();
+    const t = await app({ streams: { allowPrivate: '127.0.0.1', overrides: { clock, random: () => 0 } } });
+    const r = await receiver((_req, i) =>
+      i === 0 ? { status: 429, headers: { 'retry-after': '30' }, body: 'rate_limited' } : { status: 200 },
+    );
+    const d = await createDestination(t, {
+      name: 'slack',
+      kind: 'slack',
+      config: {},
+      secrets: { webhook_url: `${r.url}/services/T0/B0/secret` },
+    });
+    const dispatcher = t.deps.streams!.dispatcher;
+    const worker = { lastSentAt: 0 };
+    await ingest(t, events(1));
+    const first = await dispatcher.step(d.id, worker);
+    expect(first.kind === 'attempted' && first.result.outcome).toEqual({
+      kind: 'retry',
+      retryAfterMs: 30_000,
+    });
+    expect(await dispatcher.step(d.id, worker)).toEqual({ kind: 'wait', ms: 30_000 });
+    clock.t += 30_000;
+    expect((await dispatcher.step(d.id, worker)).kind).toBe('attempted');
+    expect(r.requests).toHaveLength(2);
+    expect(r.requests[1]?.body).toBe(r.requests[0]?.body);
+    const metrics = await (await t.request('/metrics')).text();
+    expect(metrics).toContain(`trailmark_stream_failed_events_total{destination="${d.id}",kind="slack"} 1`);
+    expect(metrics).toContain(
+      `trailmark_stream_delivered_events_total{destination="${d.id}",kind="slack"} 1`,
+    );
   });
 
   it('syslog over TCP and over TLS (self-signed receiver): RFC 5424 frames, one per event', async () => {

@@ -73,7 +73,10 @@ export type StepResult =
 
 interface Worker {
   abort: AbortController;
+  /** New events were stored: an idle loop looks now. A loop waiting for a retry or its pace ignores it. */
   wake: AbortController;
+  /** This destination changed (resumed, replayed, edited): the loop looks now, whatever it waits for. */
+  kick: AbortController;
   done: Promise<void>;
   lastSentAt: number;
 }
@@ -133,9 +136,16 @@ export class StreamDispatcher {
     for (const [id, worker] of this.workers) if (!ids.has(id)) worker.abort.abort();
   }
 
-  /** New events were stored (or a destination changed): idle loops look now instead of at their next poll. */
+  /**
+   * New events were stored (no id): idle loops look now instead of at their next poll; a loop waiting
+   * to retry stays asleep (new events queue behind its message, and every append would otherwise make
+   * each failing destination re-read its queue). A destination changed (its id): its loop looks now.
+   */
   notify(destinationId?: string): void {
-    for (const [id, worker] of this.workers) if (!destinationId || id === destinationId) worker.wake.abort();
+    for (const [id, worker] of this.workers) {
+      if (!destinationId) worker.wake.abort();
+      else if (id === destinationId) worker.kick.abort();
+    }
   }
 
   /**
@@ -157,6 +167,7 @@ export class StreamDispatcher {
     const worker: Worker = {
       abort: new AbortController(),
       wake: new AbortController(),
+      kick: new AbortController(),
       done: Promise.resolve(),
       lastSentAt: 0,
     };
@@ -170,19 +181,25 @@ export class StreamDispatcher {
     const idle = this.options.idlePollMs ?? 1000;
     while (!worker.abort.signal.aborted) {
       let wait = 0;
+      let idleWait = true;
       try {
         const step = await this.step(id, worker);
         if (step.kind === 'idle') wait = idle;
-        else if (step.kind === 'wait') wait = step.ms;
+        else if (step.kind === 'wait') {
+          wait = step.ms;
+          idleWait = false;
+        }
         if (!this.options.store.getDestination(id)) return;
       } catch (err) {
         this.options.logger.error({ err, destination: id }, 'stream delivery step failed');
         wait = idle;
       }
       if (wait > 0) {
-        const both = AbortSignal.any([worker.abort.signal, worker.wake.signal]);
-        await this.clock.sleep(wait, both);
-        if (worker.wake.signal.aborted) worker.wake = new AbortController();
+        const signals = [worker.abort.signal, worker.kick.signal];
+        if (idleWait) signals.push(worker.wake.signal);
+        await this.clock.sleep(wait, AbortSignal.any(signals));
+        if (worker.kick.signal.aborted) worker.kick = new AbortController();
+        if (idleWait && worker.wake.signal.aborted) worker.wake = new AbortController();
       }
     }
   }

@@ -428,13 +428,16 @@ export function createStreamService(options: StreamServiceOptions) {
       return dead.map((m) => m.id);
     },
 
-    /** Re-sends stored events of a time range (for a SIEM that was down), through the same queue. */
-    async replayRange(id: string, tenant: string | undefined, range: { from: string; to: string }) {
+    /**
+     * Re-sends stored events of a time range of `occurred_at` (for a SIEM that was down), through the
+     * same queue; without `to`, everything from `from` on.
+     */
+    async replayRange(id: string, tenant: string | undefined, range: { from: string; to?: string }) {
       const d = get(id, tenant);
       const filter: EventFilter = {
         tenant: [d.tenant],
         from: range.from,
-        to: range.to,
+        ...(range.to !== undefined ? { to: range.to } : {}),
         ...(d.filter.source ? { source: d.filter.source } : {}),
         ...(d.filter.action ? { action: d.filter.action } : {}),
         ...(d.filter.result ? { result: d.filter.result } : {}),
@@ -454,6 +457,63 @@ export function createStreamService(options: StreamServiceOptions) {
       const kept = events.slice(0, REPLAY_MAX_EVENTS);
       const messages = enqueueEvents(d, kept, 'replay');
       return { events: kept.length, messages: messages.length, truncated };
+    },
+
+    /**
+     * Re-sends everything this destination was sent after a sequence (the receiver's cursor: the last
+     * sequence it processed), through the same queue under new sequences. The events come back from the
+     * store by the ids their messages kept; synthetic ones (test events, checkpoints) are not stored and
+     * are left out. Messages are kept for the delivery log's time (delivered ones DELIVERY_LOG_DAYS): a
+     * cursor older than that is refused (409) rather than answered with a silent gap; replay a time range.
+     */
+    async replayFromSequence(id: string, tenant: string | undefined, afterSequence: number) {
+      const d = get(id, tenant);
+      if (afterSequence >= d.next_sequence - 1)
+        return { events: 0, messages: 0, truncated: false, from_sequence: afterSequence + 1 };
+      const kept: StreamMessageRecord[] = [];
+      let before: number | undefined;
+      for (;;) {
+        const page = store.listMessages(d.id, {
+          limit: 1000,
+          ...(before !== undefined ? { before_sequence: before } : {}),
+        });
+        for (const m of page) if (m.sequence > afterSequence) kept.push(m);
+        const last = page.at(-1);
+        if (!last || page.length < 1000 || last.sequence <= afterSequence + 1) break;
+        before = last.sequence;
+      }
+      kept.reverse();
+      if (kept[0]?.sequence !== afterSequence + 1)
+        throw new TrailmarkError(
+          ErrorCode.CONFLICT,
+          `messages after sequence ${afterSequence} are no longer kept (the delivery log keeps ${DELIVERY_LOG_DAYS} days); replay a time range instead`,
+          [
+            {
+              path: 'after_sequence',
+              message: `the oldest message kept is sequence ${kept[0]?.sequence ?? d.next_sequence}`,
+            },
+          ],
+        );
+      const seen = new Set<string>();
+      const events: AuditEvent[] = [];
+      let truncated = false;
+      for (const m of kept) {
+        // A pending message is still on its way: it is not queued twice.
+        if (m.status === 'pending') continue;
+        for (const eventId of m.event_ids) {
+          if (seen.has(eventId)) continue;
+          seen.add(eventId);
+          const event = await storage.get(eventId, [d.tenant]);
+          if (event) events.push(event);
+        }
+        if (events.length >= REPLAY_MAX_EVENTS) {
+          truncated = true;
+          break;
+        }
+      }
+      const sent = events.slice(0, REPLAY_MAX_EVENTS);
+      const messages = enqueueEvents(d, sent, 'replay');
+      return { events: sent.length, messages: messages.length, truncated, from_sequence: afterSequence + 1 };
     },
 
     /** Sends one synthetic event (not stored) through the queue, to check a destination end to end. */

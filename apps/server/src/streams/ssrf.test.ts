@@ -2,7 +2,7 @@ import type { LookupAddress } from 'node:dns';
 import { describe, expect, it } from 'vitest';
 import { blockedReason, checkHost, parseAllowList } from './ssrf.ts';
 import { startHttpReceiver } from './test-receivers.ts';
-import { sendHttp } from './transport.ts';
+import { sendHttp, sendSocket } from './transport.ts';
 
 /** Every address and name here must be refused with no allow-list (IPv4, IPv6, IPv4-mapped, encodings). */
 const REFUSED_ADDRESSES = [
@@ -229,6 +229,29 @@ describe('SSRF guard at connect time', () => {
       await big.close();
     }
   });
+
+  it('gives up on a name that does not resolve within the connect timeout (the loop is not held)', async () => {
+    const silent = (() => {}) as never; // a resolver that never answers
+    const options = {
+      allow: parseAllowList('127.0.0.1'),
+      connectTimeoutMs: 100,
+      responseTimeoutMs: 100,
+      maxResponseBytes: 1024,
+      resolve: silent,
+    };
+    const http = await sendHttp(
+      { transport: 'http', method: 'POST', url: 'https://hangs.example/', headers: {}, body: '{}' },
+      options,
+    );
+    expect(http.outcome.kind).toBe('retry');
+    expect(http.error).toMatch(/hangs\.example.*within 100 ms/);
+    const socket = await sendSocket(
+      { transport: 'socket', host: 'hangs.example', port: 6514, tls: true, data: '1 x' },
+      options,
+    );
+    expect(socket.outcome.kind).toBe('retry');
+    expect(socket.error).toMatch(/hangs\.example.*within 100 ms/);
+  }, 10_000);
 
   it('gives up on an answer that takes longer than the response timeout (a retryable failure)', async () => {
     const slow = await startHttpReceiver(() => ({ status: 200, delayMs: 5000 }));

@@ -45,6 +45,24 @@ export interface SendResult {
   latencyMs: number;
 }
 
+/**
+ * The check before connecting, bounded by the connect timeout: a resolver that never answers must not
+ * hold the destination's loop (the socket's own lookup is bounded by the connect timer).
+ */
+async function checkHostWithin(host: string, guard: GuardOptions, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      checkHost(host, guard),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${host}: no address within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 const failure = (error: unknown, started: number): SendResult => ({
   outcome: error instanceof BlockedAddressError ? { kind: 'reject' } : { kind: 'retry' },
   error: error instanceof Error ? error.message : String(error),
@@ -68,7 +86,7 @@ export async function sendHttp(request: HttpStreamRequest, options: TransportOpt
       plaintext: url.protocol === 'http:',
       ...(options.resolve ? { resolve: options.resolve } : {}),
     };
-    await checkHost(url.hostname, guard);
+    await checkHostWithin(url.hostname, guard, options.connectTimeoutMs);
     return await new Promise<SendResult>((resolve) => {
       const client = url.protocol === 'https:' ? https : http;
       const body = Buffer.from(request.body, 'utf8');
@@ -149,7 +167,7 @@ export async function sendSocket(
     ...(options.resolve ? { resolve: options.resolve } : {}),
   };
   try {
-    await checkHost(host, guard);
+    await checkHostWithin(host, guard, options.connectTimeoutMs);
     return await new Promise<SendResult>((resolve) => {
       const lookup = guardedLookup(guard);
       const socket = request.tls
