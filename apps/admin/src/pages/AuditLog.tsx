@@ -1,4 +1,13 @@
-import { type KeyboardEvent, type RefObject, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import {
+  type KeyboardEvent,
+  memo,
+  type RefObject,
+  useCallback,
+  useEffect,
+  useMemo,
+  useRef,
+  useState,
+} from 'react';
 import { Outlet, useNavigate, useParams, useSearchParams } from 'react-router';
 import type { AuditEvent } from '../api.ts';
 import { api } from '../api.ts';
@@ -603,6 +612,53 @@ interface GridApi {
   rowAt(index: number): AuditEvent | undefined;
 }
 
+/**
+ * One row's cells. A scroll moves every row (its transform), but a row's content changes only with its
+ * event: memoized, a frame of wheel scrolling renders the rows entering the view, not all 35.
+ */
+const RowCells = memo(function RowCells({
+  e,
+  columns,
+  actionLabel,
+  productName,
+  onFilter,
+}: {
+  e: AuditEvent;
+  columns: Column[];
+  actionLabel: string;
+  productName: string | undefined;
+  onFilter(key: string, value: string): void;
+}) {
+  const ctx = { actionLabel, productName };
+  return (
+    <>
+      {columns.map((c) => {
+        const f = c.filter?.(e);
+        return (
+          <div role="gridcell" className={`grid-td col-${c.id}`} key={c.id} title={c.text(e)}>
+            {f ? (
+              <button
+                type="button"
+                className="cell-filter"
+                tabIndex={-1}
+                title={`Filter by ${FILTER_LABELS[f.key].toLowerCase()}: ${c.text(e)}`}
+                onClick={(ev) => {
+                  ev.stopPropagation();
+                  onFilter(f.key, f.value);
+                }}
+              >
+                {c.render(e, ctx)}
+              </button>
+            ) : (
+              c.render(e, ctx)
+            )}
+          </div>
+        );
+      })}
+    </>
+  );
+});
+
 /** The rows in view, placed by the scroll model; the only part of the page a scroll re-renders. */
 function GridBody({
   scroller,
@@ -736,10 +792,6 @@ function GridBody({
               )}
             </div>
           );
-        const ctx = {
-          actionLabel: session.actionLabel(e.source, e.action),
-          productName: session.productName(e.source, e.action),
-        };
         return (
           <div
             key={e.id}
@@ -753,29 +805,13 @@ function GridBody({
             // Keys are the grid's (arrows, Enter), not each row's.
             onKeyDown={undefined}
           >
-            {columns.map((c) => {
-              const f = c.filter?.(e);
-              return (
-                <div role="gridcell" className={`grid-td col-${c.id}`} key={c.id} title={c.text(e)}>
-                  {f ? (
-                    <button
-                      type="button"
-                      className="cell-filter"
-                      tabIndex={-1}
-                      title={`Filter by ${FILTER_LABELS[f.key].toLowerCase()}: ${c.text(e)}`}
-                      onClick={(ev) => {
-                        ev.stopPropagation();
-                        onFilter(f.key, f.value);
-                      }}
-                    >
-                      {c.render(e, ctx)}
-                    </button>
-                  ) : (
-                    c.render(e, ctx)
-                  )}
-                </div>
-              );
-            })}
+            <RowCells
+              e={e}
+              columns={columns}
+              actionLabel={session.actionLabel(e.source, e.action)}
+              productName={session.productName(e.source, e.action)}
+              onFilter={onFilter}
+            />
           </div>
         );
       })}
