@@ -300,3 +300,21 @@ describe('stream destinations API: security', () => {
     ]);
   });
 });
+
+describe('stream listings take one strict limit (issue 10, #9)', () => {
+  it.each(['limit=1e2', 'limit=0x10', 'limit=5.0', 'limit=+5', 'limit=5&limit=6', 'limit=1001'])(
+    '%s is a 400 naming limit on deliveries, messages and dead letters',
+    async (q) => {
+      const t = await app();
+      const d = await json<PublicDestination>(
+        t.request('/v1/streams/destinations', { body: { ...webhook, tenant: 'acme' } }),
+      );
+      for (const list of ['deliveries', 'messages', 'dead-letters']) {
+        const res = await t.request(`/v1/streams/destinations/${d.id}/${list}?${q}`);
+        expect(res.status, list).toBe(400);
+        expect((await res.json()).error.details[0].path).toBe('limit');
+      }
+      expect((await t.request(`/v1/streams/destinations/${d.id}/deliveries?limit=5`)).status).toBe(200);
+    },
+  );
+});

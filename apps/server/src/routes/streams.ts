@@ -3,6 +3,7 @@ import {
   destinationInputSchema,
   destinationPatchSchema,
   ErrorCode,
+  parseLimit,
   REDACTED,
   TENANT_PATTERN,
   TrailmarkError,
@@ -42,13 +43,9 @@ function auditedBody(body: unknown): unknown {
   return { ...(body as Record<string, unknown>), secrets: REDACTED };
 }
 
+/** One strict `limit` (decimal digits, given once), as on every other listing route. */
 function limitOf(c: Context<AppEnv>, fallback: number, max: number): number {
-  const raw = c.req.query('limit');
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > max)
-    throw new ValidationError('invalid limit', [{ path: 'limit', message: `an integer from 1 to ${max}` }]);
-  return n;
+  return parseLimit(c.req.queries('limit'), max, fallback);
 }
 
 /**
