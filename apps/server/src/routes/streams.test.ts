@@ -318,3 +318,28 @@ describe('stream listings take one strict limit (issue 10, #9)', () => {
     },
   );
 });
+
+describe('rotate-secret reads its body like every other route (issue 10, #11)', () => {
+  it('a body without Content-Type is 415, not silently ignored; no body at all is the default rotation', async () => {
+    const t = await app();
+    const d = await json<PublicDestination>(
+      t.request('/v1/streams/destinations', { body: { ...webhook, tenant: 'acme' } }),
+    );
+    const url = `/v1/streams/destinations/${d.id}/rotate-secret`;
+    // Bytes, not a string: a string body would get Content-Type text/plain from the Request constructor.
+    const post = (init: { body?: string; headers?: Record<string, string> }) =>
+      t.app.request(url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${t.adminToken}`, ...init.headers },
+        ...(init.body === undefined ? {} : { body: new TextEncoder().encode(init.body) }),
+      });
+    const untyped = await post({ body: '{"overlap_hours":2}' });
+    expect(untyped.status).toBe(415);
+    expect((await untyped.json()).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect(
+      (await post({ body: '{"overlap_hours":2}', headers: { 'content-type': 'text/plain' } })).status,
+    ).toBe(415);
+    expect((await post({})).status).toBe(200);
+    expect((await post({ body: '', headers: { 'content-length': '0' } })).status).toBe(200);
+  });
+});

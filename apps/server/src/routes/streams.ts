@@ -154,8 +154,10 @@ export function streamRoutes(deps: AppDeps) {
 
   app.post('/streams/destinations/:id/rotate-secret', async (c) => {
     const principal = requireScope(c, 'admin');
-    const body =
-      c.req.header('content-length') === '0' || !c.req.header('content-type') ? {} : await readJson(c);
+    // The body is optional; one that was sent is read like any other (so an untyped one is a 415, never
+    // ignored with its overlap_hours).
+    const empty = (await c.req.arrayBuffer()).byteLength === 0;
+    const body = empty ? {} : await readJson(c);
     const { overlap_hours } = parseWith(rotateSchema, body, 'invalid rotation');
     const s = service();
     const d = s.record(c.req.param('id'), tenantOf(principal));
