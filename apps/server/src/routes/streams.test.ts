@@ -317,6 +317,21 @@ describe('stream listings take one strict limit (issue 10, #9)', () => {
       expect((await t.request(`/v1/streams/destinations/${d.id}/deliveries?limit=5`)).status).toBe(200);
     },
   );
+
+  it('since and status given twice are a 400 naming them', async () => {
+    const t = await app();
+    const d = await json<PublicDestination>(
+      t.request('/v1/streams/destinations', { body: { ...webhook, tenant: 'acme' } }),
+    );
+    for (const [list, q, path] of [
+      ['deliveries', 'since=2026-01-01T00:00:00Z&since=2027-01-01T00:00:00Z', 'since'],
+      ['messages', 'status=dead&status=pending', 'status'],
+    ]) {
+      const res = await t.request(`/v1/streams/destinations/${d.id}/${list}?${q}`);
+      expect(res.status, list).toBe(400);
+      expect((await res.json()).error.details[0]).toMatchObject({ path, message: 'given more than once' });
+    }
+  });
 });
 
 describe('rotate-secret reads its body like every other route (issue 10, #11)', () => {

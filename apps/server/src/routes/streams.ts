@@ -43,6 +43,14 @@ function auditedBody(body: unknown): unknown {
   return { ...(body as Record<string, unknown>), secrets: REDACTED };
 }
 
+/** A query parameter given at most once: a repeated one is a 400, never its first value. */
+function oneQuery(c: Context<AppEnv>, name: string): string | undefined {
+  const values = c.req.queries(name);
+  if (values && values.length > 1)
+    throw new ValidationError(`${name} may be given once`, [{ path: name, message: 'given more than once' }]);
+  return values?.[0];
+}
+
 /** One strict `limit` (decimal digits, given once), as on every other listing route. */
 function limitOf(c: Context<AppEnv>, fallback: number, max: number): number {
   return parseLimit(c.req.queries('limit'), max, fallback);
@@ -189,7 +197,7 @@ export function streamRoutes(deps: AppDeps) {
 
   app.get('/streams/destinations/:id/deliveries', (c) => {
     const principal = requireScope(c, 'read');
-    const since = c.req.query('since');
+    const since = oneQuery(c, 'since');
     if (since !== undefined && Number.isNaN(Date.parse(since)))
       throw new ValidationError('invalid since', [{ path: 'since', message: 'an ISO 8601 time' }]);
     const data = service().attempts(
@@ -203,7 +211,7 @@ export function streamRoutes(deps: AppDeps) {
 
   app.get('/streams/destinations/:id/messages', (c) => {
     const principal = requireScope(c, 'read');
-    const status = c.req.query('status');
+    const status = oneQuery(c, 'status');
     if (status !== undefined && !(STATUSES as readonly string[]).includes(status))
       throw new ValidationError('invalid status', [{ path: 'status', message: STATUSES.join(' | ') }]);
     const data = service().messages(
