@@ -261,6 +261,32 @@ describe('limit and cursor are one strict value (#9)', () => {
   });
 });
 
+describe("the operator's tenant parameter is given once (#9)", () => {
+  it.each([
+    '/v1/exports?tenant=rep-a&tenant=rep-b',
+    '/v1/admin/api-keys?tenant=rep-a&tenant=rep-b',
+    '/v1/users?tenant=rep-a&tenant=rep-b',
+    '/v1/users/invitations?tenant=rep-a&tenant=rep-b',
+  ])('%s is a 400 naming tenant', async (url) => {
+    const res = await t.request(url);
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.details[0]).toMatchObject({
+      path: 'tenant',
+      message: 'given more than once',
+    });
+  });
+
+  it('native ingest with two tenants is a 400 and stores nothing (it went to the first)', async () => {
+    const res = await t.request('/v1/sources/file-transfer/events?tenant=rep-a&tenant=rep-b', {
+      body: { ...fileTransferNativeExample, event_id: '01JRW6B9G1UPLOADREP1' },
+    });
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.details[0].path).toBe('tenant');
+    expect(await list('tenant=rep-a')).toEqual([]);
+    expect(await list('tenant=rep-b')).toEqual([]);
+  });
+});
+
 describe('a source-bound key cannot create broader keys', () => {
   it('refuses a key without its source or with another, and allows the same source', async () => {
     const bound = t.key('bound', ['admin'], 'file-transfer');

@@ -16,7 +16,7 @@ import { parseWith } from '../accounts/validate.ts';
 import { principalLabel, requireScope, tenantOf } from '../auth.ts';
 import type { AppEnv, Principal } from '../context.ts';
 import type { AppDeps } from '../deps.ts';
-import { readJson } from '../http.ts';
+import { oneQuery, readJson } from '../http.ts';
 import type { StreamService } from '../streams/service.ts';
 
 const replaySchema = z
@@ -41,14 +41,6 @@ const STATUSES = ['pending', 'delivered', 'dead'] as const;
 function auditedBody(body: unknown): unknown {
   if (typeof body !== 'object' || body === null || !('secrets' in body)) return body;
   return { ...(body as Record<string, unknown>), secrets: REDACTED };
-}
-
-/** A query parameter given at most once: a repeated one is a 400, never its first value. */
-function oneQuery(c: Context<AppEnv>, name: string): string | undefined {
-  const values = c.req.queries(name);
-  if (values && values.length > 1)
-    throw new ValidationError(`${name} may be given once`, [{ path: name, message: 'given more than once' }]);
-  return values?.[0];
 }
 
 /** One strict `limit` (decimal digits, given once), as on every other listing route. */
@@ -108,7 +100,7 @@ export function streamRoutes(deps: AppDeps) {
 
   app.get('/streams/destinations', (c) => {
     const principal = requireScope(c, 'read');
-    const requested = c.req.query('tenant');
+    const requested = oneQuery(c, 'tenant');
     const own = tenantOf(principal);
     if (own !== undefined && requested !== undefined && requested !== own)
       throw new TrailmarkError(ErrorCode.FORBIDDEN, 'you can only read your own tenant', [
