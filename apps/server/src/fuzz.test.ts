@@ -95,6 +95,8 @@ interface FuzzRequest {
   path: string;
   init: RequestInit;
   ids: string[];
+  /** What was mutated: the events, the query, a header or the raw body (counted, so the mix is proven). */
+  kind: 'events' | 'query' | 'header' | 'body';
 }
 
 function ingestRequest(n: number, token: string): FuzzRequest {
@@ -107,6 +109,7 @@ function ingestRequest(n: number, token: string): FuzzRequest {
     'content-type': 'application/json',
   };
   const r = random();
+  let kind: FuzzRequest['kind'] = 'events';
   if (r < 0.05) body = body.slice(0, Math.floor(random() * body.length));
   else if (r < 0.08)
     headers['content-type'] = pick(['text/plain', 'application/xml', '', 'application/json;;']);
@@ -114,8 +117,10 @@ function ingestRequest(n: number, token: string): FuzzRequest {
   else if (r < 0.12) headers.authorization = pick(['Bearer', 'Bearer x', 'Basic abc', '']);
   else if (r < 0.14) headers['x-request-id'] = pick(['evil', 'x'.repeat(300), 'a b']);
   else if (r < 0.16) body = body.replace(/"/, "'");
+  if (r < 0.05 || (r >= 0.14 && r < 0.16)) kind = 'body';
+  else if (r < 0.14) kind = 'header';
   const path = random() < 0.1 ? '/v1/sources/file-transfer/events?tenant=fuzz' : '/v1/events';
-  return { path, init: { method: 'POST', headers, body }, ids };
+  return { path, init: { method: 'POST', headers, body }, ids, kind };
 }
 
 const PARAMS = [
@@ -148,6 +153,7 @@ function queryRequest(token: string): FuzzRequest {
     path: `${path}?${parts.join('&')}`,
     init: { method: 'GET', headers: { authorization: `Bearer ${token}` } },
     ids: [],
+    kind: 'query',
   };
 }
 
@@ -167,6 +173,8 @@ describe(`fuzz: ${REQUESTS} seeded mutated requests`, () => {
     const statuses = new Map<number, number>();
     const refusedIds = new Set<string>();
     const fivexx: string[] = [];
+    const kinds = new Map<FuzzRequest['kind'], number>();
+    let sent = 0;
     for (let start = 0; start < REQUESTS; start += 50) {
       const batch: FuzzRequest[] = [];
       for (let n = start; n < start + 50; n++) {
@@ -180,6 +188,8 @@ describe(`fuzz: ${REQUESTS} seeded mutated requests`, () => {
           return res.status;
         }),
       );
+      for (const req of batch) kinds.set(req.kind, (kinds.get(req.kind) ?? 0) + 1);
+      sent += batch.length;
       for (const [i, status] of answers.entries()) {
         statuses.set(status, (statuses.get(status) ?? 0) + 1);
         if (status >= 500)
@@ -187,6 +197,11 @@ describe(`fuzz: ${REQUESTS} seeded mutated requests`, () => {
         if (status >= 300) for (const id of batch[i].ids) refusedIds.add(id);
       }
     }
+    expect(sent).toBe(REQUESTS);
+    expect(REQUESTS).toBeGreaterThanOrEqual(10_000);
+    // All four kinds of mutation were sent, each many times.
+    for (const kind of ['events', 'query', 'header', 'body'] as const)
+      expect(kinds.get(kind) ?? 0, kind).toBeGreaterThan(200);
     expect(fivexx).toEqual([]);
     const stored: AuditEvent[] = [];
     let cursor: string | null = null;

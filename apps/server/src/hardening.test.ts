@@ -1,5 +1,6 @@
 import type { AuditEvent } from '@trailmark/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileTransferNativeExample } from './openapi.ts';
 import { createTestApp, type TestApp } from './testing.ts';
 
 /** Defects found by an adversarial test of the running server (issue 10); each case failed before its fix. */
@@ -120,6 +121,46 @@ const nested = (depth: number): unknown => {
   return v;
 };
 
+describe('native ingest routes get the same checks (#6, #11, idempotency)', () => {
+  const native = (tenant: string) => `/v1/sources/file-transfer/events?tenant=${tenant}`;
+  it('a reused native event_id with another body is 409 CONFLICT naming the stored event', async () => {
+    const first = await t.request(native('nat'), { body: fileTransferNativeExample });
+    expect(first.status).toBe(201);
+    const [id] = (await first.json()).ids;
+    expect((await t.request(native('nat'), { body: fileTransferNativeExample })).status).toBe(200);
+    const other = await t.request(native('nat'), {
+      body: { ...fileTransferNativeExample, result: 'denied' },
+    });
+    expect(other.status).toBe(409);
+    const body = await other.json();
+    expect(body.error.code).toBe('CONFLICT');
+    expect(body.error.message).toContain(id);
+  });
+
+  it('refuses __proto__, a non-JSON Content-Type and fake gzip, and decodes real gzip', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const raw = JSON.stringify({ ...fileTransferNativeExample, event_id: '01JRW6B9G1UPLOAD0009' });
+    const proto = await t.request(native('nat2'), { rawBody: raw.replace('{', '{"__proto__":{"x":1},') });
+    expect(proto.status).toBe(400);
+    expect((await proto.json()).error.details[0].path).toBe('__proto__');
+    const text = await t.request(native('nat2'), { rawBody: raw, headers: { 'content-type': 'text/plain' } });
+    expect(text.status).toBe(415);
+    const fake = await t.request(native('nat2'), { rawBody: raw, headers: { 'content-encoding': 'gzip' } });
+    expect(fake.status).toBe(400);
+    expect(await list('tenant=nat2')).toEqual([]);
+    const gz = await t.app.request(native('nat2'), {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${t.adminToken}`,
+        'content-type': 'application/json',
+        'content-encoding': 'gzip',
+      },
+      body: gzipSync(raw),
+    });
+    expect(gz.status).toBe(201);
+  });
+});
+
 describe('hostile JSON gets a 400 naming the field', () => {
   it('deep nesting (#5) is refused before any recursive walk, in bodies and changes', async () => {
     for (const over of [
@@ -217,6 +258,32 @@ describe('limit and cursor are one strict value (#9)', () => {
     const res = await t.request(url);
     expect(res.status).toBe(400);
     expect((await res.json()).error.details[0]).toMatchObject({ path, message: 'given more than once' });
+  });
+});
+
+describe("the operator's tenant parameter is given once (#9)", () => {
+  it.each([
+    '/v1/exports?tenant=rep-a&tenant=rep-b',
+    '/v1/admin/api-keys?tenant=rep-a&tenant=rep-b',
+    '/v1/users?tenant=rep-a&tenant=rep-b',
+    '/v1/users/invitations?tenant=rep-a&tenant=rep-b',
+  ])('%s is a 400 naming tenant', async (url) => {
+    const res = await t.request(url);
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.details[0]).toMatchObject({
+      path: 'tenant',
+      message: 'given more than once',
+    });
+  });
+
+  it('native ingest with two tenants is a 400 and stores nothing (it went to the first)', async () => {
+    const res = await t.request('/v1/sources/file-transfer/events?tenant=rep-a&tenant=rep-b', {
+      body: { ...fileTransferNativeExample, event_id: '01JRW6B9G1UPLOADREP1' },
+    });
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.details[0].path).toBe('tenant');
+    expect(await list('tenant=rep-a')).toEqual([]);
+    expect(await list('tenant=rep-b')).toEqual([]);
   });
 });
 

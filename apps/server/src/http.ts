@@ -122,6 +122,14 @@ export function asBatch(body: unknown, key = 'events'): unknown[] {
   return items;
 }
 
+/** A query parameter given at most once: a repeated one is a 400 naming it, never its first value. */
+export function oneQuery(c: Context<AppEnv>, name: string): string | undefined {
+  const values = c.req.queries(name);
+  if (values && values.length > 1)
+    throw new ValidationError(`${name} may be given once`, [{ path: name, message: 'given more than once' }]);
+  return values?.[0];
+}
+
 /** Query parameters with `limit` and `cursor` split off. */
 export function pageParams(c: Context<AppEnv>): { params: QueryParams; limit?: string[]; cursor?: string } {
   const params = { ...c.req.queries() } as QueryParams;

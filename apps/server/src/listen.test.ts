@@ -51,6 +51,19 @@ describe('parser refusals in the envelope', () => {
     expect(res.body.error.code).toBe('VALIDATION_FAILED');
   });
 
+  it.each([
+    ['a backslash in the path', 'GET /v1\\events HTTP/1.1\r\nHost: x\r\n\r\n'],
+    ['no Host header', 'GET /healthz HTTP/1.1\r\n\r\n'],
+    ['an invalid Host header', 'GET /healthz HTTP/1.1\r\nHost: a b\r\n\r\n'],
+  ])('%s is a 400 with JSON and X-Request-Id, not a bare status', async (_, request) => {
+    const res = parse(await raw(request));
+    expect(res.status).toBe(400);
+    expect(res.head).toMatch(/x-request-id: req_/);
+    expect(res.head).toMatch(/content-type: application\/json/);
+    expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    expect(res.body.error.request_id).toMatch(/^req_/);
+  });
+
   it('a normal request still works', async () => {
     const res = await fetch(`http://127.0.0.1:${port}/healthz`);
     expect(res.status).toBe(200);

@@ -1,6 +1,6 @@
-import type { Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
-import { type ServerType, serve } from '@hono/node-server';
+import { getRequestListener, RequestError, type ServerType } from '@hono/node-server';
 import { ErrorCode, IdPrefix, newId } from '@trailmark/core';
 
 /**
@@ -10,6 +10,27 @@ import { ErrorCode, IdPrefix, newId } from '@trailmark/core';
  * reads because the request was refused first).
  */
 export const PARSER_LIMITS = { maxHeaderSize: 16 * 1024, headersTimeout: 20_000, requestTimeout: 60_000 };
+
+/**
+ * What @hono/node-server refuses while turning Node's request into a Fetch Request (a backslash in the
+ * path, no Host or an invalid one: Node's own Host check is off so that this one answers) would be a bare
+ * 400 with no body; here it is the JSON envelope. Anything else that escapes the app is a 500 envelope.
+ */
+function answerRequestError(error: unknown): Response {
+  const requestId = newId(IdPrefix.request);
+  const refused = error instanceof RequestError;
+  const body = {
+    error: {
+      code: refused ? ErrorCode.VALIDATION_FAILED : ErrorCode.INTERNAL,
+      message: refused ? `the request is refused: ${error.message}` : 'internal error',
+      request_id: requestId,
+    },
+  };
+  return new Response(JSON.stringify(body), {
+    status: refused ? 400 : 500,
+    headers: { 'Content-Type': 'application/json', 'X-Request-Id': requestId, Connection: 'close' },
+  });
+}
 
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
@@ -62,7 +83,11 @@ export function listen(
   port: number,
   hostname: string,
 ): ServerType {
-  const server = serve({ fetch, port, hostname, serverOptions: PARSER_LIMITS });
-  (server as Server).on('clientError', answerClientError);
+  // No `hostname` fallback for a request without Host: HTTP/1.1 requires one (RFC 9112 3.2), and with
+  // Node's own check off the refusal comes from the listener, in the envelope.
+  const listener = getRequestListener(fetch, { errorHandler: answerRequestError });
+  const server = createServer({ ...PARSER_LIMITS, requireHostHeader: false }, listener);
+  server.on('clientError', answerClientError);
+  server.listen(port, hostname);
   return server;
 }

@@ -534,16 +534,19 @@ export function parseEventFilter(
   return filter;
 }
 
-export function parseLimit(raw: string[] | undefined): number {
-  if (!raw || raw.length === 0) return PAGE_LIMIT.default;
+/** One `limit`, given once, in plain decimal digits from 1 to `max`; absent is `fallback`. */
+export function parseLimit(
+  raw: string[] | undefined,
+  max: number = PAGE_LIMIT.max,
+  fallback: number = PAGE_LIMIT.default,
+): number {
+  if (!raw || raw.length === 0) return fallback;
   if (raw.length > 1)
     throw new ValidationError('invalid limit', [{ path: 'limit', message: 'may be given once' }]);
   // Plain decimal digits only: Number() would also take 1e3, 0x10, 5.0, +5 and padded spaces.
   const n = /^[1-9][0-9]{0,6}$/.test(raw[0]) ? Number(raw[0]) : Number.NaN;
-  if (!Number.isInteger(n) || n < 1 || n > PAGE_LIMIT.max) {
-    throw new ValidationError('invalid limit', [
-      { path: 'limit', message: `an integer from 1 to ${PAGE_LIMIT.max}` },
-    ]);
+  if (!Number.isInteger(n) || n < 1 || n > max) {
+    throw new ValidationError('invalid limit', [{ path: 'limit', message: `an integer from 1 to ${max}` }]);
   }
   return n;
 }

@@ -5,7 +5,7 @@ import { auditAct } from '../accounts/audit.ts';
 import { principalLabel, requireOperator, requireScope, scopesOf, tenantOf } from '../auth.ts';
 import type { AppEnv, Principal } from '../context.ts';
 import type { AppDeps } from '../deps.ts';
-import { readJson } from '../http.ts';
+import { oneQuery, readJson } from '../http.ts';
 import { createApiKey, parseCreateKey, publicKey } from '../keys.ts';
 import { runRetention } from '../retention.ts';
 
@@ -61,7 +61,7 @@ export function adminRoutes(deps: AppDeps) {
 
   app.get('/admin/api-keys', (c) => {
     const principal = requireScope(c, 'admin');
-    const requested = c.req.query('tenant');
+    const requested = oneQuery(c, 'tenant');
     if (requested) assertTenantAdmin(principal, requested);
     const tenant = tenantOf(principal) ?? requested;
     return c.json({ data: deps.control.listApiKeys(tenant).map(publicKey) });

@@ -25,7 +25,7 @@ import {
 import { fileRangeStream, parseRange } from '../exports/range.ts';
 import { exportStream } from '../exports/stream.ts';
 import { scopedFilter } from '../filters.ts';
-import { readJson } from '../http.ts';
+import { oneQuery, readJson } from '../http.ts';
 
 const EXPORT_OPTIONS = ['format', 'bom'] as const;
 
@@ -184,7 +184,7 @@ export function exportRoutes(deps: AppDeps) {
 
   app.get('/exports', (c) => {
     const principal = requireScope(c, 'export');
-    const tenant = tenantOf(principal) ?? c.req.query('tenant');
+    const tenant = tenantOf(principal) ?? oneQuery(c, 'tenant');
     return c.json({ data: deps.control.listExportJobs(tenant).map((job) => jobView(job)) });
   });
 

@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { requireScope } from '../auth.ts';
 import type { AppEnv } from '../context.ts';
 import type { AppDeps } from '../deps.ts';
-import { asBatch, readJson } from '../http.ts';
+import { asBatch, oneQuery, readJson } from '../http.ts';
 
 /** Native payloads in, normalized events out: the source plugin maps, the engine validates and stores. */
 export function sourceRoutes(deps: AppDeps) {
@@ -28,7 +28,7 @@ export function sourceRoutes(deps: AppDeps) {
     }
     let tenant: string | undefined;
     if (principal.kind === 'operator') {
-      tenant = c.req.query('tenant');
+      tenant = oneQuery(c, 'tenant');
       if (!tenant) {
         throw new ValidationError('the operator must name the tenant', [
           { path: 'tenant', message: 'add ?tenant=<id> to the URL' },

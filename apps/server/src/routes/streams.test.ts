@@ -300,3 +300,61 @@ describe('stream destinations API: security', () => {
     ]);
   });
 });
+
+describe('stream listings take one strict limit (issue 10, #9)', () => {
+  it.each(['limit=1e2', 'limit=0x10', 'limit=5.0', 'limit=+5', 'limit=5&limit=6', 'limit=1001'])(
+    '%s is a 400 naming limit on deliveries, messages and dead letters',
+    async (q) => {
+      const t = await app();
+      const d = await json<PublicDestination>(
+        t.request('/v1/streams/destinations', { body: { ...webhook, tenant: 'acme' } }),
+      );
+      for (const list of ['deliveries', 'messages', 'dead-letters']) {
+        const res = await t.request(`/v1/streams/destinations/${d.id}/${list}?${q}`);
+        expect(res.status, list).toBe(400);
+        expect((await res.json()).error.details[0].path).toBe('limit');
+      }
+      expect((await t.request(`/v1/streams/destinations/${d.id}/deliveries?limit=5`)).status).toBe(200);
+    },
+  );
+
+  it('since and status given twice are a 400 naming them', async () => {
+    const t = await app();
+    const d = await json<PublicDestination>(
+      t.request('/v1/streams/destinations', { body: { ...webhook, tenant: 'acme' } }),
+    );
+    for (const [list, q, path] of [
+      ['deliveries', 'since=2026-01-01T00:00:00Z&since=2027-01-01T00:00:00Z', 'since'],
+      ['messages', 'status=dead&status=pending', 'status'],
+    ]) {
+      const res = await t.request(`/v1/streams/destinations/${d.id}/${list}?${q}`);
+      expect(res.status, list).toBe(400);
+      expect((await res.json()).error.details[0]).toMatchObject({ path, message: 'given more than once' });
+    }
+  });
+});
+
+describe('rotate-secret reads its body like every other route (issue 10, #11)', () => {
+  it('a body without Content-Type is 415, not silently ignored; no body at all is the default rotation', async () => {
+    const t = await app();
+    const d = await json<PublicDestination>(
+      t.request('/v1/streams/destinations', { body: { ...webhook, tenant: 'acme' } }),
+    );
+    const url = `/v1/streams/destinations/${d.id}/rotate-secret`;
+    // Bytes, not a string: a string body would get Content-Type text/plain from the Request constructor.
+    const post = (init: { body?: string; headers?: Record<string, string> }) =>
+      t.app.request(url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${t.adminToken}`, ...init.headers },
+        ...(init.body === undefined ? {} : { body: new TextEncoder().encode(init.body) }),
+      });
+    const untyped = await post({ body: '{"overlap_hours":2}' });
+    expect(untyped.status).toBe(415);
+    expect((await untyped.json()).error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect(
+      (await post({ body: '{"overlap_hours":2}', headers: { 'content-type': 'text/plain' } })).status,
+    ).toBe(415);
+    expect((await post({})).status).toBe(200);
+    expect((await post({ body: '', headers: { 'content-length': '0' } })).status).toBe(200);
+  });
+});

@@ -3,6 +3,7 @@ import {
   destinationInputSchema,
   destinationPatchSchema,
   ErrorCode,
+  parseLimit,
   REDACTED,
   TENANT_PATTERN,
   TrailmarkError,
@@ -15,7 +16,7 @@ import { parseWith } from '../accounts/validate.ts';
 import { principalLabel, requireScope, tenantOf } from '../auth.ts';
 import type { AppEnv, Principal } from '../context.ts';
 import type { AppDeps } from '../deps.ts';
-import { readJson } from '../http.ts';
+import { oneQuery, readJson } from '../http.ts';
 import type { StreamService } from '../streams/service.ts';
 
 /** A time range (`to` left out: up to now), or everything after the receiver's last sequence. */
@@ -55,13 +56,9 @@ function auditedBody(body: unknown): unknown {
   return { ...(body as Record<string, unknown>), secrets: REDACTED };
 }
 
+/** One strict `limit` (decimal digits, given once), as on every other listing route. */
 function limitOf(c: Context<AppEnv>, fallback: number, max: number): number {
-  const raw = c.req.query('limit');
-  if (raw === undefined) return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > max)
-    throw new ValidationError('invalid limit', [{ path: 'limit', message: `an integer from 1 to ${max}` }]);
-  return n;
+  return parseLimit(c.req.queries('limit'), max, fallback);
 }
 
 /**
@@ -116,7 +113,7 @@ export function streamRoutes(deps: AppDeps) {
 
   app.get('/streams/destinations', (c) => {
     const principal = requireScope(c, 'read');
-    const requested = c.req.query('tenant');
+    const requested = oneQuery(c, 'tenant');
     const own = tenantOf(principal);
     if (own !== undefined && requested !== undefined && requested !== own)
       throw new TrailmarkError(ErrorCode.FORBIDDEN, 'you can only read your own tenant', [
@@ -170,8 +167,10 @@ export function streamRoutes(deps: AppDeps) {
 
   app.post('/streams/destinations/:id/rotate-secret', async (c) => {
     const principal = requireScope(c, 'admin');
-    const body =
-      c.req.header('content-length') === '0' || !c.req.header('content-type') ? {} : await readJson(c);
+    // The body is optional; one that was sent is read like any other (so an untyped one is a 415, never
+    // ignored with its overlap_hours).
+    const empty = (await c.req.arrayBuffer()).byteLength === 0;
+    const body = empty ? {} : await readJson(c);
     const { overlap_hours } = parseWith(rotateSchema, body, 'invalid rotation');
     const s = service();
     const d = s.record(c.req.param('id'), tenantOf(principal));
@@ -203,7 +202,7 @@ export function streamRoutes(deps: AppDeps) {
 
   app.get('/streams/destinations/:id/deliveries', (c) => {
     const principal = requireScope(c, 'read');
-    const since = c.req.query('since');
+    const since = oneQuery(c, 'since');
     if (since !== undefined && Number.isNaN(Date.parse(since)))
       throw new ValidationError('invalid since', [{ path: 'since', message: 'an ISO 8601 time' }]);
     const data = service().attempts(
@@ -217,7 +216,7 @@ export function streamRoutes(deps: AppDeps) {
 
   app.get('/streams/destinations/:id/messages', (c) => {
     const principal = requireScope(c, 'read');
-    const status = c.req.query('status');
+    const status = oneQuery(c, 'status');
     if (status !== undefined && !(STATUSES as readonly string[]).includes(status))
       throw new ValidationError('invalid status', [{ path: 'status', message: STATUSES.join(' | ') }]);
     const data = service().messages(

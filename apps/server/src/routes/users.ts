@@ -16,7 +16,7 @@ import { parseWith } from '../accounts/validate.ts';
 import { principalLabel, requireOperator, requireScope, tenantOf } from '../auth.ts';
 import type { AppEnv, Principal } from '../context.ts';
 import type { AppDeps } from '../deps.ts';
-import { readJson } from '../http.ts';
+import { oneQuery, readJson } from '../http.ts';
 
 const RESET_TTL_MS = 3600_000;
 
@@ -80,7 +80,7 @@ export function userRoutes(deps: AppDeps) {
 
   app.get('/users', (c) => {
     const principal = requireScope(c, 'admin');
-    const tenant = tenantOf(principal) ?? c.req.query('tenant');
+    const tenant = tenantOf(principal) ?? oneQuery(c, 'tenant');
     return c.json({ data: deps.control.listUsers(tenant).map(publicUser) });
   });
 
@@ -133,7 +133,7 @@ export function userRoutes(deps: AppDeps) {
 
   app.get('/users/invitations', (c) => {
     const principal = requireScope(c, 'admin');
-    const tenant = tenantOf(principal) ?? c.req.query('tenant');
+    const tenant = tenantOf(principal) ?? oneQuery(c, 'tenant');
     const links = deps.control.listLinks({ kind: 'invitation', ...(tenant ? { tenant } : {}) });
     return c.json({ data: links.map((l) => publicLink(deps, l)) });
   });
