@@ -1,5 +1,5 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { ErrorCode, IdPrefix, newId } from '@trailmark/core';
-import { Hono } from 'hono';
 import { routePath } from 'hono/route';
 import { secureHeaders } from 'hono/secure-headers';
 import { serveAdminUi } from './admin-ui.ts';
@@ -24,7 +24,8 @@ import { refreshStreamMetrics } from './streams/metrics.ts';
 
 /** Builds the HTTP app from its dependencies; tests call `app.request()` on it with a temp-file store. */
 export function createApp(deps: AppDeps) {
-  const app = new Hono<AppEnv>();
+  // OpenAPIHono: the routers declared with @hono/zod-openapi bring their operations up to the document.
+  const app = new OpenAPIHono<AppEnv>();
 
   // The server's own id, always: a client-chosen X-Request-Id would otherwise be written into audit
   // events as if the server had issued it. The client's value is kept apart, for correlation only.
@@ -73,9 +74,9 @@ export function createApp(deps: AppDeps) {
     c.header('Content-Type', deps.metrics.registry.contentType);
     return c.body(await deps.metrics.registry.metrics());
   });
-  app.get('/v1/openapi.json', (c) => c.json(openApiDocument(deps)));
+  app.get('/v1/openapi.json', (c) => c.json(openApiDocument(deps, app)));
 
-  const v1 = new Hono<AppEnv>();
+  const v1 = new OpenAPIHono<AppEnv>();
   v1.use((c, next) => {
     c.set('bodyLimitBytes', deps.bodyLimitBytes);
     return next();

@@ -1216,21 +1216,28 @@ function componentSchemas(exportFormats: readonly string[]): Record<string, Json
 // Operations.
 // ---------------------------------------------------------------------------------------------
 
-interface Operation {
-  operationId: string;
-  summary: string;
-  description?: string;
-  tags: string[];
+/**
+ * Who may call an operation, beside its OpenAPI fields: the generated routes (routes/define.ts) and the
+ * hand-written paths below decorate their operations from this alike.
+ */
+export interface OperationMeta {
   /**
    * Scope an API key needs; `admin` keys pass every scope check. `history` is `read` plus the viewer role.
    * Omitted for public routes.
    */
   scope?: (typeof SCOPES)[number] | 'history' | 'operator' | 'session' | 'any';
+  errors?: readonly ErrorCode[];
+  public?: boolean;
+}
+
+interface Operation extends OperationMeta {
+  operationId: string;
+  summary: string;
+  description?: string;
+  tags: string[];
   parameters?: Json[];
   requestBody?: Json;
   responses: Record<string, Json>;
-  errors?: readonly ErrorCode[];
-  public?: boolean;
 }
 
 const SCOPE_NOTE: Record<NonNullable<Operation['scope']>, string> = {
@@ -1246,25 +1253,42 @@ const SCOPE_NOTE: Record<NonNullable<Operation['scope']>, string> = {
   session: 'A signed-in person (session cookie); API keys and the operator token are refused.',
 };
 
-export function operation(op: Operation): Json {
-  const description = [op.description, op.scope ? `**Auth:** ${SCOPE_NOTE[op.scope]}` : undefined]
+/** The description (with its auth note), security and access extensions of an operation. */
+export function operationAccess(meta: OperationMeta, summary?: string): Json {
+  const description = [summary, meta.scope ? `**Auth:** ${SCOPE_NOTE[meta.scope]}` : undefined]
     .filter(Boolean)
     .join('\n\n');
-  const errors = op.public ? (op.errors ?? []) : [...AUTH_ERRORS, ...(op.errors ?? [])];
+  return {
+    ...(description ? { description } : {}),
+    ...(meta.public ? { security: [] } : {}),
+    ...(meta.scope && meta.scope !== 'any' && meta.scope !== 'operator' && meta.scope !== 'session'
+      ? { 'x-trailmark-scope': meta.scope === 'history' ? 'read' : meta.scope }
+      : {}),
+    // Who may call it, machine-readable: the route security matrix test is generated from this.
+    'x-trailmark-access': meta.public ? 'public' : (meta.scope ?? 'any'),
+  };
+}
+
+/** The responses of an operation: each with X-Request-Id, plus one per error status it can answer. */
+export function operationResponses(
+  meta: OperationMeta,
+  responses: Record<string, Json>,
+): Record<string, Json> {
+  const errors = meta.public ? (meta.errors ?? []) : [...AUTH_ERRORS, ...(meta.errors ?? [])];
+  return { ...withRequestId(responses), ...errorResponses(errors) };
+}
+
+export function operation(op: Operation): Json {
+  const access = operationAccess(op, op.description);
   return {
     operationId: op.operationId,
     summary: op.summary,
-    ...(description ? { description } : {}),
+    ...(access.description ? { description: access.description } : {}),
     tags: op.tags,
-    ...(op.public ? { security: [] } : {}),
-    ...(op.scope && op.scope !== 'any' && op.scope !== 'operator' && op.scope !== 'session'
-      ? { 'x-trailmark-scope': op.scope === 'history' ? 'read' : op.scope }
-      : {}),
-    // Who may call it, machine-readable: the route security matrix test is generated from this.
-    'x-trailmark-access': op.public ? 'public' : (op.scope ?? 'any'),
+    ...access,
     ...(op.parameters?.length ? { parameters: op.parameters } : {}),
     ...(op.requestBody ? { requestBody: op.requestBody } : {}),
-    responses: { ...withRequestId(op.responses), ...errorResponses(errors) },
+    responses: operationResponses(op, op.responses),
   };
 }
 
@@ -2142,8 +2166,48 @@ Every \`/v1\` route except \`/v1/openapi.json\` takes \`Authorization: Bearer <t
 
 Every error is \`{"error": {"code", "message", "request_id", "details"?}}\` with a stable code (see the \`ErrorCode\` schema). Every response carries \`X-Request-Id\`.`;
 
-/** The OpenAPI 3.1 document served at /v1/openapi.json. */
-export function openApiDocument(deps: AppDeps): Record<string, unknown> {
+/** What the routers declared with `@hono/zod-openapi`: the app's own generated document. */
+export interface GeneratedDocumentSource {
+  getOpenAPI31Document(config: { openapi: string; info: { title: string; version: string } }): unknown;
+}
+
+/**
+ * Generated paths and components joined with the hand-written ones not converted yet. An operation or a
+ * component written both ways is a mistake (one would silently win), so it throws.
+ */
+function mergeGenerated(document: Json, app: GeneratedDocumentSource): Json {
+  const generated = app.getOpenAPI31Document({
+    openapi: '3.1.0',
+    info: { title: 'Trailmark API', version: API_VERSION },
+  }) as { paths?: Record<string, Json>; components?: Record<string, Json> };
+  const paths = { ...(document.paths as Record<string, Json>) };
+  for (const [path, item] of Object.entries(generated.paths ?? {})) {
+    for (const method of Object.keys(item)) {
+      if (paths[path]?.[method])
+        throw new Error(`openapi: ${method} ${path} is both generated and hand-written`);
+    }
+    paths[path] = { ...paths[path], ...item };
+  }
+  const components = { ...(document.components as Record<string, Json>) };
+  for (const [kind, entries] of Object.entries(generated.components ?? {})) {
+    for (const name of Object.keys(entries)) {
+      if (components[kind]?.[name])
+        throw new Error(`openapi: ${kind} ${name} is both generated and hand-written`);
+    }
+    components[kind] = { ...components[kind], ...entries };
+  }
+  return { ...document, paths, components };
+}
+
+/**
+ * The OpenAPI 3.1 document served at /v1/openapi.json: what the app's routers generate from their zod
+ * schemas, plus the hand-written part for the routes not converted yet.
+ */
+export function openApiDocument(deps: AppDeps, app: GeneratedDocumentSource): Record<string, unknown> {
+  return mergeGenerated(handWrittenDocument(deps), app);
+}
+
+function handWrittenDocument(deps: AppDeps): Json {
   const sourceIds = deps.plugins.registry.list().map((s) => s.id);
   const formats = [...deps.plugins.exportFormats.keys()];
   const positive = filterParameters(sourceIds);
