@@ -16,7 +16,7 @@ import { exportRoutes } from './routes/exports.ts';
 import { liveRoutes } from './routes/live.ts';
 import { proofRoutes } from './routes/proofs.ts';
 import { queryRoutes } from './routes/query.ts';
-import { sourceRoutes } from './routes/sources.ts';
+import { sourceRoutes } from './routes/sources/index.ts';
 import { streamRoutes } from './routes/streams.ts';
 import { uiRoutes } from './routes/ui.ts';
 import { userRoutes } from './routes/users.ts';
@@ -94,7 +94,7 @@ export function createApp(deps: AppDeps) {
   // Before eventRoutes, whose GET /events/:id would otherwise take /events/live.
   v1.route('/', liveRoutes(deps));
   v1.route('/', eventRoutes(deps));
-  v1.route('/', sourceRoutes(deps));
+  v1.route('/sources', sourceRoutes(deps));
   v1.route('/', queryRoutes(deps));
   v1.route('/', exportRoutes(deps));
   v1.route('/', adminRoutes(deps));

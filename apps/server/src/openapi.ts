@@ -19,6 +19,7 @@ import { statusOf } from './errors.ts';
 import { accountPaths, accountSchemas } from './openapi-accounts.ts';
 import { evidencePaths, evidenceSchemas } from './openapi-evidence.ts';
 import { streamPaths, streamSchemas } from './openapi-streams.ts';
+import { INGEST_ERRORS } from './routes/ingest-schemas.ts';
 
 /** A node of the OpenAPI document. The document is plain JSON, so an open record is the honest type. */
 export type Json = Record<string, unknown>;
@@ -719,33 +720,6 @@ function componentSchemas(exportFormats: readonly string[]): Record<string, Json
         },
       ],
     },
-    NativeIngestRequest: {
-      description: `One native payload of the source, a bare array, or \`{ "events": [...] }\`; at most ${LIMITS.batchEvents} payloads. The shape is the product's own; see the source plugin.`,
-      oneOf: [
-        { type: 'object' },
-        { type: 'array', items: { type: 'object' }, minItems: 1, maxItems: LIMITS.batchEvents },
-      ],
-    },
-    IngestResult: {
-      type: 'object',
-      description:
-        'Returned only after the events are durable (SQLite: committed with fsync; OpenSearch: acknowledged by the cluster).',
-      properties: {
-        accepted: { type: 'integer', minimum: 0, description: 'Events written by this request.' },
-        duplicates: {
-          type: 'integer',
-          minimum: 0,
-          description: 'Events whose id was already stored for the tenant; nothing was rewritten.',
-        },
-        ids: {
-          type: 'array',
-          items: { type: 'string' },
-          description: 'The id of every event in request order, including duplicates and generated ids.',
-        },
-      },
-      required: ['accepted', 'duplicates', 'ids'],
-      additionalProperties: false,
-    },
     EventPage: {
       type: 'object',
       properties: {
@@ -1320,19 +1294,6 @@ export function jsonResponse(description: string, schema: Json, example?: unknow
   };
 }
 
-const INGEST_ERRORS = [
-  ErrorCode.CONFLICT,
-  ErrorCode.REQUEST_TIMEOUT,
-  ErrorCode.MALFORMED_JSON,
-  ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-  ErrorCode.VALIDATION_FAILED,
-  ErrorCode.PAYLOAD_TOO_LARGE,
-  ErrorCode.UNKNOWN_ACTION,
-  ErrorCode.OVERLOADED,
-  ErrorCode.STORAGE_UNAVAILABLE,
-  ErrorCode.STORAGE_REJECTED,
-] as const;
-
 const READ_ERRORS = [
   ErrorCode.UNKNOWN_FILTER,
   ErrorCode.INVALID_FILTER,
@@ -1565,39 +1526,6 @@ function paths(): Record<string, Json> {
         ],
         responses: { '200': jsonResponse('The event', ref('schemas', 'Event'), storedEventExample) },
         errors: [ErrorCode.NOT_FOUND, ErrorCode.STORAGE_UNAVAILABLE],
-      }),
-    },
-    '/v1/sources/{source}/events': {
-      post: operation({
-        operationId: 'ingestNative',
-        summary: 'Ingest native payloads of a source',
-        description: [
-          "Send the product's own audit entries (webhook bodies, API pages) unchanged: the source plugin validates them against its native schema, maps them to events and ingests them like `POST /v1/events` (same batch forms, limits, idempotency and durability).",
-          "With the operator token add `?tenant=<id>`; with an API key the tenant is the key's, and a key bound to another source is refused.",
-        ].join('\n\n'),
-        tags: ['Ingest'],
-        scope: 'ingest',
-        parameters: [
-          pathParam('source', 'Source id with a native mapper (see `GET /v1/catalog`).', {
-            type: 'string',
-            pattern: SOURCE_PATTERN.source,
-          }),
-          {
-            name: 'tenant',
-            in: 'query',
-            required: false,
-            description: 'Required with the operator token, ignored for API keys.',
-            schema: { type: 'string', pattern: TENANT_PATTERN.source },
-          },
-        ],
-        requestBody: jsonBody(ref('schemas', 'NativeIngestRequest'), {
-          fileTransferUpload: {
-            summary: 'file-transfer UPLOAD as delivered',
-            value: fileTransferNativeExample,
-          },
-        }),
-        responses: ingestResponses(),
-        errors: [...INGEST_ERRORS, ErrorCode.UNKNOWN_SOURCE],
       }),
     },
     '/v1/facets': {

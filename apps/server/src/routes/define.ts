@@ -4,7 +4,7 @@
  * operation carries (who may call it, X-Request-Id, the error responses) and turns a validation failure
  * into the usual error envelope.
  */
-import { createRoute, type Hook, OpenAPIHono, type RouteConfig } from '@hono/zod-openapi';
+import { createRoute, type Hook, OpenAPIHono, type RouteConfig, z as zod } from '@hono/zod-openapi';
 import { type ErrorDetail, ValidationError } from '@trailmark/core';
 import type { z } from 'zod';
 import type { AppEnv } from '../context.ts';
@@ -59,4 +59,12 @@ export function defineRoute<const R extends RouteConfig>(meta: OperationMeta, ro
     ...operationAccess(meta, route.description),
     responses,
   } as R);
+}
+
+/**
+ * A single-valued query parameter: `?tenant=a&tenant=b` takes the first, as `c.req.query()` does, rather
+ * than failing on the array the validator would otherwise see.
+ */
+export function firstValue<T extends z.ZodType>(schema: T) {
+  return zod.preprocess((v) => (Array.isArray(v) ? v[0] : v), schema);
 }

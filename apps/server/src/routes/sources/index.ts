@@ -1,17 +1,64 @@
+import { z } from '@hono/zod-openapi';
 import { ErrorCode, RESERVED_SOURCE, TrailmarkError, ValidationError } from '@trailmark/core';
-import { Hono } from 'hono';
-import { requireScope } from '../auth.ts';
-import type { AppEnv } from '../context.ts';
-import type { AppDeps } from '../deps.ts';
-import { asBatch, readJson } from '../http.ts';
+import { requireScope } from '../../auth.ts';
+import type { AppDeps } from '../../deps.ts';
+import { asBatch, readJson } from '../../http.ts';
+import { fileTransferNativeExample } from '../../openapi.ts';
+import { createRouter, defineRoute, firstValue } from '../define.ts';
+import { INGEST_ERRORS, ingestResponses, NATIVE_INGEST_REQUEST } from '../ingest-schemas.ts';
+
+const ingestNative = defineRoute(
+  { scope: 'ingest', errors: [...INGEST_ERRORS, ErrorCode.UNKNOWN_SOURCE] },
+  {
+    method: 'post',
+    path: '/{source}/events',
+    operationId: 'ingestNative',
+    summary: 'Ingest native payloads of a source',
+    description: [
+      "Send the product's own audit entries (webhook bodies, API pages) unchanged: the source plugin validates them against its native schema, maps them to events and ingests them like `POST /v1/events` (same batch forms, limits, idempotency and durability).",
+      "With the operator token add `?tenant=<id>`; with an API key the tenant is the key's, and a key bound to another source is refused.",
+    ].join('\n\n'),
+    tags: ['Ingest'],
+    request: {
+      // Any id: one without a native mapper is 404 UNKNOWN_SOURCE, whatever its spelling.
+      params: z.object({
+        source: z
+          .string()
+          .openapi({ description: 'Source id with a native mapper (see `GET /v1/catalog`).' }),
+      }),
+      query: z.object({
+        // Checked with the events it names (VALIDATION_FAILED per event), as for POST /v1/events.
+        tenant: firstValue(z.string().optional()).openapi({
+          description: 'Required with the operator token, ignored for API keys.',
+        }),
+      }),
+      body: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: { $ref: '#/components/schemas/NativeIngestRequest' },
+            examples: {
+              fileTransferUpload: {
+                summary: 'file-transfer UPLOAD as delivered',
+                value: fileTransferNativeExample,
+              },
+            },
+          },
+        },
+      },
+    },
+    responses: ingestResponses(),
+  },
+);
 
 /** Native payloads in, normalized events out: the source plugin maps, the engine validates and stores. */
 export function sourceRoutes(deps: AppDeps) {
-  const app = new Hono<AppEnv>();
+  const app = createRouter();
+  app.openAPIRegistry.registerComponent('schemas', 'NativeIngestRequest', NATIVE_INGEST_REQUEST);
 
-  app.post('/sources/:source/events', async (c) => {
+  app.openapi(ingestNative, async (c) => {
     const principal = requireScope(c, 'ingest');
-    const sourceId = c.req.param('source');
+    const sourceId = c.req.valid('param').source;
     if (sourceId === RESERVED_SOURCE) {
       throw new TrailmarkError(
         ErrorCode.FORBIDDEN,
@@ -28,7 +75,7 @@ export function sourceRoutes(deps: AppDeps) {
     }
     let tenant: string | undefined;
     if (principal.kind === 'operator') {
-      tenant = c.req.query('tenant');
+      tenant = c.req.valid('query').tenant;
       if (!tenant) {
         throw new ValidationError('the operator must name the tenant', [
           { path: 'tenant', message: 'add ?tenant=<id> to the URL' },
