@@ -19,7 +19,7 @@ import { queryRoutes } from './routes/query.ts';
 import { sourceRoutes } from './routes/sources/index.ts';
 import { streamRoutes } from './routes/streams.ts';
 import { uiRoutes } from './routes/ui.ts';
-import { userRoutes } from './routes/users.ts';
+import { tenantRoutes, userRoutes } from './routes/users/index.ts';
 import { refreshStreamMetrics } from './streams/metrics.ts';
 
 /** Builds the HTTP app from its dependencies; tests call `app.request()` on it with a temp-file store. */
@@ -99,7 +99,8 @@ export function createApp(deps: AppDeps) {
   v1.route('/', exportRoutes(deps));
   v1.route('/', adminRoutes(deps));
   v1.route('/', authRoutes(deps));
-  v1.route('/', userRoutes(deps));
+  v1.route('/users', userRoutes(deps));
+  v1.route('/tenants', tenantRoutes(deps));
   v1.route('/', uiRoutes(deps));
   v1.route('/', streamRoutes(deps));
   v1.route('/', proofRoutes(deps));

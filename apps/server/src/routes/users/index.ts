@@ -1,3 +1,4 @@
+import { z } from '@hono/zod-openapi';
 import {
   ErrorCode,
   type Role,
@@ -7,27 +8,215 @@ import {
   type UserRecord,
   ValidationError,
 } from '@trailmark/core';
-import { type Context, Hono } from 'hono';
-import { z } from 'zod';
-import { auditAct } from '../accounts/audit.ts';
-import { createLink, linkState, linkUrl, publicLink } from '../accounts/links.ts';
-import { publicOrigin, publicUser } from '../accounts/sessions.ts';
-import { parseWith } from '../accounts/validate.ts';
-import { principalLabel, requireOperator, requireScope, tenantOf } from '../auth.ts';
-import type { AppEnv, Principal } from '../context.ts';
-import type { AppDeps } from '../deps.ts';
-import { readJson } from '../http.ts';
+import type { Context } from 'hono';
+import { auditAct } from '../../accounts/audit.ts';
+import { createLink, linkState, linkUrl, publicLink } from '../../accounts/links.ts';
+import { publicOrigin, publicUser } from '../../accounts/sessions.ts';
+import { principalLabel, requireScope, tenantOf } from '../../auth.ts';
+import type { AppEnv, Principal } from '../../context.ts';
+import type { AppDeps } from '../../deps.ts';
+import { readJson } from '../../http.ts';
+import { invitationExample, linkSchema, userExample, userSchema } from '../account-schemas.ts';
+import { createRouter, defineRoute, firstValue } from '../define.ts';
 
 const RESET_TTL_MS = 3600_000;
 
 const inviteSchema = z.strictObject({
   email: z.email('an email address').max(320),
   role: z.enum(TENANT_ROLES),
-  tenant: z.string().regex(TENANT_PATTERN).optional(),
+  tenant: z.string().regex(TENANT_PATTERN).optional().openapi({ description: 'Operator only.' }),
 });
 const patchSchema = z
   .strictObject({ role: z.enum(TENANT_ROLES).optional(), name: z.string().trim().min(1).max(128).optional() })
-  .refine((v) => v.role !== undefined || v.name !== undefined, { message: 'give role or name' });
+  .refine((v) => v.role !== undefined || v.name !== undefined, { message: 'give role or name' })
+  .openapi({ minProperties: 1 });
+
+const json = <T>(description: string, schema: T, example?: unknown) => ({
+  description,
+  content: { 'application/json': { schema, ...(example === undefined ? {} : { example }) } },
+});
+const MANAGE_ERRORS = [ErrorCode.NOT_FOUND, ErrorCode.CSRF_REJECTED] as const;
+const BODY_ERRORS = [ErrorCode.MALFORMED_JSON, ErrorCode.VALIDATION_FAILED] as const;
+// Any string: an id of another kind or tenant is 404 like an unknown one.
+const userId = z.object({ id: z.string().openapi({ description: 'User id (`usr_...`).' }) });
+
+const listUsers = defineRoute(
+  { scope: 'admin' },
+  {
+    method: 'get',
+    path: '/',
+    operationId: 'listUsers',
+    summary: 'People of the tenant',
+    description: 'The operator lists every user, or one tenant with `?tenant=`.',
+    tags: ['Accounts'],
+    request: {
+      query: z.object({
+        tenant: firstValue(z.string().optional()).openapi({ description: 'Operator only.' }),
+      }),
+    },
+    responses: {
+      200: json('Users', z.strictObject({ data: z.array(userSchema) }), { data: [userExample] }),
+    },
+  },
+);
+
+const createInvitation = defineRoute(
+  {
+    scope: 'admin',
+    invalid: 'invalid invitation',
+    errors: [...BODY_ERRORS, ErrorCode.CONFLICT, ErrorCode.CSRF_REJECTED],
+  },
+  {
+    method: 'post',
+    path: '/invitations',
+    operationId: 'createInvitation',
+    summary: 'Invite a person by email and role',
+    description:
+      'Returns a one-time link (`<url>/invite?token=...`, valid TRAILMARK_INVITE_TTL_HOURS, default 72) to hand over; no mail is sent. Only owners invite owners. The operator names the tenant. Recorded as `invitation.created`.',
+    tags: ['Accounts'],
+    request: {
+      body: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: inviteSchema,
+            examples: {
+              auditor: {
+                summary: 'Invite an auditor',
+                value: { email: 'auditor2@acme.test', role: 'auditor' },
+              },
+            },
+          },
+        },
+      },
+    },
+    responses: {
+      201: json(
+        'The invitation and its link (shown once)',
+        z.strictObject({ invitation: linkSchema, url: z.string() }),
+        {
+          invitation: invitationExample,
+          url: 'http://localhost:8080/invite?token=lnk_01JRW6B9G1LINK0000000001.q3…',
+        },
+      ),
+    },
+  },
+);
+
+const listInvitations = defineRoute(
+  { scope: 'admin' },
+  {
+    method: 'get',
+    path: '/invitations',
+    operationId: 'listInvitations',
+    summary: 'Invitations of the tenant, newest first',
+    tags: ['Accounts'],
+    request: {
+      query: z.object({
+        tenant: firstValue(z.string().optional()).openapi({ description: 'Operator only.' }),
+      }),
+    },
+    responses: {
+      200: json('Invitations with their status', z.strictObject({ data: z.array(linkSchema) }), {
+        data: [invitationExample],
+      }),
+    },
+  },
+);
+
+const revokeInvitation = defineRoute(
+  { scope: 'admin', errors: MANAGE_ERRORS },
+  {
+    method: 'delete',
+    path: '/invitations/{id}',
+    operationId: 'revokeInvitation',
+    summary: 'Revoke an invitation',
+    description: 'Revoking twice is harmless. Recorded as `invitation.revoked`.',
+    tags: ['Accounts'],
+    request: { params: z.object({ id: z.string().openapi({ description: 'Invitation id (`lnk_...`).' }) }) },
+    responses: { 200: json('The invitation', z.strictObject({ invitation: linkSchema })) },
+  },
+);
+
+const updateUser = defineRoute(
+  {
+    scope: 'admin',
+    invalid: 'invalid user change',
+    errors: [...BODY_ERRORS, ErrorCode.NOT_FOUND, ErrorCode.CONFLICT, ErrorCode.CSRF_REJECTED],
+  },
+  {
+    method: 'patch',
+    path: '/{id}',
+    operationId: 'updateUser',
+    summary: "Change a person's role or name",
+    description:
+      "Admins manage everyone except owners; only owners (and operators) make or change owners. The last owner of a tenant cannot be demoted (409). A role change ends the person's sessions. Recorded as `user.role_changed`.",
+    tags: ['Accounts'],
+    request: {
+      params: userId,
+      body: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: patchSchema,
+            examples: { auditor: { summary: 'Make an auditor', value: { role: 'auditor' } } },
+          },
+        },
+      },
+    },
+    responses: { 200: json('The user after the change', z.strictObject({ user: userSchema })) },
+  },
+);
+
+const removeUser = defineRoute(
+  { scope: 'admin', errors: [ErrorCode.NOT_FOUND, ErrorCode.CONFLICT, ErrorCode.CSRF_REJECTED] },
+  {
+    method: 'delete',
+    path: '/{id}',
+    operationId: 'removeUser',
+    summary: 'Remove a person',
+    description:
+      'Ends their sessions. Owners only remove owners, and never the last one (409). Recorded as `user.removed`.',
+    tags: ['Accounts'],
+    request: { params: userId },
+    responses: { 204: { description: 'Removed.' } },
+  },
+);
+
+const createPasswordReset = defineRoute(
+  { scope: 'admin', errors: MANAGE_ERRORS },
+  {
+    method: 'post',
+    path: '/{id}/password-reset',
+    operationId: 'createPasswordReset',
+    summary: 'Create a one-time password-reset link for a person',
+    description: 'Valid one hour, single use. Hand it over yourself. Recorded as `password_reset.created`.',
+    tags: ['Accounts'],
+    request: { params: userId },
+    responses: {
+      201: json(
+        'The link (shown once; only its hash is stored)',
+        z.strictObject({ reset: linkSchema, url: z.string() }),
+      ),
+    },
+  },
+);
+
+const listTenants = defineRoute(
+  { scope: 'operator' },
+  {
+    method: 'get',
+    path: '/',
+    operationId: 'listTenants',
+    summary: 'Tenants known to this server (users and keys)',
+    tags: ['Accounts'],
+    responses: {
+      200: json('Tenants', z.strictObject({ tenants: z.array(z.strictObject({ id: z.string() })) }), {
+        tenants: [{ id: 'acme' }, { id: 'globex' }],
+      }),
+    },
+  },
+);
 
 /** The role a caller acts with when managing people: admin keys act as admins. */
 export function actingRole(principal: Principal): Role {
@@ -59,9 +248,21 @@ function targetTenant(_c: Context<AppEnv>, principal: Principal, named: string |
   return named;
 }
 
-/** People, invitations and password-reset links of a tenant. */
+/** The tenants of this server, for the operator (mounted at /v1/tenants). */
+export function tenantRoutes(deps: AppDeps) {
+  const app = createRouter();
+  app.openapi(listTenants, (c) => {
+    const ids = new Set<string>();
+    for (const u of deps.control.listUsers()) if (u.tenant) ids.add(u.tenant);
+    for (const k of deps.control.listApiKeys()) ids.add(k.tenant);
+    return c.json({ tenants: [...ids].sort().map((id) => ({ id })) }, 200);
+  });
+  return app;
+}
+
+/** People, invitations and password-reset links of a tenant (mounted at /v1/users). */
 export function userRoutes(deps: AppDeps) {
-  const app = new Hono<AppEnv>();
+  const app = createRouter();
 
   /** A user of the caller's tenant (any tenant for the operator); another tenant's is "not found". */
   const userFor = (c: Context<AppEnv>, principal: Principal): UserRecord => {
@@ -78,24 +279,17 @@ export function userRoutes(deps: AppDeps) {
       ]);
   };
 
-  app.get('/users', (c) => {
+  app.openapi(listUsers, (c) => {
     const principal = requireScope(c, 'admin');
-    const tenant = tenantOf(principal) ?? c.req.query('tenant');
-    return c.json({ data: deps.control.listUsers(tenant).map(publicUser) });
+    const tenant = tenantOf(principal) ?? c.req.valid('query').tenant;
+    return c.json({ data: deps.control.listUsers(tenant).map(publicUser) }, 200);
   });
 
-  app.get('/tenants', (c) => {
-    requireOperator(c);
-    const ids = new Set<string>();
-    for (const u of deps.control.listUsers()) if (u.tenant) ids.add(u.tenant);
-    for (const k of deps.control.listApiKeys()) ids.add(k.tenant);
-    return c.json({ tenants: [...ids].sort().map((id) => ({ id })) });
-  });
-
-  app.post('/users/invitations', async (c) => {
+  app.openapi(createInvitation, async (c) => {
     const principal = requireScope(c, 'admin');
+    // The body as sent, for the audit entry; the validated one is what acts.
     const body = await readJson(c);
-    const input = parseWith(inviteSchema, body, 'invalid invitation');
+    const input = c.req.valid('json');
     const tenant = targetTenant(c, principal, input.tenant);
     const caller = actingRole(principal);
     if (!mayManage(caller, input.role))
@@ -131,16 +325,16 @@ export function userRoutes(deps: AppDeps) {
     return c.json({ invitation, url: linkUrl(publicOrigin(c, deps), 'invitation', token) }, 201);
   });
 
-  app.get('/users/invitations', (c) => {
+  app.openapi(listInvitations, (c) => {
     const principal = requireScope(c, 'admin');
-    const tenant = tenantOf(principal) ?? c.req.query('tenant');
+    const tenant = tenantOf(principal) ?? c.req.valid('query').tenant;
     const links = deps.control.listLinks({ kind: 'invitation', ...(tenant ? { tenant } : {}) });
-    return c.json({ data: links.map((l) => publicLink(deps, l)) });
+    return c.json({ data: links.map((l) => publicLink(deps, l)) }, 200);
   });
 
-  app.delete('/users/invitations/:id', async (c) => {
+  app.openapi(revokeInvitation, async (c) => {
     const principal = requireScope(c, 'admin');
-    const link = deps.control.getLink(c.req.param('id'));
+    const link = deps.control.getLink(c.req.valid('param').id);
     const own = tenantOf(principal);
     if (link?.kind !== 'invitation' || (own !== undefined && link.tenant !== own))
       throw new TrailmarkError(ErrorCode.NOT_FOUND, `no invitation "${c.req.param('id')}"`);
@@ -154,14 +348,14 @@ export function userRoutes(deps: AppDeps) {
         outcome: { result: 'success' },
       });
     }
-    return c.json({ invitation: publicLink(deps, deps.control.getLink(link.id)!) });
+    return c.json({ invitation: publicLink(deps, deps.control.getLink(link.id)!) }, 200);
   });
 
-  app.patch('/users/:id', async (c) => {
+  app.openapi(updateUser, async (c) => {
     const principal = requireScope(c, 'admin');
     const user = userFor(c, principal);
     const body = await readJson(c);
-    const input = parseWith(patchSchema, body, 'invalid user change');
+    const input = c.req.valid('json');
     const caller = actingRole(principal);
     if (!mayManage(caller, user.role) || (input.role && !mayManage(caller, input.role)))
       throw new TrailmarkError(ErrorCode.FORBIDDEN, `the ${caller} role cannot change an owner`, [
@@ -190,10 +384,10 @@ export function userRoutes(deps: AppDeps) {
         status: 200,
       });
     }
-    return c.json({ user: publicUser(updated) });
+    return c.json({ user: publicUser(updated) }, 200);
   });
 
-  app.delete('/users/:id', async (c) => {
+  app.openapi(removeUser, async (c) => {
     const principal = requireScope(c, 'admin');
     const user = userFor(c, principal);
     const caller = actingRole(principal);
@@ -211,7 +405,7 @@ export function userRoutes(deps: AppDeps) {
     return c.body(null, 204);
   });
 
-  app.post('/users/:id/password-reset', async (c) => {
+  app.openapi(createPasswordReset, async (c) => {
     const principal = requireScope(c, 'admin');
     const user = userFor(c, principal);
     const caller = actingRole(principal);
