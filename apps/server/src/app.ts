@@ -9,7 +9,7 @@ import type { AppEnv } from './context.ts';
 import type { AppDeps } from './deps.ts';
 import { errorBody, handleError } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
-import { adminRoutes } from './routes/admin.ts';
+import { adminRoutes } from './routes/admin/index.ts';
 import { authRoutes } from './routes/auth.ts';
 import { eventRoutes } from './routes/events.ts';
 import { exportRoutes } from './routes/exports.ts';
@@ -97,7 +97,7 @@ export function createApp(deps: AppDeps) {
   v1.route('/sources', sourceRoutes(deps));
   v1.route('/', queryRoutes(deps));
   v1.route('/', exportRoutes(deps));
-  v1.route('/', adminRoutes(deps));
+  v1.route('/admin', adminRoutes(deps));
   v1.route('/', authRoutes(deps));
   v1.route('/users', userRoutes(deps));
   v1.route('/tenants', tenantRoutes(deps));

@@ -21,6 +21,6 @@ export interface AppEnv {
     bodyLimitBytes?: number;
     principal: Principal;
     /** The 400 message of the route's validation failures (routes/define.ts). */
-    validationMessage?: string;
+    validationMessage?: string | Partial<Record<string, string>>;
   };
 }

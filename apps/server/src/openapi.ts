@@ -9,7 +9,7 @@ import {
   PAGE_LIMIT,
   SCANNED_FACET_FIELDS,
   SCANNED_FACET_MAX_EVENTS,
-  SCOPES,
+  type SCOPES,
   SOURCE_PATTERN,
   TENANT_PATTERN,
 } from '@trailmark/core';
@@ -165,17 +165,6 @@ export const storedEventExample = {
 
 const ingestResultExample = { accepted: 1, duplicates: 0, ids: ['ft_01JRW6B9G1UPLOAD0001'] };
 
-const apiKeyExample = {
-  id: 'key_01JRWA0K5T8M2Q4ZC7XN3B6V9D',
-  tenant: 'acme',
-  name: 'file-transfer ingest',
-  scopes: ['ingest'],
-  source: 'file-transfer',
-  prefix: 'tmk_Q2x8vLr0',
-  created_at: '2026-04-14T09:00:00.000Z',
-  last_used_at: '2026-04-14T10:32:15.000Z',
-};
-
 const exportJobExample = {
   id: 'exp_01JRWB3M0E4S5K7Y1P9H2C6T8R',
   status: 'completed',
@@ -208,9 +197,6 @@ const queuedExportJobExample = {
   progress: 0,
   bytes: 0,
 };
-
-const { last_used_at: _lastUsed, ...unusedKey } = apiKeyExample;
-const createdApiKeyExample = { ...unusedKey, key: 'tmk_Q2x8vLr0kZ3m9YwPz1eT4bHn7sJd5fGa6cXqRuVi0oM' };
 
 // ---------------------------------------------------------------------------------------------
 // Errors. Statuses come from errors.ts (the one place codes become statuses), so docs cannot disagree.
@@ -678,22 +664,6 @@ export function pathParam(name: string, description: string, schema: Json = { ty
 function componentSchemas(exportFormats: readonly string[]): Record<string, Json> {
   const { input, stored } = eventSchemaPair();
   const timestamp = { type: 'string', format: 'date-time' };
-  const retentionPeriod = {
-    oneOf: [
-      {
-        type: 'object',
-        properties: { days: { type: 'integer', minimum: 1 } },
-        required: ['days'],
-        additionalProperties: false,
-      },
-      {
-        type: 'object',
-        properties: { months: { type: 'integer', minimum: 1 } },
-        required: ['months'],
-        additionalProperties: false,
-      },
-    ],
-  };
   return {
     ...accountSchemas(),
     ...streamSchemas(),
@@ -838,7 +808,6 @@ function componentSchemas(exportFormats: readonly string[]): Record<string, Json
       required: ['asset', 'assets', 'truncated', 'data', 'next_cursor'],
       additionalProperties: false,
     },
-    RetentionPeriod: retentionPeriod,
     ActionDefinition: {
       type: 'object',
       properties: {
@@ -915,136 +884,6 @@ function componentSchemas(exportFormats: readonly string[]): Record<string, Json
       },
       required: ['sources', 'query_qualifiers', 'export_formats'],
       additionalProperties: false,
-    },
-    Scope: {
-      type: 'string',
-      enum: [...SCOPES],
-      description:
-        '`ingest`: write events. `read`: list, get, facets, history. `export`: exports. `admin`: everything above plus key and settings management for its tenant.',
-    },
-    CreateApiKeyRequest: {
-      type: 'object',
-      properties: {
-        tenant: { type: 'string', pattern: TENANT_PATTERN.source },
-        name: { type: 'string', minLength: 1, maxLength: 128 },
-        scopes: {
-          type: 'array',
-          items: ref('schemas', 'Scope'),
-          minItems: 1,
-          maxItems: SCOPES.length,
-        },
-        source: {
-          type: 'string',
-          pattern: SOURCE_PATTERN.source,
-          description: 'Bind the key to one source: it may then ingest only events of that source.',
-        },
-      },
-      required: ['tenant', 'name', 'scopes'],
-      additionalProperties: false,
-    },
-    ApiKey: {
-      type: 'object',
-      description: 'An API key as listings show it: never the key itself nor its hash.',
-      properties: {
-        id: { type: 'string' },
-        tenant: { type: 'string' },
-        name: { type: 'string' },
-        scopes: { type: 'array', items: ref('schemas', 'Scope') },
-        source: { type: 'string' },
-        created_by: { type: 'string', description: 'The user who created the key (unset: operator or CLI).' },
-        prefix: { type: 'string', description: 'First 12 characters of the key, to tell keys apart.' },
-        created_at: timestamp,
-        revoked_at: timestamp,
-        last_used_at: { ...timestamp, description: 'Updated at most once a minute.' },
-      },
-      required: ['id', 'tenant', 'name', 'scopes', 'prefix', 'created_at'],
-      additionalProperties: false,
-    },
-    CreatedApiKey: {
-      type: 'object',
-      properties: {
-        id: { type: 'string' },
-        key: {
-          type: 'string',
-          pattern: '^tmk_',
-          description: 'The secret. Shown once: only its SHA-256 is stored.',
-        },
-        prefix: { type: 'string' },
-        tenant: { type: 'string' },
-        name: { type: 'string' },
-        scopes: { type: 'array', items: ref('schemas', 'Scope') },
-        source: { type: 'string' },
-        created_at: timestamp,
-      },
-      required: ['id', 'key', 'prefix', 'tenant', 'name', 'scopes', 'created_at'],
-      additionalProperties: false,
-    },
-    TenantSettings: {
-      type: 'object',
-      properties: {
-        max_export_rows: {
-          type: 'integer',
-          minimum: 1,
-          description: 'Most rows one export may contain; absent means unlimited.',
-        },
-      },
-      additionalProperties: false,
-    },
-    TenantSettingsUpdate: {
-      type: 'object',
-      description: 'Replaces the settings: an absent or `null` value clears the setting.',
-      properties: { max_export_rows: { type: ['integer', 'null'], minimum: 1 } },
-      additionalProperties: false,
-    },
-    TenantSettingsResponse: {
-      type: 'object',
-      properties: { tenant: { type: 'string' }, settings: ref('schemas', 'TenantSettings') },
-      required: ['tenant', 'settings'],
-      additionalProperties: false,
-    },
-    RetentionRun: {
-      type: 'object',
-      properties: {
-        id: { type: 'string' },
-        started_at: timestamp,
-        finished_at: timestamp,
-        deleted: { type: 'integer', minimum: 0 },
-        tasks: {
-          type: 'array',
-          items: {
-            type: 'object',
-            properties: {
-              tenant: { type: 'string' },
-              source: { type: 'string' },
-              before: { ...timestamp, description: 'Events that occurred before this instant were purged.' },
-              retention: { type: 'string', description: 'The period applied, e.g. `120 days`.' },
-              deleted: { type: 'integer', minimum: 0 },
-            },
-            required: ['tenant', 'source', 'before', 'retention', 'deleted'],
-            additionalProperties: false,
-          },
-        },
-      },
-      required: ['id', 'started_at', 'finished_at', 'deleted', 'tasks'],
-      additionalProperties: false,
-    },
-    RetentionPolicy: {
-      type: 'object',
-      properties: {
-        default: ref('schemas', 'RetentionPeriod'),
-        sources: { type: 'object', additionalProperties: ref('schemas', 'RetentionPeriod') },
-        tenants: {
-          type: 'object',
-          additionalProperties: {
-            type: 'object',
-            properties: {
-              default: ref('schemas', 'RetentionPeriod'),
-              sources: { type: 'object', additionalProperties: ref('schemas', 'RetentionPeriod') },
-            },
-          },
-        },
-      },
-      required: ['default', 'sources', 'tenants'],
     },
     ExportFormat: {
       type: 'string',
@@ -1909,173 +1748,6 @@ function paths(): Record<string, Json> {
           },
         },
         errors: [ErrorCode.NOT_FOUND, ErrorCode.CONFLICT, ErrorCode.EXPIRED, ErrorCode.RANGE_NOT_SATISFIABLE],
-      }),
-    },
-    '/v1/admin/api-keys': {
-      post: operation({
-        operationId: 'createApiKey',
-        summary: 'Create an API key',
-        description:
-          'The response holds the key itself, the only time it is shown. Creating a key is recorded as `api_key.created` in the `trailmark` source.',
-        tags: ['Admin'],
-        scope: 'admin',
-        requestBody: jsonBody(ref('schemas', 'CreateApiKeyRequest'), {
-          ingestOnly: {
-            summary: 'Ingest-only key bound to the file-transfer source',
-            value: {
-              tenant: 'acme',
-              name: 'file-transfer ingest',
-              scopes: ['ingest'],
-              source: 'file-transfer',
-            },
-          },
-          readExport: {
-            summary: 'Read and export key for a SIEM job',
-            value: { tenant: 'acme', name: 'siem-pull', scopes: ['read', 'export'] },
-          },
-        }),
-        responses: {
-          '201': jsonResponse('Created', ref('schemas', 'CreatedApiKey'), createdApiKeyExample),
-        },
-        errors: [
-          ErrorCode.MALFORMED_JSON,
-          ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-          ErrorCode.VALIDATION_FAILED,
-          ErrorCode.REQUEST_TIMEOUT,
-          ErrorCode.OVERLOADED,
-        ],
-      }),
-      get: operation({
-        operationId: 'listApiKeys',
-        summary: 'List API keys',
-        description: "Revoked keys included. Admin keys see their own tenant's keys.",
-        tags: ['Admin'],
-        scope: 'admin',
-        parameters: [
-          {
-            name: 'tenant',
-            in: 'query',
-            required: false,
-            description: 'Operator token: only this tenant. Ignored for admin keys.',
-            schema: { type: 'string' },
-          },
-        ],
-        responses: {
-          '200': jsonResponse(
-            'Keys',
-            {
-              type: 'object',
-              properties: { data: { type: 'array', items: ref('schemas', 'ApiKey') } },
-              required: ['data'],
-            },
-            { data: [apiKeyExample] },
-          ),
-        },
-      }),
-    },
-    '/v1/admin/api-keys/{id}': {
-      delete: operation({
-        operationId: 'revokeApiKey',
-        summary: 'Revoke an API key',
-        description:
-          'Takes effect on the next request. Revoking twice is harmless. Recorded as `api_key.revoked`.',
-        tags: ['Admin'],
-        scope: 'admin',
-        parameters: [pathParam('id', 'API key id (`key_...`).')],
-        responses: {
-          '200': jsonResponse('The revoked key', ref('schemas', 'ApiKey'), {
-            ...apiKeyExample,
-            revoked_at: '2026-04-20T08:00:00.000Z',
-          }),
-        },
-        errors: [ErrorCode.NOT_FOUND],
-      }),
-    },
-    '/v1/admin/tenants/{tenant}/settings': {
-      get: operation({
-        operationId: 'getTenantSettings',
-        summary: 'Get tenant settings',
-        tags: ['Admin'],
-        scope: 'admin',
-        parameters: [pathParam('tenant', 'Tenant id.', { type: 'string', pattern: TENANT_PATTERN.source })],
-        responses: {
-          '200': jsonResponse('Settings', ref('schemas', 'TenantSettingsResponse'), {
-            tenant: 'acme',
-            settings: { max_export_rows: 500_000 },
-          }),
-        },
-      }),
-      put: operation({
-        operationId: 'putTenantSettings',
-        summary: 'Replace tenant settings',
-        description: 'Recorded as `tenant_settings.updated`.',
-        tags: ['Admin'],
-        scope: 'admin',
-        parameters: [pathParam('tenant', 'Tenant id.', { type: 'string', pattern: TENANT_PATTERN.source })],
-        requestBody: jsonBody(ref('schemas', 'TenantSettingsUpdate'), {
-          cap: { summary: 'Cap exports at 500,000 rows', value: { max_export_rows: 500_000 } },
-          clear: { summary: 'Remove the cap', value: { max_export_rows: null } },
-        }),
-        responses: {
-          '200': jsonResponse('Settings after the update', ref('schemas', 'TenantSettingsResponse'), {
-            tenant: 'acme',
-            settings: { max_export_rows: 500_000 },
-          }),
-        },
-        errors: [
-          ErrorCode.MALFORMED_JSON,
-          ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-          ErrorCode.VALIDATION_FAILED,
-          ErrorCode.REQUEST_TIMEOUT,
-          ErrorCode.OVERLOADED,
-        ],
-      }),
-    },
-    '/v1/admin/retention/runs': {
-      get: operation({
-        operationId: 'listRetentionRuns',
-        summary: 'Recent retention runs and the policy',
-        description: 'The last 50 runs, newest first, and the effective retention policy.',
-        tags: ['Admin'],
-        scope: 'operator',
-        responses: {
-          '200': jsonResponse('Runs and policy', {
-            type: 'object',
-            properties: {
-              data: { type: 'array', items: ref('schemas', 'RetentionRun') },
-              policy: ref('schemas', 'RetentionPolicy'),
-            },
-            required: ['data', 'policy'],
-          }),
-        },
-      }),
-    },
-    '/v1/admin/retention/run': {
-      post: operation({
-        operationId: 'runRetention',
-        summary: 'Run retention now',
-        description:
-          'Purges, per tenant and source, the events older than their retention period (the scheduler does this every TRAILMARK_RETENTION_INTERVAL_MINUTES). Each purge is recorded as `retention.purged`.',
-        tags: ['Admin'],
-        scope: 'operator',
-        responses: {
-          '200': jsonResponse('The run', ref('schemas', 'RetentionRun'), {
-            id: 'ret_01JRWC9P2A6D8F0H3K5M7Q9S1U',
-            started_at: '2026-04-14T11:00:00.000Z',
-            finished_at: '2026-04-14T11:00:01.250Z',
-            deleted: 3120,
-            tasks: [
-              {
-                tenant: 'acme',
-                source: 'file-transfer',
-                before: '2025-12-15T11:00:00.000Z',
-                retention: '120 days',
-                deleted: 3120,
-              },
-            ],
-          }),
-        },
-        errors: [ErrorCode.STORAGE_UNAVAILABLE],
       }),
     },
   };

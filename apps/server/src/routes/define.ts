@@ -39,12 +39,17 @@ export function issueDetails(error: z.ZodError): ErrorDetail[] {
 const validationHook: Hook<any, AppEnv, any, undefined> = (result, c) => {
   if (!result.success) {
     throw new ValidationError(
-      c.get('validationMessage') ?? DEFAULT_MESSAGE[result.target as Target],
+      messageFor(c.get('validationMessage'), result.target as Target),
       issueDetails(result.error as z.ZodError),
     );
   }
   return undefined;
 };
+
+function messageFor(invalid: RouteMeta['invalid'], target: Target): string {
+  const own = typeof invalid === 'string' ? invalid : invalid?.[target];
+  return own ?? DEFAULT_MESSAGE[target];
+}
 
 /** A router whose routes are validated and documented from their zod schemas. */
 export function createRouter(): OpenAPIHono<AppEnv> {
@@ -86,8 +91,8 @@ function hasZodJsonBody(route: RouteConfig): boolean {
 }
 
 export interface RouteMeta extends OperationMeta {
-  /** The message of a 400 when the request fails its schemas (`invalid invitation`). */
-  invalid?: string;
+  /** The message of a 400 when the request fails its schemas (`invalid invitation`), or one per part. */
+  invalid?: string | Partial<Record<Target, string>>;
 }
 
 /**
