@@ -1,5 +1,5 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { ErrorCode, IdPrefix, newId } from '@trailmark/core';
-import { Hono } from 'hono';
 import { routePath } from 'hono/route';
 import { secureHeaders } from 'hono/secure-headers';
 import { serveAdminUi } from './admin-ui.ts';
@@ -9,22 +9,23 @@ import type { AppEnv } from './context.ts';
 import type { AppDeps } from './deps.ts';
 import { errorBody, errorHandler } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
-import { adminRoutes } from './routes/admin.ts';
+import { adminRoutes } from './routes/admin/index.ts';
 import { authRoutes } from './routes/auth.ts';
 import { eventRoutes } from './routes/events.ts';
 import { exportRoutes } from './routes/exports.ts';
 import { liveRoutes } from './routes/live.ts';
 import { proofRoutes } from './routes/proofs.ts';
 import { queryRoutes } from './routes/query.ts';
-import { sourceRoutes } from './routes/sources.ts';
+import { sourceRoutes } from './routes/sources/index.ts';
 import { streamRoutes } from './routes/streams.ts';
 import { uiRoutes } from './routes/ui.ts';
-import { userRoutes } from './routes/users.ts';
+import { tenantRoutes, userRoutes } from './routes/users/index.ts';
 import { refreshStreamMetrics } from './streams/metrics.ts';
 
 /** Builds the HTTP app from its dependencies; tests call `app.request()` on it with a temp-file store. */
 export function createApp(deps: AppDeps) {
-  const app = new Hono<AppEnv>();
+  // OpenAPIHono: the routers declared with @hono/zod-openapi bring their operations up to the document.
+  const app = new OpenAPIHono<AppEnv>();
 
   // The server's own id, always: a client-chosen X-Request-Id would otherwise be written into audit
   // events as if the server had issued it. The client's value is kept apart, for correlation only.
@@ -73,9 +74,9 @@ export function createApp(deps: AppDeps) {
     c.header('Content-Type', deps.metrics.registry.contentType);
     return c.body(await deps.metrics.registry.metrics());
   });
-  app.get('/v1/openapi.json', (c) => c.json(openApiDocument(deps)));
+  app.get('/v1/openapi.json', (c) => c.json(openApiDocument(deps, app)));
 
-  const v1 = new Hono<AppEnv>();
+  const v1 = new OpenAPIHono<AppEnv>();
   v1.use((c, next) => {
     c.set('bodyLimitBytes', deps.bodyLimitBytes);
     return next();
@@ -93,12 +94,13 @@ export function createApp(deps: AppDeps) {
   // Before eventRoutes, whose GET /events/:id would otherwise take /events/live.
   v1.route('/', liveRoutes(deps));
   v1.route('/', eventRoutes(deps));
-  v1.route('/', sourceRoutes(deps));
+  v1.route('/sources', sourceRoutes(deps));
   v1.route('/', queryRoutes(deps));
   v1.route('/', exportRoutes(deps));
-  v1.route('/', adminRoutes(deps));
+  v1.route('/admin', adminRoutes(deps));
   v1.route('/', authRoutes(deps));
-  v1.route('/', userRoutes(deps));
+  v1.route('/users', userRoutes(deps));
+  v1.route('/tenants', tenantRoutes(deps));
   v1.route('/', uiRoutes(deps));
   v1.route('/', streamRoutes(deps));
   v1.route('/', proofRoutes(deps));

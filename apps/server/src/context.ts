@@ -20,5 +20,7 @@ export interface AppEnv {
     /** The configured body limit, for decoders that must stop there (gzip). */
     bodyLimitBytes?: number;
     principal: Principal;
+    /** The 400 message of the route's validation failures (routes/define.ts). */
+    validationMessage?: string | Partial<Record<string, string>>;
   };
 }

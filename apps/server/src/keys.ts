@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { z } from '@hono/zod-openapi';
 import {
   type ApiKeyRecord,
   type ControlStore,
@@ -11,7 +12,6 @@ import {
   TENANT_PATTERN,
   ValidationError,
 } from '@trailmark/core';
-import { z } from 'zod';
 
 /**
  * API keys are 32 random bytes, so a single SHA-256 is the right storage hash: there is nothing to
@@ -28,12 +28,23 @@ export function secretsEqual(a: string, b: string): boolean {
   return timingSafeEqual(ha, hb);
 }
 
-export const createKeySchema = z.strictObject({
-  tenant: z.string().regex(TENANT_PATTERN, 'tenant ids are 1-128 of A-Z a-z 0-9 _ . -'),
-  name: z.string().min(1).max(128),
-  scopes: z.array(z.enum(SCOPES)).min(1).max(SCOPES.length),
-  source: z.string().regex(SOURCE_PATTERN).optional(),
+export const scopeSchema = z.enum(SCOPES).openapi('Scope', {
+  description:
+    '`ingest`: write events. `read`: list, get, facets, history. `export`: exports. `admin`: everything above plus key and settings management for its tenant.',
 });
+
+export const createKeySchema = z
+  .strictObject({
+    tenant: z.string().regex(TENANT_PATTERN, 'tenant ids are 1-128 of A-Z a-z 0-9 _ . -'),
+    name: z.string().min(1).max(128),
+    scopes: z.array(scopeSchema).min(1).max(SCOPES.length),
+    source: z
+      .string()
+      .regex(SOURCE_PATTERN)
+      .optional()
+      .openapi({ description: 'Bind the key to one source: it may then ingest only events of that source.' }),
+  })
+  .openapi('CreateApiKeyRequest');
 export type CreateKeyInput = z.infer<typeof createKeySchema>;
 
 export interface CreatedKey {

@@ -1,18 +1,11 @@
-import { ErrorCode, ROLES, TENANT_PATTERN, TENANT_ROLES } from '@trailmark/core';
+import { ErrorCode, TENANT_PATTERN } from '@trailmark/core';
 import { type Json, jsonBody, jsonResponse, operation, pathParam, ref } from './openapi.ts';
+import { userExample } from './routes/account-schemas.ts';
 
 /** OpenAPI paths and schemas of people, sessions, invitations and one-time links. */
 
 const timestamp = { type: 'string', format: 'date-time' };
 
-const userExample = {
-  id: 'usr_01JRW6B9G1USER00000000001',
-  email: 'owner@acme.test',
-  name: 'Olivia Owner',
-  role: 'owner',
-  tenant: 'acme',
-  created_at: '2026-04-14T10:00:00.000Z',
-};
 const sessionExample = {
   id: 'ses_01JRW6B9G1SESSION000000001',
   created_at: '2026-04-14T10:00:00.000Z',
@@ -20,17 +13,6 @@ const sessionExample = {
   expires_at: '2026-04-14T22:00:00.000Z',
   ip: '203.0.113.7',
   user_agent: 'Mozilla/5.0 (X11; Linux x86_64) Firefox/140.0',
-};
-const invitationExample = {
-  id: 'lnk_01JRW6B9G1LINK0000000001',
-  kind: 'invitation',
-  email: 'auditor@acme.test',
-  role: 'auditor',
-  tenant: 'acme',
-  created_by: 'usr_01JRW6B9G1USER00000000001',
-  created_at: '2026-04-14T10:05:00.000Z',
-  expires_at: '2026-04-17T10:05:00.000Z',
-  status: 'pending',
 };
 const SET_COOKIE: Json = {
   description:
@@ -53,20 +35,6 @@ const LINK_ERRORS = [ErrorCode.MALFORMED_JSON, ErrorCode.VALIDATION_FAILED, Erro
 
 export function accountSchemas(): Record<string, Json> {
   return {
-    Role: { type: 'string', enum: [...ROLES] },
-    User: {
-      type: 'object',
-      properties: {
-        id: { type: 'string', pattern: '^usr_' },
-        email: { type: 'string', format: 'email' },
-        name: { type: 'string' },
-        role: ref('schemas', 'Role'),
-        tenant: { type: ['string', 'null'], description: 'null for operators.' },
-        created_at: timestamp,
-      },
-      required: ['id', 'email', 'name', 'role', 'tenant', 'created_at'],
-      additionalProperties: false,
-    },
     Session: {
       type: 'object',
       description: 'A browser session: never the token nor its hash.',
@@ -91,25 +59,6 @@ export function accountSchemas(): Record<string, Json> {
       required: ['user', 'session'],
       additionalProperties: false,
     },
-    Link: {
-      type: 'object',
-      description: 'An invitation or password-reset link as listings show it: never the token.',
-      properties: {
-        id: { type: 'string', pattern: '^lnk_' },
-        kind: { type: 'string', enum: ['setup', 'invitation', 'password_reset'] },
-        email: { type: 'string' },
-        role: ref('schemas', 'Role'),
-        tenant: { type: ['string', 'null'] },
-        created_by: { type: 'string' },
-        created_at: timestamp,
-        expires_at: timestamp,
-        status: { type: 'string', enum: ['pending', 'used', 'revoked', 'expired'] },
-        used_at: timestamp,
-        revoked_at: timestamp,
-      },
-      required: ['id', 'kind', 'tenant', 'created_by', 'created_at', 'expires_at', 'status'],
-      additionalProperties: false,
-    },
     Password: {
       type: 'string',
       minLength: 12,
@@ -127,7 +76,6 @@ const obj = (properties: Record<string, Json>, required: string[]): Json => ({
 });
 
 export function accountPaths(): Record<string, Json> {
-  const userId = pathParam('id', 'User id (`usr_...`).', { type: 'string', pattern: '^usr_' });
   return {
     '/v1/auth/sign-in': {
       post: operation({
@@ -295,174 +243,6 @@ export function accountPaths(): Record<string, Json> {
         ),
         responses: { '200': SIGNED_IN },
         errors: [...LINK_ERRORS, ErrorCode.CSRF_REJECTED],
-      }),
-    },
-    '/v1/users': {
-      get: operation({
-        operationId: 'listUsers',
-        summary: 'People of the tenant',
-        description: 'The operator lists every user, or one tenant with `?tenant=`.',
-        tags: ['Accounts'],
-        scope: 'admin',
-        parameters: [
-          {
-            name: 'tenant',
-            in: 'query',
-            required: false,
-            description: 'Operator only.',
-            schema: { type: 'string' },
-          },
-        ],
-        responses: {
-          '200': jsonResponse(
-            'Users',
-            obj({ data: { type: 'array', items: ref('schemas', 'User') } }, ['data']),
-            { data: [userExample] },
-          ),
-        },
-      }),
-    },
-    '/v1/users/{id}': {
-      patch: operation({
-        operationId: 'updateUser',
-        summary: "Change a person's role or name",
-        description:
-          "Admins manage everyone except owners; only owners (and operators) make or change owners. The last owner of a tenant cannot be demoted (409). A role change ends the person's sessions. Recorded as `user.role_changed`.",
-        tags: ['Accounts'],
-        scope: 'admin',
-        parameters: [userId],
-        requestBody: jsonBody(
-          {
-            type: 'object',
-            properties: { role: { type: 'string', enum: [...TENANT_ROLES] }, name: { type: 'string' } },
-            additionalProperties: false,
-            minProperties: 1,
-          },
-          { auditor: { summary: 'Make an auditor', value: { role: 'auditor' } } },
-        ),
-        responses: {
-          '200': jsonResponse('The user after the change', obj({ user: ref('schemas', 'User') }, ['user'])),
-        },
-        errors: [
-          ErrorCode.MALFORMED_JSON,
-          ErrorCode.VALIDATION_FAILED,
-          ErrorCode.NOT_FOUND,
-          ErrorCode.CONFLICT,
-          ErrorCode.CSRF_REJECTED,
-        ],
-      }),
-      delete: operation({
-        operationId: 'removeUser',
-        summary: 'Remove a person',
-        description:
-          'Ends their sessions. Owners only remove owners, and never the last one (409). Recorded as `user.removed`.',
-        tags: ['Accounts'],
-        scope: 'admin',
-        parameters: [userId],
-        responses: { '204': { description: 'Removed.' } },
-        errors: [ErrorCode.NOT_FOUND, ErrorCode.CONFLICT, ErrorCode.CSRF_REJECTED],
-      }),
-    },
-    '/v1/users/{id}/password-reset': {
-      post: operation({
-        operationId: 'createPasswordReset',
-        summary: 'Create a one-time password-reset link for a person',
-        description:
-          'Valid one hour, single use. Hand it over yourself. Recorded as `password_reset.created`.',
-        tags: ['Accounts'],
-        scope: 'admin',
-        parameters: [userId],
-        responses: {
-          '201': jsonResponse(
-            'The link (shown once; only its hash is stored)',
-            obj({ reset: ref('schemas', 'Link'), url: { type: 'string' } }, ['reset', 'url']),
-          ),
-        },
-        errors: [ErrorCode.NOT_FOUND, ErrorCode.CSRF_REJECTED],
-      }),
-    },
-    '/v1/users/invitations': {
-      post: operation({
-        operationId: 'createInvitation',
-        summary: 'Invite a person by email and role',
-        description:
-          'Returns a one-time link (`<url>/invite?token=...`, valid TRAILMARK_INVITE_TTL_HOURS, default 72) to hand over; no mail is sent. Only owners invite owners. The operator names the tenant. Recorded as `invitation.created`.',
-        tags: ['Accounts'],
-        scope: 'admin',
-        requestBody: jsonBody(
-          obj(
-            {
-              email: { type: 'string', format: 'email' },
-              role: { type: 'string', enum: [...TENANT_ROLES] },
-              tenant: { type: 'string', description: 'Operator only.' },
-            },
-            ['email', 'role'],
-          ),
-          {
-            auditor: {
-              summary: 'Invite an auditor',
-              value: { email: 'auditor2@acme.test', role: 'auditor' },
-            },
-          },
-        ),
-        responses: {
-          '201': jsonResponse(
-            'The invitation and its link (shown once)',
-            obj({ invitation: ref('schemas', 'Link'), url: { type: 'string' } }, ['invitation', 'url']),
-            {
-              invitation: invitationExample,
-              url: 'http://localhost:8080/invite?token=lnk_01JRW6B9G1LINK0000000001.q3…',
-            },
-          ),
-        },
-        errors: [
-          ErrorCode.MALFORMED_JSON,
-          ErrorCode.VALIDATION_FAILED,
-          ErrorCode.CONFLICT,
-          ErrorCode.CSRF_REJECTED,
-        ],
-      }),
-      get: operation({
-        operationId: 'listInvitations',
-        summary: 'Invitations of the tenant, newest first',
-        tags: ['Accounts'],
-        scope: 'admin',
-        responses: {
-          '200': jsonResponse(
-            'Invitations with their status',
-            obj({ data: { type: 'array', items: ref('schemas', 'Link') } }, ['data']),
-            { data: [invitationExample] },
-          ),
-        },
-      }),
-    },
-    '/v1/users/invitations/{id}': {
-      delete: operation({
-        operationId: 'revokeInvitation',
-        summary: 'Revoke an invitation',
-        description: 'Revoking twice is harmless. Recorded as `invitation.revoked`.',
-        tags: ['Accounts'],
-        scope: 'admin',
-        parameters: [pathParam('id', 'Invitation id (`lnk_...`).')],
-        responses: {
-          '200': jsonResponse('The invitation', obj({ invitation: ref('schemas', 'Link') }, ['invitation'])),
-        },
-        errors: [ErrorCode.NOT_FOUND, ErrorCode.CSRF_REJECTED],
-      }),
-    },
-    '/v1/tenants': {
-      get: operation({
-        operationId: 'listTenants',
-        summary: 'Tenants known to this server (users and keys)',
-        tags: ['Accounts'],
-        scope: 'operator',
-        responses: {
-          '200': jsonResponse(
-            'Tenants',
-            obj({ tenants: { type: 'array', items: obj({ id: { type: 'string' } }, ['id']) } }, ['tenants']),
-            { tenants: [{ id: 'acme' }, { id: 'globex' }] },
-          ),
-        },
       }),
     },
   };

@@ -74,7 +74,7 @@ let ajv: Ajv2020;
 
 beforeAll(async () => {
   t = await createTestApp();
-  doc = openApiDocument(t.deps);
+  doc = openApiDocument(t.deps, t.app);
   ajv = newAjv();
   // The whole document becomes one schema resource, so `#/components/...` refs resolve from any pointer.
   ajv.addSchema({ ...doc, $id: DOC_ID }, undefined, undefined, false);

@@ -10,7 +10,7 @@ import {
   PAGE_LIMIT,
   SCANNED_FACET_FIELDS,
   SCANNED_FACET_MAX_EVENTS,
-  SCOPES,
+  type SCOPES,
   SOURCE_PATTERN,
   TENANT_PATTERN,
 } from '@trailmark/core';
@@ -20,6 +20,7 @@ import { statusOf } from './errors.ts';
 import { accountPaths, accountSchemas } from './openapi-accounts.ts';
 import { evidencePaths, evidenceSchemas } from './openapi-evidence.ts';
 import { streamPaths, streamSchemas } from './openapi-streams.ts';
+import { INGEST_ERRORS } from './routes/ingest-schemas.ts';
 
 /** A node of the OpenAPI document. The document is plain JSON, so an open record is the honest type. */
 export type Json = Record<string, unknown>;
@@ -165,17 +166,6 @@ export const storedEventExample = {
 
 const ingestResultExample = { accepted: 1, duplicates: 0, ids: ['ft_01JRW6B9G1UPLOAD0001'] };
 
-const apiKeyExample = {
-  id: 'key_01JRWA0K5T8M2Q4ZC7XN3B6V9D',
-  tenant: 'acme',
-  name: 'file-transfer ingest',
-  scopes: ['ingest'],
-  source: 'file-transfer',
-  prefix: 'tmk_Q2x8vLr0',
-  created_at: '2026-04-14T09:00:00.000Z',
-  last_used_at: '2026-04-14T10:32:15.000Z',
-};
-
 const exportJobExample = {
   id: 'exp_01JRWB3M0E4S5K7Y1P9H2C6T8R',
   status: 'completed',
@@ -208,9 +198,6 @@ const queuedExportJobExample = {
   progress: 0,
   bytes: 0,
 };
-
-const { last_used_at: _lastUsed, ...unusedKey } = apiKeyExample;
-const createdApiKeyExample = { ...unusedKey, key: 'tmk_Q2x8vLr0kZ3m9YwPz1eT4bHn7sJd5fGa6cXqRuVi0oM' };
 
 // ---------------------------------------------------------------------------------------------
 // Errors. Statuses come from errors.ts (the one place codes become statuses), so docs cannot disagree.
@@ -681,22 +668,6 @@ function componentSchemas(
 ): Record<string, Json> {
   const { input, stored } = eventSchemaPair();
   const timestamp = { type: 'string', format: 'date-time' };
-  const retentionPeriod = {
-    oneOf: [
-      {
-        type: 'object',
-        properties: { days: { type: 'integer', minimum: 1 } },
-        required: ['days'],
-        additionalProperties: false,
-      },
-      {
-        type: 'object',
-        properties: { months: { type: 'integer', minimum: 1 } },
-        required: ['months'],
-        additionalProperties: false,
-      },
-    ],
-  };
   return {
     ...accountSchemas(),
     ...streamSchemas(),
@@ -722,33 +693,6 @@ function componentSchemas(
           additionalProperties: false,
         },
       ],
-    },
-    NativeIngestRequest: {
-      description: `One native payload of the source, a bare array, or \`{ "events": [...] }\`; at most ${LIMITS.batchEvents} payloads. The shape is the product's own; see the source plugin.`,
-      oneOf: [
-        { type: 'object' },
-        { type: 'array', items: { type: 'object' }, minItems: 1, maxItems: LIMITS.batchEvents },
-      ],
-    },
-    IngestResult: {
-      type: 'object',
-      description:
-        'Returned only after the events are durable (SQLite: committed with fsync; OpenSearch: acknowledged by the cluster).',
-      properties: {
-        accepted: { type: 'integer', minimum: 0, description: 'Events written by this request.' },
-        duplicates: {
-          type: 'integer',
-          minimum: 0,
-          description: 'Events whose id was already stored for the tenant; nothing was rewritten.',
-        },
-        ids: {
-          type: 'array',
-          items: { type: 'string' },
-          description: 'The id of every event in request order, including duplicates and generated ids.',
-        },
-      },
-      required: ['accepted', 'duplicates', 'ids'],
-      additionalProperties: false,
     },
     EventPage: {
       type: 'object',
@@ -868,7 +812,6 @@ function componentSchemas(
       required: ['asset', 'assets', 'truncated', 'data', 'next_cursor'],
       additionalProperties: false,
     },
-    RetentionPeriod: retentionPeriod,
     ActionDefinition: {
       type: 'object',
       properties: {
@@ -945,136 +888,6 @@ function componentSchemas(
       },
       required: ['sources', 'query_qualifiers', 'export_formats'],
       additionalProperties: false,
-    },
-    Scope: {
-      type: 'string',
-      enum: [...SCOPES],
-      description:
-        '`ingest`: write events. `read`: list, get, facets, history. `export`: exports. `admin`: everything above plus key and settings management for its tenant.',
-    },
-    CreateApiKeyRequest: {
-      type: 'object',
-      properties: {
-        tenant: { type: 'string', pattern: TENANT_PATTERN.source },
-        name: { type: 'string', minLength: 1, maxLength: 128 },
-        scopes: {
-          type: 'array',
-          items: ref('schemas', 'Scope'),
-          minItems: 1,
-          maxItems: SCOPES.length,
-        },
-        source: {
-          type: 'string',
-          pattern: SOURCE_PATTERN.source,
-          description: 'Bind the key to one source: it may then ingest only events of that source.',
-        },
-      },
-      required: ['tenant', 'name', 'scopes'],
-      additionalProperties: false,
-    },
-    ApiKey: {
-      type: 'object',
-      description: 'An API key as listings show it: never the key itself nor its hash.',
-      properties: {
-        id: { type: 'string' },
-        tenant: { type: 'string' },
-        name: { type: 'string' },
-        scopes: { type: 'array', items: ref('schemas', 'Scope') },
-        source: { type: 'string' },
-        created_by: { type: 'string', description: 'The user who created the key (unset: operator or CLI).' },
-        prefix: { type: 'string', description: 'First 12 characters of the key, to tell keys apart.' },
-        created_at: timestamp,
-        revoked_at: timestamp,
-        last_used_at: { ...timestamp, description: 'Updated at most once a minute.' },
-      },
-      required: ['id', 'tenant', 'name', 'scopes', 'prefix', 'created_at'],
-      additionalProperties: false,
-    },
-    CreatedApiKey: {
-      type: 'object',
-      properties: {
-        id: { type: 'string' },
-        key: {
-          type: 'string',
-          pattern: '^tmk_',
-          description: 'The secret. Shown once: only its SHA-256 is stored.',
-        },
-        prefix: { type: 'string' },
-        tenant: { type: 'string' },
-        name: { type: 'string' },
-        scopes: { type: 'array', items: ref('schemas', 'Scope') },
-        source: { type: 'string' },
-        created_at: timestamp,
-      },
-      required: ['id', 'key', 'prefix', 'tenant', 'name', 'scopes', 'created_at'],
-      additionalProperties: false,
-    },
-    TenantSettings: {
-      type: 'object',
-      properties: {
-        max_export_rows: {
-          type: 'integer',
-          minimum: 1,
-          description: 'Most rows one export may contain; absent means unlimited.',
-        },
-      },
-      additionalProperties: false,
-    },
-    TenantSettingsUpdate: {
-      type: 'object',
-      description: 'Replaces the settings: an absent or `null` value clears the setting.',
-      properties: { max_export_rows: { type: ['integer', 'null'], minimum: 1 } },
-      additionalProperties: false,
-    },
-    TenantSettingsResponse: {
-      type: 'object',
-      properties: { tenant: { type: 'string' }, settings: ref('schemas', 'TenantSettings') },
-      required: ['tenant', 'settings'],
-      additionalProperties: false,
-    },
-    RetentionRun: {
-      type: 'object',
-      properties: {
-        id: { type: 'string' },
-        started_at: timestamp,
-        finished_at: timestamp,
-        deleted: { type: 'integer', minimum: 0 },
-        tasks: {
-          type: 'array',
-          items: {
-            type: 'object',
-            properties: {
-              tenant: { type: 'string' },
-              source: { type: 'string' },
-              before: { ...timestamp, description: 'Events that occurred before this instant were purged.' },
-              retention: { type: 'string', description: 'The period applied, e.g. `120 days`.' },
-              deleted: { type: 'integer', minimum: 0 },
-            },
-            required: ['tenant', 'source', 'before', 'retention', 'deleted'],
-            additionalProperties: false,
-          },
-        },
-      },
-      required: ['id', 'started_at', 'finished_at', 'deleted', 'tasks'],
-      additionalProperties: false,
-    },
-    RetentionPolicy: {
-      type: 'object',
-      properties: {
-        default: ref('schemas', 'RetentionPeriod'),
-        sources: { type: 'object', additionalProperties: ref('schemas', 'RetentionPeriod') },
-        tenants: {
-          type: 'object',
-          additionalProperties: {
-            type: 'object',
-            properties: {
-              default: ref('schemas', 'RetentionPeriod'),
-              sources: { type: 'object', additionalProperties: ref('schemas', 'RetentionPeriod') },
-            },
-          },
-        },
-      },
-      required: ['default', 'sources', 'tenants'],
     },
     ExportFormat: {
       type: 'string',
@@ -1223,21 +1036,28 @@ function componentSchemas(
 // Operations.
 // ---------------------------------------------------------------------------------------------
 
-interface Operation {
-  operationId: string;
-  summary: string;
-  description?: string;
-  tags: string[];
+/**
+ * Who may call an operation, beside its OpenAPI fields: the generated routes (routes/define.ts) and the
+ * hand-written paths below decorate their operations from this alike.
+ */
+export interface OperationMeta {
   /**
    * Scope an API key needs; `admin` keys pass every scope check. `history` is `read` plus the viewer role.
    * Omitted for public routes.
    */
   scope?: (typeof SCOPES)[number] | 'history' | 'operator' | 'session' | 'any';
+  errors?: readonly ErrorCode[];
+  public?: boolean;
+}
+
+interface Operation extends OperationMeta {
+  operationId: string;
+  summary: string;
+  description?: string;
+  tags: string[];
   parameters?: Json[];
   requestBody?: Json;
   responses: Record<string, Json>;
-  errors?: readonly ErrorCode[];
-  public?: boolean;
 }
 
 const SCOPE_NOTE: Record<NonNullable<Operation['scope']>, string> = {
@@ -1253,25 +1073,42 @@ const SCOPE_NOTE: Record<NonNullable<Operation['scope']>, string> = {
   session: 'A signed-in person (session cookie); API keys and the operator token are refused.',
 };
 
-export function operation(op: Operation): Json {
-  const description = [op.description, op.scope ? `**Auth:** ${SCOPE_NOTE[op.scope]}` : undefined]
+/** The description (with its auth note), security and access extensions of an operation. */
+export function operationAccess(meta: OperationMeta, summary?: string): Json {
+  const description = [summary, meta.scope ? `**Auth:** ${SCOPE_NOTE[meta.scope]}` : undefined]
     .filter(Boolean)
     .join('\n\n');
-  const errors = op.public ? (op.errors ?? []) : [...AUTH_ERRORS, ...(op.errors ?? [])];
+  return {
+    ...(description ? { description } : {}),
+    ...(meta.public ? { security: [] } : {}),
+    ...(meta.scope && meta.scope !== 'any' && meta.scope !== 'operator' && meta.scope !== 'session'
+      ? { 'x-trailmark-scope': meta.scope === 'history' ? 'read' : meta.scope }
+      : {}),
+    // Who may call it, machine-readable: the route security matrix test is generated from this.
+    'x-trailmark-access': meta.public ? 'public' : (meta.scope ?? 'any'),
+  };
+}
+
+/** The responses of an operation: each with X-Request-Id, plus one per error status it can answer. */
+export function operationResponses(
+  meta: OperationMeta,
+  responses: Record<string, Json>,
+): Record<string, Json> {
+  const errors = meta.public ? (meta.errors ?? []) : [...AUTH_ERRORS, ...(meta.errors ?? [])];
+  return { ...withRequestId(responses), ...errorResponses(errors) };
+}
+
+export function operation(op: Operation): Json {
+  const access = operationAccess(op, op.description);
   return {
     operationId: op.operationId,
     summary: op.summary,
-    ...(description ? { description } : {}),
+    ...(access.description ? { description: access.description } : {}),
     tags: op.tags,
-    ...(op.public ? { security: [] } : {}),
-    ...(op.scope && op.scope !== 'any' && op.scope !== 'operator' && op.scope !== 'session'
-      ? { 'x-trailmark-scope': op.scope === 'history' ? 'read' : op.scope }
-      : {}),
-    // Who may call it, machine-readable: the route security matrix test is generated from this.
-    'x-trailmark-access': op.public ? 'public' : (op.scope ?? 'any'),
+    ...access,
     ...(op.parameters?.length ? { parameters: op.parameters } : {}),
     ...(op.requestBody ? { requestBody: op.requestBody } : {}),
-    responses: { ...withRequestId(op.responses), ...errorResponses(errors) },
+    responses: operationResponses(op, op.responses),
   };
 }
 
@@ -1302,19 +1139,6 @@ export function jsonResponse(description: string, schema: Json, example?: unknow
     content: { [JSON_TYPE]: { schema, ...(example === undefined ? {} : { example }) } },
   };
 }
-
-const INGEST_ERRORS = [
-  ErrorCode.CONFLICT,
-  ErrorCode.REQUEST_TIMEOUT,
-  ErrorCode.MALFORMED_JSON,
-  ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-  ErrorCode.VALIDATION_FAILED,
-  ErrorCode.PAYLOAD_TOO_LARGE,
-  ErrorCode.UNKNOWN_ACTION,
-  ErrorCode.OVERLOADED,
-  ErrorCode.STORAGE_UNAVAILABLE,
-  ErrorCode.STORAGE_REJECTED,
-] as const;
 
 const READ_ERRORS = [
   ErrorCode.UNKNOWN_FILTER,
@@ -1548,39 +1372,6 @@ function paths(): Record<string, Json> {
         ],
         responses: { '200': jsonResponse('The event', ref('schemas', 'Event'), storedEventExample) },
         errors: [ErrorCode.NOT_FOUND, ErrorCode.STORAGE_UNAVAILABLE],
-      }),
-    },
-    '/v1/sources/{source}/events': {
-      post: operation({
-        operationId: 'ingestNative',
-        summary: 'Ingest native payloads of a source',
-        description: [
-          "Send the product's own audit entries (webhook bodies, API pages) unchanged: the source plugin validates them against its native schema, maps them to events and ingests them like `POST /v1/events` (same batch forms, limits, idempotency and durability).",
-          "With the operator token add `?tenant=<id>`; with an API key the tenant is the key's, and a key bound to another source is refused.",
-        ].join('\n\n'),
-        tags: ['Ingest'],
-        scope: 'ingest',
-        parameters: [
-          pathParam('source', 'Source id with a native mapper (see `GET /v1/catalog`).', {
-            type: 'string',
-            pattern: SOURCE_PATTERN.source,
-          }),
-          {
-            name: 'tenant',
-            in: 'query',
-            required: false,
-            description: 'Required with the operator token, ignored for API keys.',
-            schema: { type: 'string', pattern: TENANT_PATTERN.source },
-          },
-        ],
-        requestBody: jsonBody(ref('schemas', 'NativeIngestRequest'), {
-          fileTransferUpload: {
-            summary: 'file-transfer UPLOAD as delivered',
-            value: fileTransferNativeExample,
-          },
-        }),
-        responses: ingestResponses(),
-        errors: [...INGEST_ERRORS, ErrorCode.UNKNOWN_SOURCE],
       }),
     },
     '/v1/facets': {
@@ -1966,173 +1757,6 @@ function paths(): Record<string, Json> {
         errors: [ErrorCode.NOT_FOUND, ErrorCode.CONFLICT, ErrorCode.EXPIRED, ErrorCode.RANGE_NOT_SATISFIABLE],
       }),
     },
-    '/v1/admin/api-keys': {
-      post: operation({
-        operationId: 'createApiKey',
-        summary: 'Create an API key',
-        description:
-          'The response holds the key itself, the only time it is shown. Creating a key is recorded as `api_key.created` in the `trailmark` source.',
-        tags: ['Admin'],
-        scope: 'admin',
-        requestBody: jsonBody(ref('schemas', 'CreateApiKeyRequest'), {
-          ingestOnly: {
-            summary: 'Ingest-only key bound to the file-transfer source',
-            value: {
-              tenant: 'acme',
-              name: 'file-transfer ingest',
-              scopes: ['ingest'],
-              source: 'file-transfer',
-            },
-          },
-          readExport: {
-            summary: 'Read and export key for a SIEM job',
-            value: { tenant: 'acme', name: 'siem-pull', scopes: ['read', 'export'] },
-          },
-        }),
-        responses: {
-          '201': jsonResponse('Created', ref('schemas', 'CreatedApiKey'), createdApiKeyExample),
-        },
-        errors: [
-          ErrorCode.MALFORMED_JSON,
-          ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-          ErrorCode.VALIDATION_FAILED,
-          ErrorCode.REQUEST_TIMEOUT,
-          ErrorCode.OVERLOADED,
-        ],
-      }),
-      get: operation({
-        operationId: 'listApiKeys',
-        summary: 'List API keys',
-        description: "Revoked keys included. Admin keys see their own tenant's keys.",
-        tags: ['Admin'],
-        scope: 'admin',
-        parameters: [
-          {
-            name: 'tenant',
-            in: 'query',
-            required: false,
-            description: 'Operator token: only this tenant. Ignored for admin keys.',
-            schema: { type: 'string' },
-          },
-        ],
-        responses: {
-          '200': jsonResponse(
-            'Keys',
-            {
-              type: 'object',
-              properties: { data: { type: 'array', items: ref('schemas', 'ApiKey') } },
-              required: ['data'],
-            },
-            { data: [apiKeyExample] },
-          ),
-        },
-      }),
-    },
-    '/v1/admin/api-keys/{id}': {
-      delete: operation({
-        operationId: 'revokeApiKey',
-        summary: 'Revoke an API key',
-        description:
-          'Takes effect on the next request. Revoking twice is harmless. Recorded as `api_key.revoked`.',
-        tags: ['Admin'],
-        scope: 'admin',
-        parameters: [pathParam('id', 'API key id (`key_...`).')],
-        responses: {
-          '200': jsonResponse('The revoked key', ref('schemas', 'ApiKey'), {
-            ...apiKeyExample,
-            revoked_at: '2026-04-20T08:00:00.000Z',
-          }),
-        },
-        errors: [ErrorCode.NOT_FOUND],
-      }),
-    },
-    '/v1/admin/tenants/{tenant}/settings': {
-      get: operation({
-        operationId: 'getTenantSettings',
-        summary: 'Get tenant settings',
-        tags: ['Admin'],
-        scope: 'admin',
-        parameters: [pathParam('tenant', 'Tenant id.', { type: 'string', pattern: TENANT_PATTERN.source })],
-        responses: {
-          '200': jsonResponse('Settings', ref('schemas', 'TenantSettingsResponse'), {
-            tenant: 'acme',
-            settings: { max_export_rows: 500_000 },
-          }),
-        },
-      }),
-      put: operation({
-        operationId: 'putTenantSettings',
-        summary: 'Replace tenant settings',
-        description: 'Recorded as `tenant_settings.updated`.',
-        tags: ['Admin'],
-        scope: 'admin',
-        parameters: [pathParam('tenant', 'Tenant id.', { type: 'string', pattern: TENANT_PATTERN.source })],
-        requestBody: jsonBody(ref('schemas', 'TenantSettingsUpdate'), {
-          cap: { summary: 'Cap exports at 500,000 rows', value: { max_export_rows: 500_000 } },
-          clear: { summary: 'Remove the cap', value: { max_export_rows: null } },
-        }),
-        responses: {
-          '200': jsonResponse('Settings after the update', ref('schemas', 'TenantSettingsResponse'), {
-            tenant: 'acme',
-            settings: { max_export_rows: 500_000 },
-          }),
-        },
-        errors: [
-          ErrorCode.MALFORMED_JSON,
-          ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-          ErrorCode.VALIDATION_FAILED,
-          ErrorCode.REQUEST_TIMEOUT,
-          ErrorCode.OVERLOADED,
-        ],
-      }),
-    },
-    '/v1/admin/retention/runs': {
-      get: operation({
-        operationId: 'listRetentionRuns',
-        summary: 'Recent retention runs and the policy',
-        description: 'The last 50 runs, newest first, and the effective retention policy.',
-        tags: ['Admin'],
-        scope: 'operator',
-        responses: {
-          '200': jsonResponse('Runs and policy', {
-            type: 'object',
-            properties: {
-              data: { type: 'array', items: ref('schemas', 'RetentionRun') },
-              policy: ref('schemas', 'RetentionPolicy'),
-            },
-            required: ['data', 'policy'],
-          }),
-        },
-      }),
-    },
-    '/v1/admin/retention/run': {
-      post: operation({
-        operationId: 'runRetention',
-        summary: 'Run retention now',
-        description:
-          'Purges, per tenant and source, the events older than their retention period (the scheduler does this every TRAILMARK_RETENTION_INTERVAL_MINUTES). Each purge is recorded as `retention.purged`.',
-        tags: ['Admin'],
-        scope: 'operator',
-        responses: {
-          '200': jsonResponse('The run', ref('schemas', 'RetentionRun'), {
-            id: 'ret_01JRWC9P2A6D8F0H3K5M7Q9S1U',
-            started_at: '2026-04-14T11:00:00.000Z',
-            finished_at: '2026-04-14T11:00:01.250Z',
-            deleted: 3120,
-            tasks: [
-              {
-                tenant: 'acme',
-                source: 'file-transfer',
-                before: '2025-12-15T11:00:00.000Z',
-                retention: '120 days',
-                deleted: 3120,
-              },
-            ],
-          }),
-        },
-        errors: [ErrorCode.STORAGE_UNAVAILABLE],
-      }),
-    },
   };
 }
 
@@ -2149,7 +1773,6 @@ Every \`/v1\` route except \`/v1/openapi.json\` takes \`Authorization: Bearer <t
 
 Every error is \`{"error": {"code", "message", "request_id", "details"?}}\` with a stable code (see the \`ErrorCode\` schema). Every response carries \`X-Request-Id\`.`;
 
-/** The OpenAPI 3.1 document served at /v1/openapi.json. */
 /**
  * A source plugin's own errors come from its mapper, so they are answers of the native ingest route:
  * each is listed under its status there, beside the core codes.
@@ -2174,7 +1797,50 @@ function withDeclaredErrors(all: Record<string, Json>, plugins: PluginSet): Reco
   return all;
 }
 
-export function openApiDocument(deps: AppDeps): Record<string, unknown> {
+/** What the routers declared with `@hono/zod-openapi`: the app's own generated document. */
+export interface GeneratedDocumentSource {
+  getOpenAPI31Document(config: { openapi: string; info: { title: string; version: string } }): unknown;
+}
+
+/**
+ * Generated paths and components joined with the hand-written ones not converted yet. An operation or a
+ * component written both ways is a mistake (one would silently win), so it throws.
+ */
+function mergeGenerated(document: Json, app: GeneratedDocumentSource): Json {
+  const generated = app.getOpenAPI31Document({
+    openapi: '3.1.0',
+    info: { title: 'Trailmark API', version: API_VERSION },
+  }) as { paths?: Record<string, Json>; components?: Record<string, Json> };
+  const paths = { ...(document.paths as Record<string, Json>) };
+  for (const [path, item] of Object.entries(generated.paths ?? {})) {
+    for (const method of Object.keys(item)) {
+      if (paths[path]?.[method])
+        throw new Error(`openapi: ${method} ${path} is both generated and hand-written`);
+    }
+    paths[path] = { ...paths[path], ...item };
+  }
+  const components = { ...(document.components as Record<string, Json>) };
+  for (const [kind, entries] of Object.entries(generated.components ?? {})) {
+    for (const name of Object.keys(entries)) {
+      if (components[kind]?.[name])
+        throw new Error(`openapi: ${kind} ${name} is both generated and hand-written`);
+    }
+    components[kind] = { ...components[kind], ...entries };
+  }
+  return { ...document, paths, components };
+}
+
+/**
+ * The OpenAPI 3.1 document served at /v1/openapi.json: what the app's routers generate from their zod
+ * schemas, plus the hand-written part for the routes not converted yet.
+ */
+export function openApiDocument(deps: AppDeps, app: GeneratedDocumentSource): Record<string, unknown> {
+  const document = mergeGenerated(handWrittenDocument(deps), app);
+  withDeclaredErrors(document.paths as Record<string, Json>, deps.plugins);
+  return document;
+}
+
+function handWrittenDocument(deps: AppDeps): Json {
   const sourceIds = deps.plugins.registry.list().map((s) => s.id);
   const formats = [...deps.plugins.exportFormats.keys()];
   const positive = filterParameters(sourceIds);
@@ -2210,7 +1876,7 @@ export function openApiDocument(deps: AppDeps): Record<string, unknown> {
         description: 'Tamper-evident log: signed checkpoints, inclusion and consistency proofs.',
       },
     ],
-    paths: withDeclaredErrors(paths(), deps.plugins),
+    paths: paths(),
     components: {
       securitySchemes: {
         bearer: {

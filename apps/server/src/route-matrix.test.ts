@@ -292,7 +292,7 @@ let shared: World;
 let operations: Operation[];
 beforeAll(async () => {
   shared = await buildWorld();
-  operations = operationsOf(openApiDocument(shared.t.deps) as Json);
+  operations = operationsOf(openApiDocument(shared.t.deps, shared.t.app) as Json);
 }, 120_000);
 afterAll(() => shared?.t.close());
 
