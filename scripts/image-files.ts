@@ -46,7 +46,7 @@ const ignored = readFileSync('deploy/Dockerfile.dockerignore', 'utf8')
 const removed = /^(\.ci|docs|bench-data|data)\//;
 const image = files.filter((f) => !ignored.some((r) => r.test(f)) && !removed.test(f)).sort();
 const testCode =
-  /(\.test\.ts$|^test\/.*\.ts$|\/testing\.ts$|\/interceptor\.ts$|\/spec-validator\.ts$|\/test-support\.ts$|^packages\/test-utils\/src\/)/;
+  /(\.test\.ts$|\/testing\/|^test\/.*\.ts$|\/testing\.ts$|\/interceptor\.ts$|\/spec-validator\.ts$|\/test-support\.ts$|^packages\/test-utils\/src\/)/;
 const tests = image.filter((f) => testCode.test(f));
 for (const f of image) console.log(f);
 console.log(`\n${image.length} files in the image; ${tests.length} of them test code:`);

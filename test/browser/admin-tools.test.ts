@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HttpReceiver, startHttpReceiver } from '../../apps/server/src/streams/test-receivers.ts';
+import { type HttpReceiver, startHttpReceiver } from '../../apps/server/testing/stream-receivers.ts';
 import { api } from '../helpers.ts';
 import { type Browser, captureAndScan, SHOTS, signIn, startBrowser, TENANT } from './harness.ts';
 

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
+import { createTestApp } from '../testing/index.ts';
 import { serveAdminUi } from './admin-ui.ts';
 import type { AppEnv } from './context.ts';
-import { createTestApp } from './testing.ts';
 
 function uiApp(dist: string) {
   const app = new Hono<AppEnv>();

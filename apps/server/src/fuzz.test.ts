@@ -1,6 +1,6 @@
 import type { AuditEvent } from '@trailmark/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from './testing.ts';
+import { createTestApp, type TestApp } from '../testing/index.ts';
 
 /**
  * 10,000 seeded, mutated requests through the real app on a real SQLite file (issue 10): events,

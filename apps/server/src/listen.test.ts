@@ -1,8 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../testing/index.ts';
 import { listen } from './listen.ts';
-import { createTestApp, type TestApp } from './testing.ts';
 
 /** Refusals by Node's own HTTP parser come in the JSON envelope too (issue 10, #12). */
 let t: TestApp;

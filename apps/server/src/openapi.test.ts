@@ -4,6 +4,7 @@ import { ErrorCode } from '@trailmark/core';
 import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../testing/index.ts';
 import { statusOf } from './errors.ts';
 import {
   deniedEventExample,
@@ -13,7 +14,6 @@ import {
   renameEventExample,
   uploadEventExample,
 } from './openapi.ts';
-import { createTestApp, type TestApp } from './testing.ts';
 
 type Json = Record<string, unknown>;
 

@@ -9,11 +9,11 @@ import { createPluginSet } from '@trailmark/core';
 import { createOpenSearchStorage, indexLayout, monthlyIndex } from '@trailmark/storage-opensearch';
 import { dropLayout } from '@trailmark/storage-opensearch/testing';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../testing/index.ts';
 import { verifyEvidence } from './evidence/verify.ts';
 import { listen } from './listen.ts';
 import { defaultPlugins } from './plugins.ts';
 import { openSearchOptions } from './storage.ts';
-import { createTestApp, type TestApp } from './testing.ts';
 
 /**
  * A node dies, nothing acknowledged is lost (`npm run test:opensearch-cluster`, on the three-node cluster of

@@ -16,12 +16,12 @@ import { dropLayout } from '@trailmark/storage-opensearch/testing';
 import { createSqliteStorage } from '@trailmark/storage-sqlite';
 import { contractEvents } from '@trailmark/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createTestApp } from '../testing/index.ts';
 import type { Config } from './env.ts';
 import type { MigrateResult } from './migrate.ts';
 import { migrateCommand } from './migrate-command.ts';
 import { defaultPlugins } from './plugins.ts';
 import { openSearchOptions } from './storage.ts';
-import { createTestApp } from './testing.ts';
 
 /**
  * The server and the CLI migration on a real OpenSearch node (`npm run opensearch:start`; runs with

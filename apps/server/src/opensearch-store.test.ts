@@ -9,12 +9,12 @@ import { dropLayout, Interceptor, type InterceptorOptions } from '@trailmark/sto
 import { createSqliteStorage } from '@trailmark/storage-sqlite';
 import { contractEvents } from '@trailmark/test-utils';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { createTestApp } from '../testing/index.ts';
 import type { Config } from './env.ts';
 import type { MigrateResult } from './migrate.ts';
 import { migrateCommand } from './migrate-command.ts';
 import { defaultPlugins } from './plugins.ts';
 import { openSearchOptions } from './storage.ts';
-import { createTestApp } from './testing.ts';
 
 /**
  * The server on the OpenSearch adapter, on a real node (OPENSEARCH_URL): what the sender sees when

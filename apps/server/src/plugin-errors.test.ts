@@ -1,7 +1,7 @@
 import { createPluginSet, defineSourcePlugin, TrailmarkError } from '@trailmark/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createTestApp, type TestApp } from './testing.ts';
+import { createTestApp, type TestApp } from '../testing/index.ts';
 
 /**
  * A plugin declares its own error codes: the server answers them with the declared status and the

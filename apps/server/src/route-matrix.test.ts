@@ -5,9 +5,9 @@
  */
 import { ErrorCode, IdPrefix, newId, type Role, type Scope } from '@trailmark/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../testing/index.ts';
 import { createApiKey } from './keys.ts';
 import { openApiDocument, uploadEventExample } from './openapi.ts';
-import { createTestApp, type TestApp } from './testing.ts';
 
 type Json = Record<string, unknown>;
 type Access = 'public' | 'any' | 'session' | 'ingest' | 'read' | 'history' | 'export' | 'admin' | 'operator';

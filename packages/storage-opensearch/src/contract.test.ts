@@ -3,14 +3,14 @@ import { readFileSync } from 'node:fs';
 import { Client } from '@opensearch-project/opensearch';
 import { runStorageContract } from '@trailmark/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Interceptor } from './interceptor.ts';
+import { dropLayout } from '../testing/index.ts';
+import { Interceptor } from '../testing/interceptor.ts';
+import { createSpecValidator, specAvailable } from '../testing/spec-validator.ts';
 import {
   createOpenSearchStorage,
   type IsmMode,
   type OpenSearchStorageOptions,
 } from './opensearch-storage.ts';
-import { createSpecValidator, specAvailable } from './spec-validator.ts';
-import { dropLayout } from './testing.ts';
 
 /**
  * The shared storage contract against a REAL engine, when OPENSEARCH_URL is set: CI starts one

@@ -6,6 +6,7 @@ import { ErrorCode, exportPages, StorageError } from '@trailmark/core';
 import { contractEvents } from '@trailmark/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { dropLayout } from '../testing/index.ts';
 import {
   type BulkFault,
   errorBody,
@@ -13,11 +14,10 @@ import {
   type InterceptedResponse,
   Interceptor,
   type InterceptorOptions,
-} from './interceptor.ts';
+} from '../testing/interceptor.ts';
+import { createSpecValidator, defaultSpecRoot, specAvailable } from '../testing/spec-validator.ts';
 import { createOpenSearchStorage, type OpenSearchStorage } from './opensearch-storage.ts';
 import { bulkItems } from './responses.ts';
-import { createSpecValidator, defaultSpecRoot, specAvailable } from './spec-validator.ts';
-import { dropLayout } from './testing.ts';
 
 /**
  * Response handling on a real node (OPENSEARCH_URL), through a client that records every request, checks

@@ -5,10 +5,10 @@ import { Client } from '@opensearch-project/opensearch';
 import { type AuditEvent, outcomeSchema } from '@trailmark/core';
 import { contractEvents, fullEvent } from '@trailmark/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
+import { dropLayout } from '../testing/index.ts';
 import { indexLayout, monthlyIndex } from './layout.ts';
 import { createOpenSearchStorage, type OpenSearchStorage } from './opensearch-storage.ts';
 import { eventMapping, indexTemplate, toDocument } from './requests.ts';
-import { dropLayout } from './testing.ts';
 
 /**
  * Where a real OpenSearch engine (the launcher in test/opensearch: `npm run opensearch:start`) answers

@@ -1,6 +1,7 @@
 import { type EventFilter, FACET_FIELDS, targetRef } from '@trailmark/core';
 import { BASE_TIME, contractEvents, fullEvent } from '@trailmark/test-utils';
 import { describe, expect, it } from 'vitest';
+import { createSpecValidator, defaultSpecRoot, specAvailable } from '../testing/spec-validator.ts';
 import {
   indexFor,
   indexLayout,
@@ -30,7 +31,6 @@ import {
   searchBody,
   toDocument,
 } from './requests.ts';
-import { createSpecValidator, defaultSpecRoot, specAvailable } from './spec-validator.ts';
 
 const layout = indexLayout('trailmark');
 const AFTER: [number, string] = [BASE_TIME, 'acme:evt_contract_0007'];

@@ -18,7 +18,7 @@ import {
 } from '@trailmark/core';
 import { verifyExportFile } from '@trailmark/verify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../testing.ts';
+import { createTestApp, type TestApp } from '../../testing/index.ts';
 import { exportHeader, exportRow, writeVerifiableExport } from './export.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'trailmark-vexport-'));

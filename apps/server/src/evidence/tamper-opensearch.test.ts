@@ -6,9 +6,7 @@ import { createOpenSearchStorage, DERIVED_FIELDS, indexLayout } from '@trailmark
 import { dropLayout } from '@trailmark/storage-opensearch/testing';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { defaultPlugins } from '../plugins.ts';
-import { openSearchOptions } from '../storage.ts';
-import { createTestApp, type TestApp } from '../testing.ts';
+import { createTestApp, type TestApp } from '../../testing/index.ts';
 import {
   allLeaves,
   FLIP_KINDS,
@@ -20,7 +18,9 @@ import {
   seedTamperFixture,
   type TamperLeaf,
   tamperEvent,
-} from './tamper-kit.ts';
+} from '../../testing/tamper-kit.ts';
+import { defaultPlugins } from '../plugins.ts';
+import { openSearchOptions } from '../storage.ts';
 import { verifyEvidence } from './verify.ts';
 
 /**

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import type { SqliteStorage } from '@trailmark/storage-sqlite';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../testing.ts';
+import { createTestApp, type TestApp } from '../../testing/index.ts';
 import {
   allLeaves,
   tamperEvent as event,
@@ -16,7 +16,7 @@ import {
   random,
   seedTamperFixture,
   type TamperLeaf,
-} from './tamper-kit.ts';
+} from '../../testing/tamper-kit.ts';
 import { verifyEvidence } from './verify.ts';
 
 /**

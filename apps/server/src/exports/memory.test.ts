@@ -1,8 +1,8 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestApp } from '../testing.ts';
-import { createExportTestApp, transferEvent } from './test-support.ts';
+import { createExportTestApp, transferEvent } from '../../testing/exports.ts';
+import type { TestApp } from '../../testing/index.ts';
 
 const ROWS = 100_000;
 const MB = 1024 * 1024;

@@ -4,9 +4,9 @@ import { type AuditEvent, canonicalEvent, ErrorCode, type ExportJobRecord } from
 import { CSV_HEADER, csvCells, restoreCell } from '@trailmark/plugin-export';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createExportTestApp, transferEvent } from '../exports/test-support.ts';
+import { createExportTestApp, transferEvent } from '../../testing/exports.ts';
+import type { TestApp } from '../../testing/index.ts';
 import { hashSecret } from '../keys.ts';
-import type { TestApp } from '../testing.ts';
 
 type Json = Record<string, unknown>;
 type JobView = Json & {

@@ -1,7 +1,7 @@
 import { SCANNED_FACET_MAX_EVENTS } from '@trailmark/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../testing/index.ts';
 import { createApp } from '../app.ts';
-import { createTestApp, type TestApp } from '../testing.ts';
 
 let t: TestApp;
 const DAY = 86_400_000;

@@ -5,9 +5,9 @@ import { createPluginSet, type StoragePort } from '@trailmark/core';
 import { createOpenSearchStorage } from '@trailmark/storage-opensearch';
 import { dropLayout } from '@trailmark/storage-opensearch/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../testing/index.ts';
 import { defaultPlugins } from '../plugins.ts';
 import { openSearchOptions } from '../storage.ts';
-import { createTestApp, type TestApp } from '../testing.ts';
 
 /**
  * The search filters of issue 12 through the real server on a real SQLite file: negation, action

@@ -2,16 +2,16 @@ import { parseVerifierKey, verifyNote } from '@trailmark/core';
 import { parseOctetCounted } from '@trailmark/plugin-stream-syslog';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../testing.ts';
-import type { StreamClock } from './dispatcher.ts';
-import type { PublicDestination } from './service.ts';
+import { createTestApp, type TestApp } from '../../testing/index.ts';
 import {
   type HttpReceiver,
   type ReceivedRequest,
   selfSignedCertificate,
   startHttpReceiver,
   startSyslogReceiver,
-} from './test-receivers.ts';
+} from '../../testing/stream-receivers.ts';
+import type { StreamClock } from './dispatcher.ts';
+import type { PublicDestination } from './service.ts';
 
 /** Delivery against real receivers on 127.0.0.1, allow-listed as an on-premise SIEM would be. */
 

@@ -4,10 +4,10 @@ import { createPluginSet, type StoragePort } from '@trailmark/core';
 import { createOpenSearchStorage } from '@trailmark/storage-opensearch';
 import { dropLayout } from '@trailmark/storage-opensearch/testing';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from '../../testing/index.ts';
+import { type HttpReceiver, startHttpReceiver } from '../../testing/stream-receivers.ts';
 import { defaultPlugins } from '../plugins.ts';
 import { openSearchOptions } from '../storage.ts';
-import { createTestApp, type TestApp } from '../testing.ts';
-import { type HttpReceiver, startHttpReceiver } from './test-receivers.ts';
 
 /**
  * With events in OpenSearch the store cannot write the stream log in its own transaction, so the ingest

@@ -1,7 +1,7 @@
 import type { LookupAddress } from 'node:dns';
 import { describe, expect, it } from 'vitest';
+import { startHttpReceiver } from '../../testing/stream-receivers.ts';
 import { blockedReason, checkHost, parseAllowList } from './ssrf.ts';
-import { startHttpReceiver } from './test-receivers.ts';
 import { sendHttp, sendSocket } from './transport.ts';
 
 /** Every address and name here must be refused with no allow-list (IPv4, IPv6, IPv4-mapped, encodings). */

@@ -16,17 +16,17 @@ import { createOpenSearchStorage } from '@trailmark/storage-opensearch';
 import { dropLayout } from '@trailmark/storage-opensearch/testing';
 import { createSqliteControlStore, createSqliteStorage } from '@trailmark/storage-sqlite';
 import pino from 'pino';
-import type { SignInThrottle } from './accounts/throttle.ts';
-import { createApp } from './app.ts';
-import { type AppDeps, createDeps } from './deps.ts';
-import { type AccountsConfig, DEFAULT_ACCOUNTS } from './env.ts';
-import { openEvidence } from './evidence/setup.ts';
-import { createApiKey } from './keys.ts';
-import type { LiveHub } from './live.ts';
-import { createMetrics } from './metrics.ts';
-import { openSearchOptions } from './storage.ts';
-import type { StreamServiceOptions } from './streams/service.ts';
-import { createServerStreams } from './streams/setup.ts';
+import type { SignInThrottle } from '../src/accounts/throttle.ts';
+import { createApp } from '../src/app.ts';
+import { type AppDeps, createDeps } from '../src/deps.ts';
+import { type AccountsConfig, DEFAULT_ACCOUNTS } from '../src/env.ts';
+import { openEvidence } from '../src/evidence/setup.ts';
+import { createApiKey } from '../src/keys.ts';
+import type { LiveHub } from '../src/live.ts';
+import { createMetrics } from '../src/metrics.ts';
+import { openSearchOptions } from '../src/storage.ts';
+import type { StreamServiceOptions } from '../src/streams/service.ts';
+import { createServerStreams } from '../src/streams/setup.ts';
 
 export const TEST_ADMIN_TOKEN = 'test-operator-token-0123456789abcdef';
 export const TEST_PASSWORD = 'correct tangerine staple 42';
@@ -70,7 +70,7 @@ export async function createTestApp(
   } = {},
 ) {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'trailmark-test-'));
-  const plugins = createPluginSet(options.plugins ?? (await import('./plugins.ts')).defaultPlugins);
+  const plugins = createPluginSet(options.plugins ?? (await import('../src/plugins.ts')).defaultPlugins);
   // TRAILMARK_TEST_STORAGE=opensearch (with OPENSEARCH_URL) runs the same route tests on a real node, each
   // app on its own index prefix, removed on close.
   const onOpenSearch = !options.storage && process.env.TRAILMARK_TEST_STORAGE === 'opensearch';

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
-import type { TestApp } from '../testing.ts';
-import type { Damage } from './verify.ts';
+import type { Damage } from '../src/evidence/verify.ts';
+import type { TestApp } from './index.ts';
 
 /**
  * What the tamper tests of both stores share (tamper.test.ts on SQLite, tamper-opensearch.test.ts on a real

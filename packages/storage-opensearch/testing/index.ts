@@ -1,5 +1,5 @@
 import type { Client } from '@opensearch-project/opensearch';
-import { indexLayout } from './layout.ts';
+import { indexLayout } from '../src/layout.ts';
 
 /**
  * Test helpers for other packages (the server's route and migration tests): the intercepting client for a

@@ -1,8 +1,8 @@
 import type { AuditEvent, TrailmarkPlugin } from '@trailmark/core';
 import { exportPlugin, ocsfExportPlugin } from '@trailmark/plugin-export';
 import { fileTransferSource } from '@trailmark/plugin-source-file-transfer';
-import { trailmarkSource } from '../system-source.ts';
-import { createTestApp } from '../testing.ts';
+import { trailmarkSource } from '../src/system-source.ts';
+import { createTestApp } from './index.ts';
 
 /** The plugins export tests need: both export plugins (OCSF proves the format list is open), two sources. */
 export const exportTestPlugins: TrailmarkPlugin[] = [
