@@ -844,6 +844,10 @@ export class OpenSearchStorage implements StoragePort {
     // it may have been stored. append() checked beforehand that none of these ids existed, so a 409 on
     // the next attempt is this call's own earlier write, reported as inserted, not as a duplicate.
     let unknown = new Set<number>();
+    // Indices holding such an earlier write: its refresh=wait_for never answered, so the event may not be
+    // searchable yet on the copy that now serves reads (a primary that died mid-request): refreshed below
+    // before the append is acknowledged, so an acknowledged event is always in the next count.
+    const unrefreshed = new Set<string>();
     for (let attempt = 0; pending.length > 0; attempt++) {
       let response: OpenSearchResponse;
       try {
@@ -878,9 +882,11 @@ export class OpenSearchStorage implements StoragePort {
         items.forEach((result, i) => {
           const entry = pending[i];
           if (result.status === 200 || result.status === 201) done.push([entry.position, 'inserted']);
-          else if (result.status === 409)
-            done.push([entry.position, outcomeUnknown.has(entry.position) ? 'inserted' : 'duplicate']);
-          else if (isRetryableItem(result.status)) {
+          else if (result.status === 409) {
+            const own = outcomeUnknown.has(entry.position);
+            done.push([entry.position, own ? 'inserted' : 'duplicate']);
+            if (own) unrefreshed.add(entry.item.index);
+          } else if (isRetryableItem(result.status)) {
             retry.push(entry);
             lastErrors.push(result);
           } else {
@@ -897,6 +903,13 @@ export class OpenSearchStorage implements StoragePort {
       }
       await this.sleep(this.backoff(attempt));
       pending = retry;
+    }
+    if (refresh && unrefreshed.size > 0) {
+      try {
+        await this.send({ method: 'POST', path: `/${[...unrefreshed].join(',')}/_refresh` });
+      } catch {
+        // Stored either way; it becomes searchable at the index's next refresh.
+      }
     }
     return { done, failures, permanent };
   }
