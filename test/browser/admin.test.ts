@@ -153,6 +153,13 @@ describe('admin UI in Chromium against the real server', () => {
     await drawer.getByText(withBody.id).first().waitFor();
     if (withBody.request?.request_body !== undefined) await drawer.getByText('Request payload').waitFor();
     await captureAndScan('event-detail');
+    // At 390 px the drawer fills the width and the page does not pan sideways (the top bar wraps).
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    const signOut = await page.getByRole('button', { name: 'Sign out' }).boundingBox();
+    expect((signOut?.x ?? 1e9) + (signOut?.width ?? 0)).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: join(SHOTS, 'event-detail-390.png') });
+    await page.setViewportSize({ width: 1280, height: 800 });
     await page.keyboard.press('Escape');
     await page.waitForURL((u) => u.pathname === '/events');
     // Keyboard: the grid moves with arrows and Enter opens the focused row.
