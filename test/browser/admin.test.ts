@@ -72,6 +72,19 @@ describe('admin UI in Chromium against the real server', () => {
     expect(await page.evaluate(() => sessionStorage.getItem('trailmark.token'))).toBeNull();
     const cookies = await context.cookies(server.url);
     expect(cookies.some((c) => c.httpOnly)).toBe(true);
+    // The session ends while the page is open: the next view's requests (events, histogram, facets) all
+    // get 401, and signing in again returns to that view, not to a sign-in page nested in `next`.
+    await context.clearCookies();
+    await page.getByRole('link', { name: 'Asset history' }).click();
+    await page.waitForURL((u) => u.pathname === '/history');
+    await page.goBack();
+    await page.waitForURL(/\/sign-in\?next=/);
+    await page.getByLabel('Email').fill(`auditor@${TENANT}.test`);
+    await page.getByLabel('Password', { exact: true }).fill(demoPassword);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.waitForURL((u) => u.pathname === '/events');
+    expect(new URL(page.url()).searchParams.get('action')).toBe('file.deleted');
+    await page.locator('.grid-row').first().waitFor();
   });
 
   it('filters by action and actor through the pickers and cell clicks, kept in the URL across a reload', async () => {
