@@ -552,7 +552,10 @@ export class SqliteStorage implements StoragePort {
           // Edge buckets are cut at the filter's own window, which need not fall on a bucket boundary.
           const low = seqFloor(Number(start));
           const high = seqFloor(Number(start + interval));
-          const window = { low: low > bounds.low ? low : bounds.low, high: high < bounds.high ? high : bounds.high };
+          const window = {
+            low: low > bounds.low ? low : bounds.low,
+            high: high < bounds.high ? high : bounds.high,
+          };
           const { sql, params } = this.matchingSeqs(filter, undefined, window);
           counter ??= this.db.prepare(`SELECT count(*) FROM (${sql})`).pluck();
           const count = Number(counter.get(...params));
