@@ -72,6 +72,19 @@ describe('admin UI in Chromium against the real server', () => {
     expect(await page.evaluate(() => sessionStorage.getItem('trailmark.token'))).toBeNull();
     const cookies = await context.cookies(server.url);
     expect(cookies.some((c) => c.httpOnly)).toBe(true);
+    // The session ends while the page is open: the next view's requests (events, histogram, facets) all
+    // get 401, and signing in again returns to that view, not to a sign-in page nested in `next`.
+    await context.clearCookies();
+    await page.getByRole('link', { name: 'Asset history' }).click();
+    await page.waitForURL((u) => u.pathname === '/history');
+    await page.goBack();
+    await page.waitForURL(/\/sign-in\?next=/);
+    await page.getByLabel('Email').fill(`auditor@${TENANT}.test`);
+    await page.getByLabel('Password', { exact: true }).fill(demoPassword);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.waitForURL((u) => u.pathname === '/events');
+    expect(new URL(page.url()).searchParams.get('action')).toBe('file.deleted');
+    await page.locator('.grid-row').first().waitFor();
   });
 
   it('filters by action and actor through the pickers and cell clicks, kept in the URL across a reload', async () => {
@@ -153,6 +166,13 @@ describe('admin UI in Chromium against the real server', () => {
     await drawer.getByText(withBody.id).first().waitFor();
     if (withBody.request?.request_body !== undefined) await drawer.getByText('Request payload').waitFor();
     await captureAndScan('event-detail');
+    // At 390 px the drawer fills the width and the page does not pan sideways (the top bar wraps).
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    const signOut = await page.getByRole('button', { name: 'Sign out' }).boundingBox();
+    expect((signOut?.x ?? 1e9) + (signOut?.width ?? 0)).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: join(SHOTS, 'event-detail-390.png') });
+    await page.setViewportSize({ width: 1280, height: 800 });
     await page.keyboard.press('Escape');
     await page.waitForURL((u) => u.pathname === '/events');
     // Keyboard: the grid moves with arrows and Enter opens the focused row.

@@ -26,6 +26,8 @@ export function Shell() {
   );
 
   const toSignIn = useCallback(() => {
+    // A view's parallel requests all get 401: the first one leaves, the others must not nest sign-in in `next`.
+    if (window.location.pathname === '/sign-in') return;
     const next = `${window.location.pathname}${window.location.search}`;
     navigate(`/sign-in?next=${encodeURIComponent(next)}`, { replace: true });
   }, [navigate]);
