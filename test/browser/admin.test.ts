@@ -8,6 +8,7 @@ import {
   type Browser,
   captureAndScan as captureAndScanPage,
   SHOTS,
+  scrollInSteps,
   signIn as signInAs,
   startBrowser,
   TENANT,
@@ -352,14 +353,7 @@ describe('the scroll model for results taller than the browser allows', () => {
     expect((await topRow())?.id).toBe(ids[10]);
 
     // Many small moves in a row (a long wheel or keyboard scroll) stay 1:1 as well: 20 x 5 rows.
-    for (let i = 0; i < 20; i++)
-      await grid.evaluate(
-        (el) =>
-          new Promise((r) => {
-            el.scrollTop += 180;
-            requestAnimationFrame(() => requestAnimationFrame(r));
-          }),
-      );
+    await scrollInSteps(grid, 20, 180);
     await expect.poll(async () => (await topRow())?.index).toBe(110);
     await page.waitForTimeout(300);
     expect((await topRow())?.index).toBe(110);
@@ -379,14 +373,7 @@ describe('the scroll model for results taller than the browser allows', () => {
 
     // Reading on from there crosses into the next windows, which continue the seek's own query (a
     // cursor is bound to the filters it was issued for): the rows stay exactly the API's.
-    for (let i = 0; i < 40; i++)
-      await grid.evaluate(
-        (el) =>
-          new Promise((r) => {
-            el.scrollTop += 180;
-            requestAnimationFrame(() => requestAnimationFrame(r));
-          }),
-      );
+    await scrollInSteps(grid, 40, 180);
     await expect
       .poll(async () => (await topRow())?.index ?? 0, { timeout: 10_000 })
       .toBeGreaterThan(middle.index + 150);

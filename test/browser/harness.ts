@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { ROOT, type ServerProcess, startServerProcess } from '../helpers.ts';
 
@@ -103,4 +103,20 @@ export async function captureAndScan(page: Page, name: string) {
     expect(violations, `${name} in ${scheme}`).toEqual([]);
   }
   await page.emulateMedia({ colorScheme: 'light' });
+}
+
+/**
+ * Scrolls `steps` times by `px`, one step per frame, so each is its own scroll event and the grid's
+ * model takes it 1:1 (two coalesced steps could read as one jump of the thumb).
+ */
+export async function scrollInSteps(grid: Locator, steps: number, px: number): Promise<void> {
+  for (let i = 0; i < steps; i++)
+    await grid.evaluate(
+      (el, by) =>
+        new Promise((r) => {
+          el.scrollTop += by;
+          requestAnimationFrame(() => requestAnimationFrame(r));
+        }),
+      px,
+    );
 }

@@ -3,7 +3,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedSqlite } from '../../scripts/bench-data.ts';
 import { api, OPERATOR_TOKEN, type ServerProcess, startServerProcess, tempDataDir } from '../helpers.ts';
-import { launchChromium, SHOTS } from './harness.ts';
+import { launchChromium, SHOTS, scrollInSteps } from './harness.ts';
 
 /**
  * A real 1M-row result, reached to its last row. Building the data takes a minute or two, so this runs
@@ -88,14 +88,7 @@ describe.skipIf(!LONG)('a 1M-row result in Chromium', () => {
     await page.screenshot({ path: join(SHOTS, 'audit-log-1m-row-900k.png') });
 
     // Reading on from there, 1:1, crosses into windows that continue from the seek.
-    for (let i = 0; i < 60; i++)
-      await grid.evaluate(
-        (el) =>
-          new Promise((r) => {
-            el.scrollTop += 180;
-            requestAnimationFrame(() => requestAnimationFrame(r));
-          }),
-      );
+    await scrollInSteps(grid, 60, 180);
     await expect
       .poll(async () => (await topRow())?.index ?? 0, { timeout: 30_000 })
       .toBeGreaterThan(far.index + 250);

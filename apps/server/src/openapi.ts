@@ -1802,6 +1802,22 @@ export interface GeneratedDocumentSource {
   getOpenAPI31Document(config: { openapi: string; info: { title: string; version: string } }): unknown;
 }
 
+/** Joins `added` into `base` one level down (path -> method, kind -> name); an entry in both throws. */
+function joinTwoLevels(
+  base: Record<string, Json>,
+  added: Record<string, Json> | undefined,
+  name: (outer: string, inner: string) => string,
+): Record<string, Json> {
+  const out = { ...base };
+  for (const [outer, entries] of Object.entries(added ?? {})) {
+    for (const inner of Object.keys(entries))
+      if (out[outer]?.[inner])
+        throw new Error(`openapi: ${name(outer, inner)} is both generated and hand-written`);
+    out[outer] = { ...out[outer], ...entries };
+  }
+  return out;
+}
+
 /**
  * Generated paths and components joined with the hand-written ones not converted yet. An operation or a
  * component written both ways is a mistake (one would silently win), so it throws.
@@ -1811,22 +1827,12 @@ function mergeGenerated(document: Json, app: GeneratedDocumentSource): Json {
     openapi: '3.1.0',
     info: { title: 'Trailmark API', version: API_VERSION },
   }) as { paths?: Record<string, Json>; components?: Record<string, Json> };
-  const paths = { ...(document.paths as Record<string, Json>) };
-  for (const [path, item] of Object.entries(generated.paths ?? {})) {
-    for (const method of Object.keys(item)) {
-      if (paths[path]?.[method])
-        throw new Error(`openapi: ${method} ${path} is both generated and hand-written`);
-    }
-    paths[path] = { ...paths[path], ...item };
-  }
-  const components = { ...(document.components as Record<string, Json>) };
-  for (const [kind, entries] of Object.entries(generated.components ?? {})) {
-    for (const name of Object.keys(entries)) {
-      if (components[kind]?.[name])
-        throw new Error(`openapi: ${kind} ${name} is both generated and hand-written`);
-    }
-    components[kind] = { ...components[kind], ...entries };
-  }
+  const paths = joinTwoLevels(document.paths as Record<string, Json>, generated.paths, (p, m) => `${m} ${p}`);
+  const components = joinTwoLevels(
+    document.components as Record<string, Json>,
+    generated.components,
+    (kind, name) => `${kind} ${name}`,
+  );
   return { ...document, paths, components };
 }
 
