@@ -17,7 +17,6 @@ import { z } from 'zod';
 import type { AppDeps } from './deps.ts';
 import { statusOf } from './errors.ts';
 import { accountPaths, accountSchemas } from './openapi-accounts.ts';
-import { evidencePaths, evidenceSchemas } from './openapi-evidence.ts';
 import { streamPaths, streamSchemas } from './openapi-streams.ts';
 import { INGEST_ERRORS } from './routes/ingest-schemas.ts';
 
@@ -667,7 +666,6 @@ function componentSchemas(exportFormats: readonly string[]): Record<string, Json
   return {
     ...accountSchemas(),
     ...streamSchemas(),
-    ...evidenceSchemas(),
     EventInput: input,
     Event: stored,
     IngestRequest: {
@@ -1195,7 +1193,6 @@ function paths(): Record<string, Json> {
   return {
     ...accountPaths(),
     ...streamPaths(),
-    ...evidencePaths(),
     '/healthz': {
       get: operation({
         operationId: 'healthz',

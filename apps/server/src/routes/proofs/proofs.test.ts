@@ -8,7 +8,7 @@ import {
   verifyNote,
 } from '@trailmark/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../testing.ts';
+import { createTestApp, type TestApp } from '../../testing.ts';
 
 const event = (id: string) => ({
   id,
