@@ -14,7 +14,7 @@ import { authRoutes } from './routes/auth.ts';
 import { eventRoutes } from './routes/events.ts';
 import { exportRoutes } from './routes/exports.ts';
 import { liveRoutes } from './routes/live.ts';
-import { proofRoutes } from './routes/proofs.ts';
+import { proofRoutes } from './routes/proofs/index.ts';
 import { queryRoutes } from './routes/query.ts';
 import { sourceRoutes } from './routes/sources/index.ts';
 import { streamRoutes } from './routes/streams.ts';

@@ -1,5 +1,6 @@
 import type { ApiKeyRecord, SessionRecord, UserRecord } from '@trailmark/core';
 import type { Logger } from 'pino';
+import type { RouteMeta } from './routes/define.ts';
 
 /**
  * Who is calling: the operator (the operator token, or a person with the `operator` role, across all
@@ -21,6 +22,6 @@ export interface AppEnv {
     bodyLimitBytes?: number;
     principal: Principal;
     /** The 400 message of the route's validation failures (routes/define.ts). */
-    validationMessage?: string | Partial<Record<string, string>>;
+    validationMessage?: RouteMeta['invalid'];
   };
 }

@@ -18,7 +18,6 @@ import { z } from 'zod';
 import type { AppDeps } from './deps.ts';
 import { statusOf } from './errors.ts';
 import { accountPaths, accountSchemas } from './openapi-accounts.ts';
-import { evidencePaths, evidenceSchemas } from './openapi-evidence.ts';
 import { streamPaths, streamSchemas } from './openapi-streams.ts';
 import { INGEST_ERRORS } from './routes/ingest-schemas.ts';
 
@@ -671,7 +670,6 @@ function componentSchemas(
   return {
     ...accountSchemas(),
     ...streamSchemas(),
-    ...evidenceSchemas(),
     EventInput: input,
     Event: stored,
     IngestRequest: {
@@ -1202,7 +1200,6 @@ function paths(): Record<string, Json> {
   return {
     ...accountPaths(),
     ...streamPaths(),
-    ...evidencePaths(),
     '/healthz': {
       get: operation({
         operationId: 'healthz',

@@ -38,16 +38,22 @@ export function issueDetails(error: z.ZodError): ErrorDetail[] {
 // biome-ignore lint/suspicious/noExplicitAny: the hook of any route, as OpenAPIHono's own defaultHook is typed.
 const validationHook: Hook<any, AppEnv, any, undefined> = (result, c) => {
   if (!result.success) {
+    const details = issueDetails(result.error as z.ZodError);
     throw new ValidationError(
-      messageFor(c.get('validationMessage'), result.target as Target),
-      issueDetails(result.error as z.ZodError),
+      messageFor(c.get('validationMessage'), result.target as Target, details),
+      details,
     );
   }
   return undefined;
 };
 
-function messageFor(invalid: RouteMeta['invalid'], target: Target): string {
-  const own = typeof invalid === 'string' ? invalid : invalid?.[target];
+function messageFor(invalid: RouteMeta['invalid'], target: Target, details: ErrorDetail[]): string {
+  const own =
+    typeof invalid === 'string'
+      ? invalid
+      : typeof invalid === 'function'
+        ? invalid(details)
+        : invalid?.[target];
   return own ?? DEFAULT_MESSAGE[target];
 }
 
@@ -92,7 +98,7 @@ function hasZodJsonBody(route: RouteConfig): boolean {
 
 export interface RouteMeta extends OperationMeta {
   /** The message of a 400 when the request fails its schemas (`invalid invitation`), or one per part. */
-  invalid?: string | Partial<Record<Target, string>>;
+  invalid?: string | Partial<Record<Target, string>> | ((details: ErrorDetail[]) => string);
 }
 
 /**

@@ -8,7 +8,7 @@ import {
   verifyNote,
 } from '@trailmark/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../../testing/index.ts';
+import { createTestApp, type TestApp } from '../../../testing/index.ts';
 
 const event = (id: string) => ({
   id,
