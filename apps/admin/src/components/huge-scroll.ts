@@ -24,6 +24,9 @@ export interface HugeScroll {
   /** Offset of the viewport's top in content pixels (row i starts at i * rowHeight). */
   top: number;
   viewport: number;
+  /** The element's horizontal scroll and width, kept from its scroll events and ResizeObserver. */
+  left: number;
+  width: number;
   /** Height of the element that makes the scroll area (≤ MAX_SCROLL_PX). */
   spacer: number;
   /** Where content pixel `y` is drawn inside the spacer. */
@@ -48,14 +51,15 @@ export function useHugeScroll(
   const content = count * rowHeight;
   const spacer = Math.min(content, MAX_SCROLL_PX);
   const mapped = content > MAX_SCROLL_PX;
-  const [state, setState] = useState({ top: 0, real: 0, viewport: 600, scrolling: false });
-  const model = useRef({ top: 0, last: 0, programmatic: -1, settle: 0, frame: 0 });
+  const [state, setState] = useState({ top: 0, real: 0, viewport: 600, left: 0, width: 0, scrolling: false });
+  const model = useRef({ top: 0, last: 0, left: 0, programmatic: -1, settle: 0, frame: 0 });
   const geometry = useRef({ content, spacer, mapped });
   geometry.current = { content, spacer, mapped };
   // The element's height, kept by the ResizeObserver: reading clientHeight in a scroll handler or right
   // after React changed the DOM forces a synchronous layout of the page (a third of the main thread's
   // time on a filter change, in a profile).
   const height = useRef(0);
+  const width = useRef(0);
 
   /** Rows' viewport (below the sticky header), content and scroll maxima, and the content→scroll map. */
   const metrics = useCallback(
@@ -82,6 +86,8 @@ export function useHugeScroll(
           top: m.top,
           real: m.last,
           viewport: Math.max(0, height.current - headerHeight),
+          left: m.left,
+          width: width.current,
           scrolling,
         }),
       );
@@ -96,6 +102,7 @@ export function useHugeScroll(
     const onScroll = () => {
       const { contentMax, realMax, toReal, mapped: isMapped } = metrics(el);
       const st = el.scrollTop;
+      m.left = el.scrollLeft;
       if (!isMapped) m.top = st;
       else if (m.programmatic >= 0 && Math.abs(st - toReal(m.programmatic)) < 2) m.top = m.programmatic;
       else if (st <= 0) m.top = 0;
@@ -127,6 +134,7 @@ export function useHugeScroll(
     };
     const observer = new ResizeObserver(() => {
       height.current = el.clientHeight;
+      width.current = el.clientWidth;
       publish(false);
     });
     el.addEventListener('scroll', onScroll, { passive: true });
@@ -190,6 +198,8 @@ export function useHugeScroll(
   return {
     top: state.top,
     viewport: state.viewport,
+    left: state.left,
+    width: state.width,
     spacer,
     // Mapped, the spacer scrolled by `real` while the content moved by `top`: draw rows relative to both.
     place: (y) => (mapped ? state.real + (y - state.top) : y),

@@ -759,7 +759,7 @@ function GridBody({
         style={{
           top: scroll.place(scroll.top) + (Math.min(scroll.top, maxTop) / maxTop) * (scroll.viewport - 28),
           // The body is as wide as the columns: keep the label at the visible right edge.
-          left: (scroller.current?.scrollLeft ?? 0) + (scroller.current?.clientWidth ?? 0) - 12,
+          left: scroll.left + scroll.width - 12,
         }}
       >
         {hintAt.slice(0, 16).replace('T', ' ')} · row {position.toLocaleString()}
