@@ -80,7 +80,11 @@ export function Histogram({
       <svg
         ref={svg}
         role="img"
-        aria-label={`Events over time: ${total.toLocaleString()} from ${label(0)} to ${label(n)} UTC. Drag to narrow the range.`}
+        aria-label={
+          total === 0
+            ? `Events over time: none from ${label(0)} to ${label(n)} UTC.`
+            : `Events over time: ${total.toLocaleString()} from ${label(0)} to ${label(n)} UTC. Drag to narrow the range.`
+        }
         viewBox={`0 0 ${n} ${HEIGHT}`}
         preserveAspectRatio="none"
         onPointerDown={(e) => {
@@ -126,7 +130,9 @@ export function Histogram({
         <span className="histogram-hover">
           {hover !== null
             ? `${label(hover)} UTC · ${counts[hover].toLocaleString()} events`
-            : 'Drag across the bars to narrow the time range'}
+            : total === 0
+              ? 'No events in this time range'
+              : 'Drag across the bars to narrow the time range'}
         </span>
         <span>{label(n)}</span>
       </figcaption>

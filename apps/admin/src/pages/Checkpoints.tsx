@@ -130,7 +130,10 @@ function CheckpointTable({ tenant }: { tenant: string | undefined }) {
         {error && <LoadError error={error} retry={reload} />}
         {!data && !error && <Loading />}
         {data && rows.length === 0 && (
-          <p className="muted">No checkpoint yet: one is signed once the log has events.</p>
+          <p className="muted">
+            No checkpoint yet. The server signs one on its schedule (hourly by default) whenever the log has
+            grown{canAdmin(user) ? '; Sign now signs one at once.' : '.'}
+          </p>
         )}
         {rows.length > 0 && data && (
           <table className="table" aria-label="Checkpoints">
