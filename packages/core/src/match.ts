@@ -5,6 +5,7 @@ import {
   freeTextTerms,
   NEGATABLE_FILTERS,
   type NegatedFilter,
+  searchWords,
 } from './query.ts';
 import type { AuditEvent } from './schema.ts';
 
@@ -21,7 +22,8 @@ export function eventSearchText(event: AuditEvent, actionLabel?: string): string
     event.workspace?.id,
   ];
   for (const t of event.targets) parts.push(t.name, t.path, t.previous_path, t.id);
-  return freeTextTerms(parts.filter(Boolean).join(' '));
+  // Every word: the cap of 16 is on a query's terms, an event is found by any of its words.
+  return searchWords(parts.filter(Boolean).join(' '));
 }
 
 function anyOf<T>(values: readonly T[] | undefined, test: (v: T) => boolean): boolean {

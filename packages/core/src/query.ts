@@ -552,11 +552,14 @@ export function parseLimit(
 }
 
 /** Words of a free-text query: letters and digits only, so no query syntax reaches a storage engine. */
+/** The words of a text as free-text search sees them: lower-cased runs of letters and digits, once each. */
+export function searchWords(text: string): string[] {
+  return [...new Set(text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [])];
+}
+
+/** The terms of a `q`: its words, at most 16 (a bound on the query's cost, not on what is indexed). */
 export function freeTextTerms(q: string): string[] {
-  return [...new Set((q.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => w.length > 0))].slice(
-    0,
-    16,
-  );
+  return searchWords(q).slice(0, 16);
 }
 
 /** Whether an event's occurred_at (ms) falls within the filter's window. */

@@ -145,6 +145,17 @@ export function edgeEvents(): AuditEvent[] {
     ['slashes', [{ type: 'file', id: 'f-slashes', path: '/moss//lichen/spore.png' }]],
     ['trailing', [{ type: 'folder', id: 'd-reef', path: '/reef/coral/' }]],
     [
+      'many_words',
+      [
+        {
+          type: 'file',
+          id: 'f-many-words',
+          name: 'minutes of the annual general meeting held at the old town hall north wing on a rainy day quillwort.pdf',
+          path: '/archive/minutes/agm.pdf',
+        },
+      ],
+    ],
+    [
       'unicode',
       [{ type: 'file', id: 'f-unicode', name: 'Überblick 日本語.pdf', path: '/café/Überblick 日本語.pdf' }],
     ],

@@ -301,6 +301,7 @@ export function runStorageContract(options: StorageContractOptions): void {
       ['actor by unicode email, upper case', { actor: ['ZOË.ÅNGSTRÖM@ACME.TEST'] }],
       ['q: unicode name prefix', { q: 'ångs' }],
       ['q: unicode file name word', { q: 'überblick' }],
+      ['q: a word past the sixteenth of an event', { q: 'quillwort' }],
       ['request_id', { request_id: ['req-7'] }],
       ['result', { result: ['denied'] }],
       ['result list', { result: ['failure', 'error'] }],
