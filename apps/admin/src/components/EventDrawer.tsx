@@ -1,3 +1,4 @@
+import { quoteQueryValue } from '@trailmark/core/query-language';
 import { type ReactNode, useEffect, useRef, useState } from 'react';
 import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
 import { ApiError, type AuditEvent, api } from '../api.ts';
@@ -22,6 +23,15 @@ function around(iso: string, minutes: number): { from: string; to: string } {
     from: new Date(t - minutes * 60_000).toISOString(),
     to: new Date(t + minutes * 60_000).toISOString(),
   };
+}
+
+/**
+ * Every event on one target (a share link, an API key, a file), in the search box's language so the
+ * view shows and edits the filter: `type:share_link target:lnk_…`, over all time.
+ */
+function targetEventsLink(t: { type: string; id: string }): string {
+  const q = `type:${quoteQueryValue(t.type)} target:${quoteQueryValue(t.id)}`;
+  return `/events?range=all&q=${encodeURIComponent(q)}`;
 }
 
 export function historyLink(e: AuditEvent): string | undefined {
@@ -177,7 +187,16 @@ export function EventDrawer() {
                 <Field label="Name">{t.name}</Field>
                 <Field label="Path">{t.path}</Field>
                 <Field label="Previous path">{t.previous_path}</Field>
-                <Field label="Id">{t.id}</Field>
+                <Field label="Id">
+                  {t.id && (
+                    <>
+                      {t.id}{' '}
+                      <Link to={targetEventsLink({ type: t.type, id: t.id })}>
+                        All events on this {t.type.replaceAll('_', ' ')}
+                      </Link>
+                    </>
+                  )}
+                </Field>
                 <Field label="Size">{t.size_bytes?.toLocaleString()}</Field>
                 <Field label="Type (MIME)">{t.mime_type}</Field>
               </dl>

@@ -40,6 +40,7 @@ export function FacetPicker({
   // biome-ignore lint/correctness/useExhaustiveDependencies: reset whenever the selection that came back changes
   useEffect(() => setClicked({}), [selectedKey]);
   const root = useRef<HTMLDivElement>(null);
+  const trigger = useRef<HTMLButtonElement>(null);
   const listId = useId();
   const label = FILTER_LABELS[field];
 
@@ -68,8 +69,19 @@ export function FacetPicker({
     const close = (e: MouseEvent) => {
       if (root.current && !root.current.contains(e.target as Node)) setOpen(false);
     };
+    // Esc closes it wherever focus is: after a click on an option the URL changes and focus may be on
+    // the page, not in the popover.
+    const closeOnEscape = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape') return;
+      setOpen(false);
+      trigger.current?.focus();
+    };
     document.addEventListener('mousedown', close);
-    return () => document.removeEventListener('mousedown', close);
+    document.addEventListener('keydown', closeOnEscape);
+    return () => {
+      document.removeEventListener('mousedown', close);
+      document.removeEventListener('keydown', closeOnEscape);
+    };
   }, [open]);
 
   const options = useMemo<Option[]>(() => {
@@ -136,6 +148,7 @@ export function FacetPicker({
   return (
     <div className="picker" ref={root}>
       <button
+        ref={trigger}
         type="button"
         className={`btn btn-filter${selected.length ? ' is-active' : ''}`}
         aria-haspopup="listbox"
@@ -159,7 +172,6 @@ export function FacetPicker({
             placeholder={field === 'actor' ? 'Name or email' : `Search ${label.toLowerCase()}`}
             value={search}
             onChange={(e) => setSearch(e.target.value)}
-            onKeyDown={(e) => e.key === 'Escape' && setOpen(false)}
           />
           <div
             className="popover-list"
