@@ -90,14 +90,16 @@ export async function captureAndScan(page: Page, name: string) {
     const violations = await page.evaluate(async () => {
       // biome-ignore lint/suspicious/noExplicitAny: axe is injected as a global
       const result = await (window as any).axe.run(document, { resultTypes: ['violations'] });
-      return (result.violations as { id: string; impact: string; nodes: { target: string[] }[] }[])
+      type Node = { target: string[]; failureSummary?: string };
+      return (result.violations as { id: string; impact: string; nodes: Node[] }[])
         .filter((v) => v.impact === 'serious' || v.impact === 'critical')
         .map(
           (v) =>
+            // The first node's summary says what to fix (which child, which attribute).
             `${v.id} (${v.impact}): ${v.nodes
               .map((n) => n.target.join(' '))
               .slice(0, 3)
-              .join(', ')}`,
+              .join(', ')} (${(v.nodes[0]?.failureSummary ?? '').replace(/\s+/g, ' ').trim()})`,
         );
     });
     expect(violations, `${name} in ${scheme}`).toEqual([]);

@@ -463,26 +463,28 @@ export function AuditLog() {
           onPosition={setPosition}
         />
         {empty && (
-          <div className="empty-state">
-            <h2>No events match</h2>
-            <p className="muted">
-              Nothing in {presetLabel?.toLowerCase() ?? 'this range'} matches these filters.
-            </p>
-            {range.preset !== 'all' && (
-              <button
-                type="button"
-                className="btn btn-primary"
-                onClick={() => {
-                  const next = new URLSearchParams(params);
-                  next.delete('from');
-                  next.delete('to');
-                  next.set('range', 'all');
-                  go(next);
-                }}
-              >
-                Search all time
-              </button>
-            )}
+          <div className="empty-state" role="row">
+            <div role="gridcell" className="empty-state-cell">
+              <h2>No events match</h2>
+              <p className="muted">
+                Nothing in {presetLabel?.toLowerCase() ?? 'this range'} matches these filters.
+              </p>
+              {range.preset !== 'all' && (
+                <button
+                  type="button"
+                  className="btn btn-primary"
+                  onClick={() => {
+                    const next = new URLSearchParams(params);
+                    next.delete('from');
+                    next.delete('to');
+                    next.set('range', 'all');
+                    go(next);
+                  }}
+                >
+                  Search all time
+                </button>
+              )}
+            </div>
           </div>
         )}
       </div>
@@ -780,16 +782,7 @@ function GridBody({
               aria-hidden="true"
               style={{ transform: `translateY(${start}px)`, width: tableWidth }}
             >
-              {error ? (
-                <span className="form-error">
-                  {error}{' '}
-                  <button type="button" className="btn btn-sm" onClick={retry}>
-                    Retry
-                  </button>
-                </span>
-              ) : (
-                <span className="skeleton" />
-              )}
+              {error ? <span className="muted">Not loaded</span> : <span className="skeleton" />}
             </div>
           );
         return (
@@ -815,13 +808,18 @@ function GridBody({
           </div>
         );
       })}
-      {error && !rowAt(first) && (
-        <div className="empty-state" role="alert">
-          <h2>Could not load events</h2>
-          <p className="muted">{error}</p>
-          <button type="button" className="btn btn-primary" onClick={retry}>
-            Retry
-          </button>
+      {/* A row of its own (a grid holds rows only), placed in view wherever the reader has scrolled. */}
+      {error && visible.some((i) => !rowAt(i)) && (
+        <div className="empty-state" role="row" style={{ top: scroll.place(scroll.top) + 120 }}>
+          <div role="gridcell" className="empty-state-cell">
+            <div role="alert" className="empty-state-cell">
+              <h2>Could not load events</h2>
+              <p className="muted">{error}</p>
+              <button type="button" className="btn btn-primary" onClick={retry}>
+                Retry
+              </button>
+            </div>
+          </div>
         </div>
       )}
     </div>
