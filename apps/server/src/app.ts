@@ -12,6 +12,7 @@ import { openApiDocument } from './openapi.ts';
 import { adminRoutes } from './routes/admin/index.ts';
 import { authRoutes } from './routes/auth.ts';
 import { eventRoutes } from './routes/events.ts';
+import { exportJobRoutes } from './routes/exports/index.ts';
 import { exportRoutes } from './routes/exports.ts';
 import { liveRoutes } from './routes/live.ts';
 import { proofRoutes } from './routes/proofs/index.ts';
@@ -97,6 +98,7 @@ export function createApp(deps: AppDeps) {
   v1.route('/sources', sourceRoutes(deps));
   v1.route('/', queryRoutes(deps));
   v1.route('/', exportRoutes(deps));
+  v1.route('/exports', exportJobRoutes(deps));
   v1.route('/admin', adminRoutes(deps));
   v1.route('/', authRoutes(deps));
   v1.route('/users', userRoutes(deps));
