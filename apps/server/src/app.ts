@@ -18,7 +18,7 @@ import { liveRoutes } from './routes/live.ts';
 import { proofRoutes } from './routes/proofs/index.ts';
 import { queryRoutes } from './routes/query.ts';
 import { sourceRoutes } from './routes/sources/index.ts';
-import { streamRoutes } from './routes/streams.ts';
+import { streamRoutes } from './routes/streams/index.ts';
 import { uiRoutes } from './routes/ui.ts';
 import { tenantRoutes, userRoutes } from './routes/users/index.ts';
 import { refreshStreamMetrics } from './streams/metrics.ts';

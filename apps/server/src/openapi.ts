@@ -18,7 +18,6 @@ import { z } from 'zod';
 import type { AppDeps } from './deps.ts';
 import { statusOf } from './errors.ts';
 import { accountPaths, accountSchemas } from './openapi-accounts.ts';
-import { streamPaths, streamSchemas } from './openapi-streams.ts';
 import { INGEST_ERRORS } from './routes/ingest-schemas.ts';
 
 /** A node of the OpenAPI document. The document is plain JSON, so an open record is the honest type. */
@@ -632,7 +631,6 @@ function componentSchemas(declared: PluginSet['errors'] = new Map()): Record<str
   const { input, stored } = eventSchemaPair();
   return {
     ...accountSchemas(),
-    ...streamSchemas(),
     EventInput: input,
     Event: stored,
     IngestRequest: {
@@ -1068,7 +1066,6 @@ function paths(): Record<string, Json> {
   const pageParams = [ref('parameters', 'Limit'), ref('parameters', 'Cursor')];
   return {
     ...accountPaths(),
-    ...streamPaths(),
     '/healthz': {
       get: operation({
         operationId: 'healthz',
