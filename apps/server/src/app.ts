@@ -10,7 +10,7 @@ import type { AppDeps } from './deps.ts';
 import { errorBody, errorHandler } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { adminRoutes } from './routes/admin/index.ts';
-import { authRoutes } from './routes/auth.ts';
+import { authRoutes } from './routes/auth/index.ts';
 import { eventRoutes } from './routes/events.ts';
 import { exportJobRoutes } from './routes/exports/index.ts';
 import { exportRoutes } from './routes/exports.ts';
@@ -100,7 +100,7 @@ export function createApp(deps: AppDeps) {
   v1.route('/', exportRoutes(deps));
   v1.route('/exports', exportJobRoutes(deps));
   v1.route('/admin', adminRoutes(deps));
-  v1.route('/', authRoutes(deps));
+  v1.route('/auth', authRoutes(deps));
   v1.route('/users', userRoutes(deps));
   v1.route('/tenants', tenantRoutes(deps));
   v1.route('/', uiRoutes(deps));

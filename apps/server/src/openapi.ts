@@ -17,7 +17,6 @@ import {
 import { z } from 'zod';
 import type { AppDeps } from './deps.ts';
 import { statusOf } from './errors.ts';
-import { accountPaths, accountSchemas } from './openapi-accounts.ts';
 import { INGEST_ERRORS } from './routes/ingest-schemas.ts';
 
 /** A node of the OpenAPI document. The document is plain JSON, so an open record is the honest type. */
@@ -630,7 +629,6 @@ export function pathParam(name: string, description: string, schema: Json = { ty
 function componentSchemas(declared: PluginSet['errors'] = new Map()): Record<string, Json> {
   const { input, stored } = eventSchemaPair();
   return {
-    ...accountSchemas(),
     EventInput: input,
     Event: stored,
     IngestRequest: {
@@ -1065,7 +1063,6 @@ function ingestResponses(): Record<string, Json> {
 function paths(): Record<string, Json> {
   const pageParams = [ref('parameters', 'Limit'), ref('parameters', 'Cursor')];
   return {
-    ...accountPaths(),
     '/healthz': {
       get: operation({
         operationId: 'healthz',
