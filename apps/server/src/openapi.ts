@@ -17,8 +17,6 @@ import {
 import { z } from 'zod';
 import type { AppDeps } from './deps.ts';
 import { statusOf } from './errors.ts';
-import { accountPaths, accountSchemas } from './openapi-accounts.ts';
-import { streamPaths, streamSchemas } from './openapi-streams.ts';
 import { INGEST_ERRORS } from './routes/ingest-schemas.ts';
 
 /** A node of the OpenAPI document. The document is plain JSON, so an open record is the honest type. */
@@ -164,39 +162,6 @@ export const storedEventExample = {
 } as const;
 
 const ingestResultExample = { accepted: 1, duplicates: 0, ids: ['ft_01JRW6B9G1UPLOAD0001'] };
-
-const exportJobExample = {
-  id: 'exp_01JRWB3M0E4S5K7Y1P9H2C6T8R',
-  status: 'completed',
-  format: 'csv',
-  filters: {
-    tenant: ['acme'],
-    source: ['file-transfer'],
-    action: ['file.uploaded', 'file.deleted'],
-    from: ['2026-04-01T00:00:00.000Z'],
-  },
-  rows_written: 18_204,
-  rows_estimate: 18_204,
-  progress: 1,
-  bytes: 6_120_448,
-  file_name: 'trailmark-acme-file-transfer-2026-04-01_2026-04-14.csv',
-  created_by: 'key_01JRWA0K5T8M2Q4ZC7XN3B6V9D',
-  created_at: '2026-04-14T10:32:15.000Z',
-  updated_at: '2026-04-14T10:32:19.000Z',
-  completed_at: '2026-04-14T10:32:19.000Z',
-  expires_at: '2026-04-15T10:32:19.000Z',
-  download_url: '/v1/exports/exp_01JRWB3M0E4S5K7Y1P9H2C6T8R/download',
-};
-
-/** A job right after POST /v1/exports: nothing written yet. */
-const { completed_at: _completedAt, ...finishedFields } = exportJobExample;
-const queuedExportJobExample = {
-  ...finishedFields,
-  status: 'queued',
-  rows_written: 0,
-  progress: 0,
-  bytes: 0,
-};
 
 // ---------------------------------------------------------------------------------------------
 // Errors. Statuses come from errors.ts (the one place codes become statuses), so docs cannot disagree.
@@ -621,7 +586,7 @@ const NEGATED_FILTER_NAMES = [
   'target_path_prefix!',
 ] as const;
 
-const FILTER_NAMES = [
+export const FILTER_NAMES = [
   'tenant',
   'source',
   'action',
@@ -661,15 +626,9 @@ export function pathParam(name: string, description: string, schema: Json = { ty
 // Component schemas other than the event.
 // ---------------------------------------------------------------------------------------------
 
-function componentSchemas(
-  exportFormats: readonly string[],
-  declared: PluginSet['errors'] = new Map(),
-): Record<string, Json> {
+function componentSchemas(declared: PluginSet['errors'] = new Map()): Record<string, Json> {
   const { input, stored } = eventSchemaPair();
-  const timestamp = { type: 'string', format: 'date-time' };
   return {
-    ...accountSchemas(),
-    ...streamSchemas(),
     EventInput: input,
     Event: stored,
     IngestRequest: {
@@ -887,99 +846,6 @@ function componentSchemas(
       required: ['sources', 'query_qualifiers', 'export_formats'],
       additionalProperties: false,
     },
-    ExportFormat: {
-      type: 'string',
-      enum: [...exportFormats],
-      description:
-        'Registered export formats. Built in: `csv` (one row per event, spreadsheet-friendly) and `ndjson` (one stored event per line); the OCSF plugin adds `ocsf` (OCSF 1.8 events, one per line).',
-    },
-    ExportFilters: {
-      type: 'object',
-      description:
-        'The same filters as `GET /v1/events`, as a map of filter name to a value or a list of values.',
-      propertyNames: { enum: [...FILTER_NAMES] },
-      additionalProperties: {
-        oneOf: [
-          { type: 'string', maxLength: 2048 },
-          { type: 'array', items: { type: 'string', maxLength: 2048 }, maxItems: 100 },
-        ],
-      },
-    },
-    CreateExportRequest: {
-      type: 'object',
-      properties: {
-        format: ref('schemas', 'ExportFormat'),
-        filters: ref('schemas', 'ExportFilters'),
-        bom: { type: 'boolean', description: 'Prefix a UTF-8 byte order mark (CSV in Excel).' },
-      },
-      required: ['format'],
-      additionalProperties: false,
-    },
-    ExportJob: {
-      type: 'object',
-      properties: {
-        id: { type: 'string' },
-        status: {
-          type: 'string',
-          enum: ['queued', 'running', 'completed', 'failed', 'expired'],
-          description: '`expired`: the file is gone; the record stays listed for a week.',
-        },
-        format: { type: 'string' },
-        filters: {
-          type: 'object',
-          description: 'The effective filters, tenant scope included, as query parameters.',
-          additionalProperties: { type: 'array', items: { type: 'string' } },
-        },
-        rows_written: { type: 'integer', minimum: 0 },
-        rows_estimate: {
-          type: 'integer',
-          minimum: 0,
-          description:
-            'Rows the file will hold: those matching when the job was created, at most `row_limit`.',
-        },
-        progress: {
-          type: 'number',
-          minimum: 0,
-          maximum: 1,
-          description: '`rows_written / rows_estimate`, 1 once completed.',
-        },
-        row_limit: { type: 'integer', description: "The tenant's `max_export_rows` when it applied." },
-        truncated: {
-          type: 'boolean',
-          description:
-            'Present when `row_limit` is: true when more rows match than the limit, so the file stops at it. Set from the count when the job is created, exact once it is completed.',
-        },
-        bytes: { type: 'integer', minimum: 0 },
-        file_name: { type: 'string' },
-        created_by: { type: 'string', description: 'API key id, or `operator`.' },
-        error: { type: 'string' },
-        created_at: timestamp,
-        updated_at: timestamp,
-        completed_at: timestamp,
-        expires_at: {
-          ...timestamp,
-          description: 'The file is deleted after this (TRAILMARK_EXPORT_TTL_HOURS).',
-        },
-        download_url: { type: 'string', description: 'Relative URL of the file once `completed`.' },
-      },
-      required: [
-        'id',
-        'status',
-        'format',
-        'filters',
-        'rows_written',
-        'rows_estimate',
-        'progress',
-        'bytes',
-        'file_name',
-        'created_by',
-        'created_at',
-        'updated_at',
-        'expires_at',
-        'download_url',
-      ],
-      additionalProperties: false,
-    },
     ErrorCode: {
       type: 'string',
       enum: [...Object.values(ErrorCode), ...declared.keys()],
@@ -1146,18 +1012,18 @@ const READ_ERRORS = [
   ErrorCode.STORAGE_UNAVAILABLE,
 ] as const;
 
-const EXPORT_ID_HEADER: Json = {
+export const EXPORT_ID_HEADER: Json = {
   description: 'Id of this export (`exp_...`), as in its audit entries.',
   schema: { type: 'string' },
 };
 
-const CONTENT_DISPOSITION: Json = {
+export const CONTENT_DISPOSITION: Json = {
   description:
     '`attachment; filename="..."`. The name says what is inside: tenant, the one source/action/workspace if the filters name one, the date range, `-first-<n>-rows` when capped, e.g. `trailmark-acme-file-transfer-2026-04-01_2026-04-14.csv`.',
   schema: { type: 'string' },
 };
 
-const EXPORT_HEADERS: Json = {
+export const EXPORT_HEADERS: Json = {
   'X-Trailmark-Total-Rows': {
     description: 'Rows matching the filters when the export started (for a download: rows in the file).',
     schema: { type: 'integer', minimum: 0 },
@@ -1173,7 +1039,7 @@ const EXPORT_HEADERS: Json = {
 };
 
 /** Content types of the built-in formats; a format plugin may add its own. */
-const EXPORT_CONTENT: Json = {
+export const EXPORT_CONTENT: Json = {
   'text/csv': { schema: { type: 'string' } },
   'application/x-ndjson': { schema: { type: 'string' } },
   'application/octet-stream': { schema: { type: 'string' } },
@@ -1196,10 +1062,7 @@ function ingestResponses(): Record<string, Json> {
 
 function paths(): Record<string, Json> {
   const pageParams = [ref('parameters', 'Limit'), ref('parameters', 'Cursor')];
-  const exportId = pathParam('id', 'Export job id (`exp_...`).', { type: 'string', pattern: '^exp_' });
   return {
-    ...accountPaths(),
-    ...streamPaths(),
     '/healthz': {
       get: operation({
         operationId: 'healthz',
@@ -1610,150 +1473,6 @@ function paths(): Record<string, Json> {
         ],
       }),
     },
-    '/v1/exports': {
-      post: operation({
-        operationId: 'createExport',
-        summary: 'Start an export job',
-        description:
-          'Writes the file in the background (two jobs run at a time, the rest queue). `filters` are the filters of `GET /v1/events`, nothing else. Poll `GET /v1/exports/{id}` for `status` and progress (`rows_written` of `rows_estimate`) until it is `completed`, then download it before `expires_at`. A tenant cap (`max_export_rows`) is stated at once: in the headers of this response and in `row_limit` and `truncated` of the job.',
-        tags: ['Export'],
-        scope: 'export',
-        requestBody: jsonBody(ref('schemas', 'CreateExportRequest'), {
-          uploadsCsv: {
-            summary: 'April uploads and deletions as CSV',
-            value: {
-              format: 'csv',
-              filters: {
-                source: 'file-transfer',
-                action: ['file.uploaded', 'file.deleted'],
-                from: '2026-04-01',
-              },
-              bom: true,
-            },
-          },
-        }),
-        responses: {
-          '202': {
-            ...jsonResponse('Job accepted', ref('schemas', 'ExportJob'), queuedExportJobExample),
-            headers: {
-              Location: { description: 'URL of the job.', schema: { type: 'string' } },
-              ...EXPORT_HEADERS,
-              'X-Trailmark-Export-Id': EXPORT_ID_HEADER,
-            },
-          },
-        },
-        errors: [
-          ErrorCode.MALFORMED_JSON,
-          ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-          ErrorCode.REQUEST_TIMEOUT,
-          ErrorCode.OVERLOADED,
-          ErrorCode.UNSUPPORTED_MEDIA_TYPE,
-          ErrorCode.VALIDATION_FAILED,
-          ErrorCode.UNSUPPORTED_FORMAT,
-          ErrorCode.UNKNOWN_FILTER,
-          ErrorCode.INVALID_FILTER,
-          ErrorCode.STORAGE_UNAVAILABLE,
-        ],
-      }),
-      get: operation({
-        operationId: 'listExports',
-        summary: 'List export jobs',
-        description:
-          "An API key sees its tenant's jobs; the operator sees all, or one tenant's with `?tenant=`. Expired jobs stay listed for a week.",
-        tags: ['Export'],
-        scope: 'export',
-        parameters: [
-          {
-            name: 'tenant',
-            in: 'query',
-            required: false,
-            description: 'Operator token: only this tenant. Ignored for API keys.',
-            schema: { type: 'string' },
-          },
-        ],
-        responses: {
-          '200': jsonResponse(
-            'Jobs',
-            {
-              type: 'object',
-              properties: { data: { type: 'array', items: ref('schemas', 'ExportJob') } },
-              required: ['data'],
-              additionalProperties: false,
-            },
-            { data: [exportJobExample] },
-          ),
-        },
-      }),
-    },
-    '/v1/exports/{id}': {
-      get: operation({
-        operationId: 'getExport',
-        summary: 'Get an export job',
-        tags: ['Export'],
-        scope: 'export',
-        parameters: [exportId],
-        responses: { '200': jsonResponse('The job', ref('schemas', 'ExportJob'), exportJobExample) },
-        errors: [ErrorCode.NOT_FOUND],
-      }),
-      delete: operation({
-        operationId: 'deleteExport',
-        summary: 'Delete an export job and its file',
-        description: 'A running job is stopped first.',
-        tags: ['Export'],
-        scope: 'export',
-        parameters: [exportId],
-        responses: { '204': { description: 'Deleted' } },
-        errors: [ErrorCode.NOT_FOUND],
-      }),
-    },
-    '/v1/exports/{id}/download': {
-      get: operation({
-        operationId: 'downloadExport',
-        summary: 'Download the file of a completed export',
-        description:
-          'Supports a single `Range: bytes=...` (with `If-Range` on the ETag) so an interrupted download of a large file resumes where it stopped. A range outside the file, or a `bytes=` value that is not a valid range, is `416` with `Content-Range: bytes */<size>`; another range unit, or several ranges, get the whole file (`200`). Only a download from byte 0 is recorded as `export.downloaded` (a `HEAD` is not).',
-        tags: ['Export'],
-        scope: 'export',
-        parameters: [
-          exportId,
-          {
-            name: 'Range',
-            in: 'header',
-            required: false,
-            description: 'One byte range: `bytes=1048576-`, `bytes=0-999` or the suffix `bytes=-500`.',
-            schema: { type: 'string' },
-          },
-          {
-            name: 'If-Range',
-            in: 'header',
-            required: false,
-            description: 'The ETag of an earlier response; if it no longer matches, the whole file is sent.',
-            schema: { type: 'string' },
-          },
-        ],
-        responses: {
-          '200': {
-            description: 'The whole file',
-            headers: {
-              ...EXPORT_HEADERS,
-              'Accept-Ranges': { schema: { type: 'string', const: 'bytes' } },
-              ETag: { schema: { type: 'string' } },
-              'Content-Disposition': CONTENT_DISPOSITION,
-            },
-            content: EXPORT_CONTENT,
-          },
-          '206': {
-            description: 'The requested range',
-            headers: {
-              'Content-Range': { description: '`bytes start-end/size`', schema: { type: 'string' } },
-              ETag: { schema: { type: 'string' } },
-            },
-            content: EXPORT_CONTENT,
-          },
-        },
-        errors: [ErrorCode.NOT_FOUND, ErrorCode.CONFLICT, ErrorCode.EXPIRED, ErrorCode.RANGE_NOT_SATISFIABLE],
-      }),
-    },
   };
 }
 
@@ -1845,7 +1564,6 @@ export function openApiDocument(deps: AppDeps, app: GeneratedDocumentSource): Re
 
 function handWrittenDocument(deps: AppDeps): Json {
   const sourceIds = deps.plugins.registry.list().map((s) => s.id);
-  const formats = [...deps.plugins.exportFormats.keys()];
   const positive = filterParameters(sourceIds);
   const filters = { ...positive, ...negatedParameters(positive) };
   return {
@@ -1914,10 +1632,7 @@ function handWrittenDocument(deps: AppDeps): Json {
         },
         WwwAuthenticate: { description: '`Bearer realm="trailmark"`', schema: { type: 'string' } },
       },
-      schemas: componentSchemas(
-        formats.length > 0 ? formats : ['csv', 'ndjson', 'ocsf'],
-        deps.plugins.errors,
-      ),
+      schemas: componentSchemas(deps.plugins.errors),
     },
   };
 }

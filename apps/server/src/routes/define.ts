@@ -6,7 +6,7 @@
  */
 import { createRoute, type Hook, OpenAPIHono, type RouteConfig, z as zod } from '@hono/zod-openapi';
 import { type ErrorDetail, ValidationError } from '@trailmark/core';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { z } from 'zod';
 import { requireHistoryAccess, requireOperator, requireScope } from '../auth.ts';
 import type { AppEnv } from '../context.ts';
@@ -83,12 +83,14 @@ function accessGuard(meta: OperationMeta): MiddlewareHandler<AppEnv> | undefined
  * with its own code) before the zod validator sees it, and leaves the decoded text where the validator
  * and a later `readJson` read it.
  */
-const jsonFirst: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const value = await readJson(c);
-  // Hono keeps the pending read in the cache (typed as its result).
-  (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(JSON.stringify(value));
-  await next();
-};
+const jsonFirst =
+  (read: NonNullable<RouteMeta['readBody']>): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    const value = await read(c);
+    // Hono keeps the pending read in the cache (typed as its result).
+    (c.req.bodyCache as Record<string, unknown>).text = Promise.resolve(JSON.stringify(value));
+    await next();
+  };
 
 function hasZodJsonBody(route: RouteConfig): boolean {
   const media = route.request?.body?.content?.['application/json'];
@@ -99,6 +101,11 @@ function hasZodJsonBody(route: RouteConfig): boolean {
 export interface RouteMeta extends OperationMeta {
   /** The message of a 400 when the request fails its schemas (`invalid invitation`), or one per part. */
   invalid?: string | Partial<Record<Target, string>> | ((details: ErrorDetail[]) => string);
+  /**
+   * Reads the JSON body in place of `readJson`, for a route whose own checks of the raw body come
+   * before its schema (what the schema validates is the value returned).
+   */
+  readBody?: (c: Context<AppEnv>) => Promise<unknown>;
 }
 
 /**
@@ -107,7 +114,7 @@ export interface RouteMeta extends OperationMeta {
  * The access check runs first, then the JSON body is read, then the schemas validate.
  */
 export function defineRoute<R extends RouteConfig>(meta: RouteMeta, route: R): R {
-  const { invalid, ...access } = meta;
+  const { invalid, readBody, ...access } = meta;
   const responses = operationResponses(access, route.responses as Record<string, Json>);
   const guard = accessGuard(access);
   const own = route.middleware ? [route.middleware].flat() : [];
@@ -119,7 +126,7 @@ export function defineRoute<R extends RouteConfig>(meta: RouteMeta, route: R): R
     : undefined;
   const middleware = [
     ...(guard ? [guard] : []),
-    ...(hasZodJsonBody(route) ? [jsonFirst] : []),
+    ...(hasZodJsonBody(route) ? [jsonFirst(readBody ?? readJson)] : []),
     ...(message ? [message] : []),
     ...own,
   ];

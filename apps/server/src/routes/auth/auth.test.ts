@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AuditEvent } from '@trailmark/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cookieOf, createTestApp, TEST_PASSWORD, type TestApp } from '../../testing/index.ts';
-import { OPERATOR_AUDIT_TENANT } from '../accounts/audit.ts';
-import { setupLinkIfNoUsers } from '../accounts/bootstrap.ts';
-import { sweepExpiredSessions } from '../accounts/sessions.ts';
-import { createSignInThrottle } from '../accounts/throttle.ts';
-import { uploadEventExample } from '../openapi.ts';
+import { cookieOf, createTestApp, TEST_PASSWORD, type TestApp } from '../../../testing/index.ts';
+import { OPERATOR_AUDIT_TENANT } from '../../accounts/audit.ts';
+import { setupLinkIfNoUsers } from '../../accounts/bootstrap.ts';
+import { sweepExpiredSessions } from '../../accounts/sessions.ts';
+import { createSignInThrottle } from '../../accounts/throttle.ts';
+import { uploadEventExample } from '../../openapi.ts';
 
 const SAME = { 'sec-fetch-site': 'same-origin' };
 let t: TestApp;

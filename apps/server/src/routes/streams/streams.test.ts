@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../../testing/index.ts';
-import type { PublicDestination } from '../streams/service.ts';
+import { createTestApp, type TestApp } from '../../../testing/index.ts';
+import type { PublicDestination } from '../../streams/service.ts';
 
 const apps: TestApp[] = [];
 afterEach(async () => {
