@@ -11,6 +11,7 @@ import { errorBody, errorHandler } from './errors.ts';
 import { openApiDocument } from './openapi.ts';
 import { adminRoutes } from './routes/admin/index.ts';
 import { authRoutes } from './routes/auth.ts';
+import { catalogRoutes } from './routes/catalog/index.ts';
 import { eventRoutes } from './routes/events.ts';
 import { exportRoutes } from './routes/exports.ts';
 import { liveRoutes } from './routes/live.ts';
@@ -96,6 +97,7 @@ export function createApp(deps: AppDeps) {
   v1.route('/', eventRoutes(deps));
   v1.route('/sources', sourceRoutes(deps));
   v1.route('/', queryRoutes(deps));
+  v1.route('/', catalogRoutes(deps));
   v1.route('/', exportRoutes(deps));
   v1.route('/admin', adminRoutes(deps));
   v1.route('/', authRoutes(deps));

@@ -810,83 +810,6 @@ function componentSchemas(
       required: ['asset', 'assets', 'truncated', 'data', 'next_cursor'],
       additionalProperties: false,
     },
-    ActionDefinition: {
-      type: 'object',
-      properties: {
-        action: { type: 'string' },
-        source_action: { type: 'string' },
-        label: { type: 'string' },
-        description: { type: 'string' },
-        category: { type: 'string' },
-        ocsf_class_uid: { type: 'integer', description: 'OCSF 1.8 event class, used by the `ocsf` export.' },
-        ocsf_activity_id: { type: 'integer' },
-      },
-      required: ['action', 'label', 'category', 'ocsf_class_uid'],
-      additionalProperties: false,
-    },
-    Catalog: {
-      type: 'object',
-      properties: {
-        sources: {
-          type: 'array',
-          items: {
-            type: 'object',
-            properties: {
-              id: { type: 'string' },
-              name: { type: 'string' },
-              description: { type: 'string' },
-              allow_custom_actions: { type: 'boolean' },
-              retention: ref('schemas', 'RetentionPeriod'),
-              actions: { type: 'array', items: ref('schemas', 'ActionDefinition') },
-              fields: {
-                type: 'array',
-                description:
-                  "Declared searchable fields: `metadata[name]` of this source's events, indexed, filterable as `attr.<name>` and facetable as `field=attr.<name>`.",
-                items: {
-                  type: 'object',
-                  properties: {
-                    name: { type: 'string' },
-                    label: { type: 'string' },
-                    type: { type: 'string', enum: ['keyword', 'number', 'boolean', 'date'] },
-                    description: { type: 'string' },
-                  },
-                  required: ['name', 'label', 'type'],
-                  additionalProperties: false,
-                },
-              },
-            },
-            required: ['id', 'name', 'allow_custom_actions', 'retention', 'actions', 'fields'],
-            additionalProperties: false,
-          },
-        },
-        query_qualifiers: {
-          type: 'array',
-          description:
-            'Every qualifier of the `q` query language and the filter parameter it stands for (`path:` is `target_path`, or `target_path_prefix` with a trailing `/*`), declared fields included.',
-          items: {
-            type: 'object',
-            properties: { qualifier: { type: 'string' }, filter: { type: 'string' } },
-            required: ['qualifier', 'filter'],
-            additionalProperties: false,
-          },
-        },
-        export_formats: {
-          type: 'array',
-          items: {
-            type: 'object',
-            properties: {
-              id: { type: 'string' },
-              name: { type: 'string' },
-              content_type: { type: 'string' },
-            },
-            required: ['id', 'name', 'content_type'],
-            additionalProperties: false,
-          },
-        },
-      },
-      required: ['sources', 'query_qualifiers', 'export_formats'],
-      additionalProperties: false,
-    },
     ExportFormat: {
       type: 'string',
       enum: [...exportFormats],
@@ -1138,7 +1061,7 @@ export function jsonResponse(description: string, schema: Json, example?: unknow
   };
 }
 
-const READ_ERRORS = [
+export const READ_ERRORS = [
   ErrorCode.UNKNOWN_FILTER,
   ErrorCode.INVALID_FILTER,
   ErrorCode.INVALID_CURSOR,
@@ -1546,17 +1469,6 @@ function paths(): Record<string, Json> {
           }),
         },
         errors: READ_ERRORS,
-      }),
-    },
-    '/v1/catalog': {
-      get: operation({
-        operationId: 'catalog',
-        summary: 'Sources, actions and export formats',
-        description:
-          'The registered sources with every action they declare (label, category, OCSF class), their default retention, and the export formats. Use it to build filter menus.',
-        tags: ['Query'],
-        scope: 'any',
-        responses: { '200': jsonResponse('The catalog', ref('schemas', 'Catalog')) },
       }),
     },
     '/v1/export': {

@@ -315,15 +315,6 @@ describe('GET /v1/facets on client and request fields (counted over the matching
   });
 });
 
-describe('GET /v1/catalog', () => {
-  it('lists registered sources with their actions and retention', async () => {
-    const body = await (await t.request('/v1/catalog')).json();
-    const trailmark = body.sources.find((s: { id: string }) => s.id === 'trailmark');
-    expect(trailmark.actions.map((a: { action: string }) => a.action)).toContain('export.created');
-    expect(body.sources.length).toBeGreaterThanOrEqual(5);
-  });
-});
-
 describe('retention', () => {
   it('purges events past retention, records the run and audits it', async () => {
     expect((await t.request('/v1/events/old1')).status).toBe(200);

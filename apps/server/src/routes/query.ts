@@ -3,7 +3,6 @@ import {
   type AuditEvent,
   assetHistory,
   attributeValue,
-  ErrorCode,
   type EventFilter,
   FACET_FIELDS,
   type FacetBucket,
@@ -11,13 +10,11 @@ import {
   type FacetResult,
   iterateEvents,
   parseLimit,
-  QUERY_QUALIFIERS,
   SCANNED_FACET_FIELDS,
   SCANNED_FACET_MAX_EVENTS,
   type ScannedFacetField,
   type SearchableField,
   scannedFacetValue,
-  TrailmarkError,
   topBuckets,
   ValidationError,
 } from '@trailmark/core';
@@ -78,7 +75,7 @@ function attributeFacetValue(event: AuditEvent, field: SearchableField): { value
   return { value: parsed.value };
 }
 
-/** Facets, asset history and the action catalog: the read side beyond the plain list. */
+/** Facets and asset history: the read side beyond the plain list. */
 export function queryRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();
 
@@ -190,35 +187,6 @@ export function queryRoutes(deps: AppDeps) {
       truncated: history.truncated,
       data,
       next_cursor: more && last ? deps.cursors.seal(sortKey(last), binding) : null,
-    });
-  });
-
-  app.get('/catalog', (c) => {
-    const principal = c.get('principal');
-    if (!principal) throw new TrailmarkError(ErrorCode.UNAUTHENTICATED, 'missing bearer token');
-    const retention = deps.plugins.retention;
-    return c.json({
-      sources: deps.plugins.registry.list().map((s) => ({
-        id: s.id,
-        name: s.name,
-        ...(s.description ? { description: s.description } : {}),
-        allow_custom_actions: s.allowCustomActions,
-        retention: retention.sources[s.id] ?? retention.default,
-        actions: s.actions,
-        fields: s.fields ?? [],
-      })),
-      // What the search box's query language takes (for autocomplete): each qualifier and its filter.
-      query_qualifiers: [
-        ...Object.entries(QUERY_QUALIFIERS).map(([qualifier, filter]) => ({ qualifier, filter })),
-        ...deps.plugins.registry
-          .fields()
-          .map((f) => ({ qualifier: `attr.${f.name}`, filter: `attr.${f.name}` })),
-      ],
-      export_formats: [...deps.plugins.exportFormats.values()].map((f) => ({
-        id: f.id,
-        name: f.name,
-        content_type: f.contentType,
-      })),
     });
   });
 

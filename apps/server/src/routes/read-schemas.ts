@@ -1,0 +1,6 @@
+/** What the read routes' declarations share. */
+
+export const json = <T>(description: string, schema: T, example?: unknown) => ({
+  description,
+  content: { 'application/json': { schema, ...(example === undefined ? {} : { example }) } },
+});
