@@ -12,6 +12,7 @@ import { openApiDocument } from './openapi.ts';
 import { adminRoutes } from './routes/admin/index.ts';
 import { authRoutes } from './routes/auth.ts';
 import { catalogRoutes } from './routes/catalog/index.ts';
+import { countRoutes } from './routes/counts/index.ts';
 import { eventRoutes } from './routes/events.ts';
 import { exportRoutes } from './routes/exports.ts';
 import { liveRoutes } from './routes/live.ts';
@@ -19,7 +20,6 @@ import { proofRoutes } from './routes/proofs/index.ts';
 import { queryRoutes } from './routes/query.ts';
 import { sourceRoutes } from './routes/sources/index.ts';
 import { streamRoutes } from './routes/streams.ts';
-import { uiRoutes } from './routes/ui.ts';
 import { tenantRoutes, userRoutes } from './routes/users/index.ts';
 import { refreshStreamMetrics } from './streams/metrics.ts';
 
@@ -103,7 +103,7 @@ export function createApp(deps: AppDeps) {
   v1.route('/', authRoutes(deps));
   v1.route('/users', userRoutes(deps));
   v1.route('/tenants', tenantRoutes(deps));
-  v1.route('/', uiRoutes(deps));
+  v1.route('/', countRoutes(deps));
   v1.route('/', streamRoutes(deps));
   v1.route('/', proofRoutes(deps));
   app.route('/v1', v1);
