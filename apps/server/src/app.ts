@@ -15,6 +15,7 @@ import { catalogRoutes } from './routes/catalog/index.ts';
 import { countRoutes } from './routes/counts/index.ts';
 import { eventRoutes } from './routes/events.ts';
 import { exportRoutes } from './routes/exports.ts';
+import { facetRoutes } from './routes/facets/index.ts';
 import { liveRoutes } from './routes/live.ts';
 import { proofRoutes } from './routes/proofs/index.ts';
 import { queryRoutes } from './routes/query.ts';
@@ -97,6 +98,7 @@ export function createApp(deps: AppDeps) {
   v1.route('/', eventRoutes(deps));
   v1.route('/sources', sourceRoutes(deps));
   v1.route('/', queryRoutes(deps));
+  v1.route('/', facetRoutes(deps));
   v1.route('/', catalogRoutes(deps));
   v1.route('/', exportRoutes(deps));
   v1.route('/admin', adminRoutes(deps));

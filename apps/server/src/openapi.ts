@@ -3,13 +3,10 @@ import {
   DEVICE_KINDS,
   ErrorCode,
   eventInputSchema,
-  FACET_FIELDS,
   LIMITS,
   NEGATABLE_FILTERS,
   OUTCOME_RESULTS,
   PAGE_LIMIT,
-  SCANNED_FACET_FIELDS,
-  SCANNED_FACET_MAX_EVENTS,
   type SCOPES,
   SOURCE_PATTERN,
   TENANT_PATTERN,
@@ -708,42 +705,6 @@ function componentSchemas(
       required: ['data', 'next_cursor'],
       additionalProperties: false,
     },
-    FacetResponse: {
-      type: 'object',
-      properties: {
-        field: { type: 'string', enum: [...FACET_FIELDS, ...SCANNED_FACET_FIELDS] },
-        buckets: {
-          type: 'array',
-          description: 'Most frequent values first.',
-          items: {
-            type: 'object',
-            properties: {
-              value: { type: 'string' },
-              label: {
-                type: 'string',
-                description: 'Human label (actions: from the catalog; countries: the country name).',
-              },
-              count: { type: 'integer', minimum: 0 },
-            },
-            required: ['value', 'count'],
-            additionalProperties: false,
-          },
-        },
-        complete: {
-          type: 'boolean',
-          description:
-            'True when every matching event was counted. A filter on tenant, source and time alone is always complete (answered from monthly and daily counts); a broader filter on a very large log counts the newest events only, and says so here.',
-        },
-        counted: {
-          type: 'integer',
-          minimum: 0,
-          description:
-            'Only when `complete` is false: how many of the newest matching events the counts cover.',
-        },
-      },
-      required: ['field', 'buckets', 'complete'],
-      additionalProperties: false,
-    },
     AssetRef: {
       oneOf: [
         {
@@ -1292,50 +1253,6 @@ function paths(): Record<string, Json> {
         ],
         responses: { '200': jsonResponse('The event', ref('schemas', 'Event'), storedEventExample) },
         errors: [ErrorCode.NOT_FOUND, ErrorCode.STORAGE_UNAVAILABLE],
-      }),
-    },
-    '/v1/facets': {
-      get: operation({
-        operationId: 'facets',
-        summary: 'Count events by a field',
-        description: `The most frequent values of one field among the events that match the filters. \`ip\`, \`country\` (client country code, labelled with the country name), \`region\` (the server region that handled the request) and \`device\` are counted over the newest ${SCANNED_FACET_MAX_EVENTS} matching events at most; the other fields over every match, except that the embedded store counts the newest 100,000 when a filter beyond tenant, source and time matches more. A partial count always says so: \`complete: false\` and \`counted\`.`,
-        tags: ['Query'],
-        scope: 'read',
-        parameters: [
-          {
-            name: 'field',
-            in: 'query',
-            required: true,
-            description:
-              'A field, or `attr.<name>` of a declared searchable field (GET /v1/catalog lists them); client and declared fields are counted over the newest matching events.',
-            schema: {
-              anyOf: [
-                { type: 'string', enum: [...FACET_FIELDS, ...SCANNED_FACET_FIELDS] },
-                { type: 'string', pattern: '^attr\\.[a-z][a-z0-9_]{0,63}$' },
-              ],
-            },
-          },
-          {
-            name: 'limit',
-            in: 'query',
-            required: false,
-            description: 'Number of buckets.',
-            schema: { type: 'integer', minimum: 1, maximum: PAGE_LIMIT.max, default: 50 },
-          },
-          ...filterRefs(),
-        ],
-        responses: {
-          '200': jsonResponse('Buckets', ref('schemas', 'FacetResponse'), {
-            field: 'action',
-            complete: true,
-            buckets: [
-              { value: 'file.downloaded', label: 'File downloaded', count: 5120 },
-              { value: 'file.uploaded', label: 'File uploaded', count: 1873 },
-              { value: 'share_link.created', label: 'Share link created', count: 402 },
-            ],
-          }),
-        },
-        errors: READ_ERRORS,
       }),
     },
     '/v1/history': {

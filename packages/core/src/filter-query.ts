@@ -20,8 +20,11 @@ const LIST_NOTE =
 const MAX_VALUES = 100;
 const MAX_VALUE_LENGTH = 2048;
 
-/** A query value as the validator hands it over: one string, or an array of them when repeated. */
-const queryValue = () =>
+/**
+ * A query value as the validator hands it over: one string, or an array of them when repeated. For
+ * parameters whose check (and its error) belongs to a later step; `.meta()` documents the contract.
+ */
+export const queryValue = () =>
   z.custom<string | string[]>(
     (v) => typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string')),
   );
