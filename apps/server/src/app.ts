@@ -13,7 +13,7 @@ import { adminRoutes } from './routes/admin/index.ts';
 import { authRoutes } from './routes/auth.ts';
 import { catalogRoutes } from './routes/catalog/index.ts';
 import { countRoutes } from './routes/counts/index.ts';
-import { eventRoutes } from './routes/events.ts';
+import { eventRoutes } from './routes/events/index.ts';
 import { exportRoutes } from './routes/exports.ts';
 import { facetRoutes } from './routes/facets/index.ts';
 import { historyRoutes } from './routes/history/index.ts';

@@ -689,22 +689,6 @@ function componentSchemas(
         },
       ],
     },
-    EventPage: {
-      type: 'object',
-      properties: {
-        data: {
-          type: 'array',
-          items: ref('schemas', 'Event'),
-          description: 'Newest first by `occurred_at`.',
-        },
-        next_cursor: {
-          type: ['string', 'null'],
-          description: 'Pass as `cursor` with the same filters for the next page; `null` on the last page.',
-        },
-      },
-      required: ['data', 'next_cursor'],
-      additionalProperties: false,
-    },
     ExportFormat: {
       type: 'string',
       enum: [...exportFormats],
@@ -1013,7 +997,7 @@ function ingestResponses(): Record<string, Json> {
 }
 
 function paths(): Record<string, Json> {
-  const pageParams = [ref('parameters', 'Limit'), ref('parameters', 'Cursor')];
+  const _pageParams = [ref('parameters', 'Limit'), ref('parameters', 'Cursor')];
   const exportId = pathParam('id', 'Export job id (`exp_...`).', { type: 'string', pattern: '^exp_' });
   return {
     ...accountPaths(),
@@ -1107,22 +1091,6 @@ function paths(): Record<string, Json> {
         responses: ingestResponses(),
         errors: INGEST_ERRORS,
       }),
-      get: operation({
-        operationId: 'listEvents',
-        summary: 'Search events',
-        description:
-          'Newest first by `occurred_at`. Filters combine with AND; the values of one list filter combine with OR. Page with `next_cursor` until it is `null`, keeping the same filters.',
-        tags: ['Query'],
-        scope: 'read',
-        parameters: [...filterRefs(), ...pageParams],
-        responses: {
-          '200': jsonResponse('A page of events', ref('schemas', 'EventPage'), {
-            data: [storedEventExample],
-            next_cursor: 'eyJ2IjoxLCJwIjpbMTc3NjE2MjczNTAwMCwxMjM0NV19',
-          }),
-        },
-        errors: READ_ERRORS,
-      }),
     },
     '/v1/events/live': {
       get: operation({
@@ -1164,29 +1132,6 @@ function paths(): Record<string, Json> {
           },
         },
         errors: [...READ_ERRORS, ErrorCode.RATE_LIMITED],
-      }),
-    },
-    '/v1/events/{id}': {
-      get: operation({
-        operationId: 'getEvent',
-        summary: 'Get one event',
-        tags: ['Query'],
-        scope: 'read',
-        parameters: [
-          pathParam('id', 'Event id.', { type: 'string', maxLength: 64 }),
-          {
-            name: 'tenant',
-            in: 'query',
-            required: false,
-            description:
-              'Operator token: narrow the lookup to these tenants (ids are unique per tenant, so the same id may exist in several). API keys always read their own tenant.',
-            style: 'form',
-            explode: true,
-            schema: { type: 'array', items: { type: 'string' } },
-          },
-        ],
-        responses: { '200': jsonResponse('The event', ref('schemas', 'Event'), storedEventExample) },
-        errors: [ErrorCode.NOT_FOUND, ErrorCode.STORAGE_UNAVAILABLE],
       }),
     },
     '/v1/export': {
