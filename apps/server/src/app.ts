@@ -17,7 +17,7 @@ import { eventRoutes } from './routes/events/index.ts';
 import { exportRoutes } from './routes/exports.ts';
 import { facetRoutes } from './routes/facets/index.ts';
 import { historyRoutes } from './routes/history/index.ts';
-import { liveRoutes } from './routes/live.ts';
+import { liveRoutes } from './routes/live/index.ts';
 import { proofRoutes } from './routes/proofs/index.ts';
 import { sourceRoutes } from './routes/sources/index.ts';
 import { streamRoutes } from './routes/streams.ts';

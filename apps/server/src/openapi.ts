@@ -1092,48 +1092,6 @@ function paths(): Record<string, Json> {
         errors: INGEST_ERRORS,
       }),
     },
-    '/v1/events/live': {
-      get: operation({
-        operationId: 'liveEvents',
-        summary: 'Live tail: new events as Server-Sent Events',
-        description: [
-          'A `text/event-stream` of the events stored from now on that match the filters of `GET /v1/events` (tenant-scoped like every read). Works with a session cookie (`EventSource` in a browser) or a bearer token (`curl -N`).',
-          'Messages: `event: ready` once at the start (with `retry: 3000`); `event: audit` per event, `data` the event JSON, `id` a resume cursor (`<received_at>~<event id>`); `event: gap` when a resume had more than 1,000 events to replay (reload the view); `event: overflow` just before the server ends a stream whose reader fell more than 1,000 events behind (reconnect to resume). A comment line `: heartbeat` every 15 s keeps proxies from closing an idle stream.',
-          'Resume: reconnect with the header `Last-Event-ID` (EventSource does so by itself) or `?last_event_id=`; the events stored since are replayed oldest first before live ones, each once. The replay looks back one hour in `occurred_at` from the cursor, so an event that arrives more than an hour after it happened is in the store but not replayed.',
-          'At most 100 streams are open per server instance; the next one gets 429 with Retry-After. `limit` and `cursor` are refused. Each instance streams what it stored itself; behind a load balancer with several instances, tail one instance or poll GET /v1/events.',
-        ].join('\n\n'),
-        tags: ['Query'],
-        scope: 'read',
-        parameters: [
-          ...filterRefs(),
-          {
-            name: 'last_event_id',
-            in: 'query',
-            description: 'Resume after this event (the `id` of the last message received); the header wins.',
-            schema: { type: 'string' },
-          },
-          {
-            name: 'Last-Event-ID',
-            in: 'header',
-            description: 'Resume after this event, as EventSource sends it on reconnect.',
-            schema: { type: 'string' },
-          },
-        ],
-        responses: {
-          '200': {
-            description: 'The stream; it stays open until the client hangs up.',
-            content: {
-              'text/event-stream': {
-                schema: { type: 'string' },
-                example:
-                  'event: ready\ndata: {"resumed":false}\nretry: 3000\n\nevent: audit\ndata: {"id":"evt_01J...","action":"file.deleted",...}\nid: 2026-04-14T10:32:15.120Z~evt_01J...\n\n: heartbeat\n\n',
-              },
-            },
-          },
-        },
-        errors: [...READ_ERRORS, ErrorCode.RATE_LIMITED],
-      }),
-    },
     '/v1/export': {
       get: operation({
         operationId: 'streamExport',
