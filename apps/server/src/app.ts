@@ -14,6 +14,7 @@ import { authRoutes } from './routes/auth.ts';
 import { catalogRoutes } from './routes/catalog/index.ts';
 import { countRoutes } from './routes/counts/index.ts';
 import { eventRoutes } from './routes/events/index.ts';
+import { streamExportRoutes } from './routes/export/index.ts';
 import { exportRoutes } from './routes/exports.ts';
 import { facetRoutes } from './routes/facets/index.ts';
 import { historyRoutes } from './routes/history/index.ts';
@@ -100,6 +101,7 @@ export function createApp(deps: AppDeps) {
   v1.route('/', historyRoutes(deps));
   v1.route('/', facetRoutes(deps));
   v1.route('/', catalogRoutes(deps));
+  v1.route('/', streamExportRoutes(deps));
   v1.route('/', exportRoutes(deps));
   v1.route('/admin', adminRoutes(deps));
   v1.route('/', authRoutes(deps));

@@ -644,7 +644,7 @@ const FILTER_NAMES = [
   ...NEGATED_FILTER_NAMES,
 ] as const;
 
-function filterRefs(except: readonly string[] = []): Json[] {
+function _filterRefs(except: readonly string[] = []): Json[] {
   return FILTER_NAMES.filter((n) => !except.includes(n)).map((n) =>
     ref('parameters', filterComponentName(n)),
   );
@@ -948,18 +948,18 @@ export const READ_ERRORS = [
   ErrorCode.STORAGE_UNAVAILABLE,
 ] as const;
 
-const EXPORT_ID_HEADER: Json = {
+export const EXPORT_ID_HEADER: Json = {
   description: 'Id of this export (`exp_...`), as in its audit entries.',
   schema: { type: 'string' },
 };
 
-const CONTENT_DISPOSITION: Json = {
+export const CONTENT_DISPOSITION: Json = {
   description:
     '`attachment; filename="..."`. The name says what is inside: tenant, the one source/action/workspace if the filters name one, the date range, `-first-<n>-rows` when capped, e.g. `trailmark-acme-file-transfer-2026-04-01_2026-04-14.csv`.',
   schema: { type: 'string' },
 };
 
-const EXPORT_HEADERS: Json = {
+export const EXPORT_HEADERS: Json = {
   'X-Trailmark-Total-Rows': {
     description: 'Rows matching the filters when the export started (for a download: rows in the file).',
     schema: { type: 'integer', minimum: 0 },
@@ -1090,57 +1090,6 @@ function paths(): Record<string, Json> {
         }),
         responses: ingestResponses(),
         errors: INGEST_ERRORS,
-      }),
-    },
-    '/v1/export': {
-      get: operation({
-        operationId: 'streamExport',
-        summary: 'Stream an export',
-        description: [
-          'Streams every event matching the filters as a file, in constant memory (keyset pages of 1000 events, read only as fast as the client reads), newest first. Takes exactly the filters of `GET /v1/events`; `limit` and `cursor` do not apply (`UNKNOWN_FILTER`): the whole view is exported.',
-          "`csv`: RFC 4180, UTF-8, CRLF, a header row and a fixed, documented column set with nested fields flattened (plugins/export/README.md). Every text cell starting with `=`, `+`, `-`, `@`, tab, CR or NUL (also after leading single quotes, and the full-width forms) gets one `'` prefixed, as OWASP recommends against CSV injection; removing that one quote gives the stored value back. `ndjson`: one stored event per line, as `GET /v1/events` returns it.",
-          'The row count is decided before the first byte and sent in headers. When a tenant in scope has `max_export_rows`, the file stops at that many rows (the newest ones), `X-Trailmark-Truncated: true` says so and the file name ends in `-first-<n>-rows`; a capped export is never silent. An operator export that names no tenant is not capped.',
-          'Each export is recorded as `export.created` in the `trailmark` source of every tenant in it when the stream ends (who, filters, format, rows, request id). For very large exports prefer `POST /v1/exports`, which survives a dropped connection and can be resumed.',
-        ].join('\n\n'),
-        tags: ['Export'],
-        scope: 'export',
-        parameters: [
-          {
-            name: 'format',
-            in: 'query',
-            required: false,
-            description:
-              'File format (default `csv`); see `export_formats` in `GET /v1/catalog`. Given once.',
-            schema: ref('schemas', 'ExportFormat'),
-          },
-          {
-            name: 'bom',
-            in: 'query',
-            required: false,
-            description: 'Prefix a UTF-8 byte order mark (for CSV opened in Excel). Given once.',
-            schema: { type: 'string', enum: ['true', '1', 'false', '0'] },
-          },
-          ...filterRefs(),
-        ],
-        responses: {
-          '200': {
-            description: 'The file, streamed; `Content-Disposition: attachment` names it.',
-            headers: {
-              ...EXPORT_HEADERS,
-              'X-Trailmark-Export-Id': EXPORT_ID_HEADER,
-              'Content-Disposition': CONTENT_DISPOSITION,
-            },
-            content: EXPORT_CONTENT,
-          },
-        },
-        errors: [
-          ErrorCode.UNSUPPORTED_FORMAT,
-          ErrorCode.UNKNOWN_FILTER,
-          ErrorCode.INVALID_FILTER,
-          ErrorCode.VALIDATION_FAILED,
-          ErrorCode.STORAGE_UNAVAILABLE,
-          ErrorCode.RATE_LIMITED,
-        ],
       }),
     },
     '/v1/exports': {

@@ -15,19 +15,10 @@ import type { AppEnv } from '../context.ts';
 import type { AppDeps } from '../deps.ts';
 import { auditExport, type ExportRequestInfo } from '../exports/audit.ts';
 import { exportFileSize, isExpired, jobView } from '../exports/jobs.ts';
-import {
-  bodyFiltersToParams,
-  type ExportPlan,
-  parseBom,
-  planExport,
-  resolveFormat,
-} from '../exports/plan.ts';
+import { bodyFiltersToParams, type ExportPlan, planExport, resolveFormat } from '../exports/plan.ts';
 import { fileRangeStream, parseRange } from '../exports/range.ts';
-import { exportStream } from '../exports/stream.ts';
 import { scopedFilter } from '../filters.ts';
 import { oneQuery, readJson } from '../http.ts';
-
-const EXPORT_OPTIONS = ['format', 'bom'] as const;
 
 const jobBodySchema = z.strictObject({
   format: z.string().min(1).max(32),
@@ -38,7 +29,7 @@ const jobBodySchema = z.strictObject({
 });
 
 /** `attachment` always, so a browser never renders an export inline; the name is [a-z0-9._-] only. */
-function attachment(fileName: string): string {
+export function attachment(fileName: string): string {
   return `attachment; filename="${fileName}"`;
 }
 
@@ -47,7 +38,7 @@ function attachment(fileName: string): string {
  * `params` holds filters only: the query-string options (`format`, `bom`) are taken out by the caller, so
  * a job body with `filters: { format: ... }` is an unknown filter rather than silently ignored.
  */
-async function planFor(
+export async function planFor(
   c: Context<AppEnv>,
   deps: AppDeps,
   params: QueryParams,
@@ -60,14 +51,14 @@ async function planFor(
 }
 
 /** The row count and the cap, stated before any row: a capped export is never silent. */
-function rowHeaders(c: Context<AppEnv>, plan: ExportPlan): void {
+export function rowHeaders(c: Context<AppEnv>, plan: ExportPlan): void {
   c.header('X-Trailmark-Export-Id', plan.id);
   c.header('X-Trailmark-Total-Rows', String(plan.total));
   if (plan.rowLimit !== undefined) c.header('X-Trailmark-Row-Limit', String(plan.rowLimit));
   c.header('X-Trailmark-Truncated', String(plan.truncated));
 }
 
-function requestOf(c: Context<AppEnv>): ExportRequestInfo {
+export function requestOf(c: Context<AppEnv>): ExportRequestInfo {
   const client = c.get('clientRequestId');
   return {
     id: c.get('requestId'),
@@ -75,21 +66,6 @@ function requestOf(c: Context<AppEnv>): ExportRequestInfo {
     endpoint: c.req.path,
     ...(client ? { clientId: client } : {}),
   };
-}
-
-/** Takes `format` and `bom` out of the query string; each may be given once. */
-function exportOptions(params: QueryParams): { format?: string; bom: boolean } {
-  const repeated = EXPORT_OPTIONS.filter((name) => (params[name]?.length ?? 0) > 1);
-  if (repeated.length > 0) {
-    throw new ValidationError(
-      `${repeated.join(' and ')} may be given once`,
-      repeated.map((name) => ({ path: name, message: 'given more than once' })),
-    );
-  }
-  const format = params.format?.[0];
-  const bom = parseBom(params.bom?.[0]);
-  for (const name of EXPORT_OPTIONS) delete params[name];
-  return { ...(format === undefined ? {} : { format }), bom };
 }
 
 /**
@@ -117,46 +93,6 @@ function assertKnownFilterKeys(raw: unknown): void {
 
 export function exportRoutes(deps: AppDeps) {
   const app = new Hono<AppEnv>();
-
-  /**
-   * Streams the whole filtered view. Headers go out before the rows, so the row count and any truncation
-   * are decided up front from storage.count and stated in headers: a capped export is never silent.
-   */
-  app.get('/export', async (c) => {
-    const principal = requireScope(c, 'export');
-    const params = { ...c.req.queries() } as QueryParams;
-    const { format, bom } = exportOptions(params);
-    const plan = await planFor(c, deps, params, format, bom);
-    const request = requestOf(c);
-    // Released when the stream ends in any way (completed, client gone, failed).
-    const release = deps.exportSlots.take(plan.filter.tenant);
-    const body = exportStream(deps, plan, async ({ summary, reason }) => {
-      release();
-      // Audited when the stream ends, with the rows that really went out; the export never contains its
-      // own audit entry, and a client that hangs up midway is recorded as such.
-      await auditExport(deps, {
-        action: 'export.created',
-        principal,
-        id: plan.id,
-        fileName: plan.fileName,
-        format: plan.format.id,
-        params: plan.params,
-        scope: plan.filter.tenant ?? [],
-        rowsByTenant: summary.rows === 0 ? new Map() : summary.tenants,
-        outcome:
-          reason === 'completed'
-            ? { result: 'success' }
-            : { result: 'failure', reason: reason === 'cancelled' ? 'client_closed' : 'export_failed' },
-        extra: { mode: 'stream', truncated: summary.truncated, total_rows: plan.total },
-        request,
-      });
-    });
-    c.header('Content-Type', plan.format.contentType);
-    c.header('Content-Disposition', attachment(plan.fileName));
-    c.header('Cache-Control', 'no-store');
-    rowHeaders(c, plan);
-    return c.body(body, 200);
-  });
 
   app.post('/exports', async (c) => {
     const principal = requireScope(c, 'export');
