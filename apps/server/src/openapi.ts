@@ -1,15 +1,11 @@
 import type { PluginSet } from '@trailmark/core';
 import {
-  DEVICE_KINDS,
   ErrorCode,
   eventInputSchema,
+  FILTER_QUERY_NAMES,
   LIMITS,
-  NEGATABLE_FILTERS,
-  OUTCOME_RESULTS,
   PAGE_LIMIT,
   type SCOPES,
-  SOURCE_PATTERN,
-  TENANT_PATTERN,
 } from '@trailmark/core';
 import { z } from 'zod';
 import type { AppDeps } from './deps.ts';
@@ -489,167 +485,6 @@ function eventSchemaPair(): { input: Json; stored: Json } {
 // Parameters.
 // ---------------------------------------------------------------------------------------------
 
-function listParam(
-  name: string,
-  description: string,
-  items: Json = { type: 'string', maxLength: 2048 },
-): Json {
-  return {
-    name,
-    in: 'query',
-    required: false,
-    description: `${description} Repeat the parameter or separate values with commas; any value matches (OR). At most 100 values.`,
-    style: 'form',
-    explode: true,
-    schema: { type: 'array', items, maxItems: 100 },
-  };
-}
-
-function filterParameters(sourceIds: readonly string[]): Record<string, Json> {
-  const known =
-    sourceIds.length > 0 ? ` Registered sources: ${sourceIds.map((s) => `\`${s}\``).join(', ')}.` : '';
-  return {
-    tenant: listParam(
-      'tenant',
-      'Tenant ids. The operator token sees all tenants unless narrowed; an API key sees only its own and may repeat it (naming another tenant is 403 FORBIDDEN).',
-      { type: 'string', pattern: TENANT_PATTERN.source },
-    ),
-    source: listParam('source', `Source ids.${known}`, { type: 'string', pattern: SOURCE_PATTERN.source }),
-    action: listParam(
-      'action',
-      "Normalized actions, e.g. `file.uploaded`, or every action under a prefix, `file.*`. See `GET /v1/catalog`. An action (or prefix) that no registered source declares and none of your events has is 400 INVALID_FILTER naming the nearest ones; a product's own name (`UPLOAD`) points at `source_action`.",
-    ),
-    source_action: listParam(
-      'source_action',
-      "The product's own operation name, exactly as the source sent it (`AssetDeleted`, `UPLOAD`).",
-    ),
-    category: listParam('category', 'Registry categories of the action, e.g. `sharing`, `billing`.'),
-    country: listParam(
-      'country',
-      'Client country, ISO 3166-1 alpha-2 (`client.geo.country_code`), any case.',
-    ),
-    region: listParam('region', 'Server or storage region that handled the request (`request.region`).'),
-    device: listParam('device', 'Client device kind (`client.device.kind`).', {
-      type: 'string',
-      enum: [...DEVICE_KINDS],
-    }),
-    user_agent: listParam('user_agent', 'Case-insensitive substring of `client.user_agent`.'),
-    target_user: listParam(
-      'target_user',
-      'Affected users: a target of type `user` by its id, its name, or its email (any case).',
-    ),
-    actor: listParam(
-      'actor',
-      "Actor id or email (emails match case-insensitively, they're stored lower-cased).",
-    ),
-    workspace: listParam('workspace', 'Workspace ids or names (exact).'),
-    target_type: listParam('target_type', 'Target types, e.g. `file`, `share_link`.'),
-    target_id: listParam('target_id', 'Target ids, matched on any target of the event.'),
-    target_path: listParam('target_path', 'Exact target paths (current or previous path of any target).'),
-    target_path_prefix: {
-      name: 'target_path_prefix',
-      in: 'query',
-      required: false,
-      description: 'Targets under a folder, e.g. `/deliverables/`. Must start with `/`. Given once.',
-      schema: { type: 'string', pattern: '^/', maxLength: 2048 },
-    },
-    request_id: listParam('request_id', 'The `request.id` of the HTTP request that caused the event.'),
-    result: listParam('result', 'Outcome results.', { type: 'string', enum: [...OUTCOME_RESULTS] }),
-    ip: listParam('ip', 'Client IP addresses (exact).'),
-    q: {
-      name: 'q',
-      in: 'query',
-      required: false,
-      description:
-        'The query language of the search box (docs/api.md, "Query language"): `qualifier:value` terms for every filter (`actor:`, `action:file.*`, `result:`, `workspace:"Brand Campaign 2026"`, `path:/forest/*`, `after:`/`before:`, `source:`, `category:`, `country:`, `device:`, `user:`, `attr.<name>:`, ...), `-qualifier:value` to exclude, `a,b` or `q:a OR q:b` for any of several values, AND between terms. Bare words and quoted phrases are free text over names, paths, emails and action labels: every word must match, as a prefix. Problems are 400 INVALID_FILTER with `path: q`, the offending `token` and its `position`. Given once. Besides the listed parameters, every keyword filter takes a negated form, the name followed by `!` (`result!=success`), and declared fields filter as `attr.<name>=v` (ranges `attr.<name>>=v`, `attr.<name><=v`, `attr.<name>=a..b`; negated `attr.<name>!=v`).',
-      schema: { type: 'string', maxLength: 512 },
-      example: 'actor:ana@acme.test action:file.deleted -result:success "render final"',
-    },
-    from: {
-      name: 'from',
-      in: 'query',
-      required: false,
-      description:
-        'Inclusive lower bound on `occurred_at`: ISO 8601 date-time with offset, or a date (midnight UTC).',
-      schema: { type: 'string' },
-      example: '2026-04-01',
-    },
-    to: {
-      name: 'to',
-      in: 'query',
-      required: false,
-      description: 'Exclusive upper bound on `occurred_at`, same formats as `from`; must be after `from`.',
-      schema: { type: 'string' },
-      example: '2026-04-15T00:00:00Z',
-    },
-  };
-}
-
-/** The negated form of each keyword filter, documented from its positive one. */
-function negatedParameters(positive: Record<string, Json>): Record<string, Json> {
-  const out: Record<string, Json> = {};
-  for (const name of NEGATED_FILTER_NAMES) {
-    const base = positive[name.slice(0, -1)] as { description?: string; schema?: Json } | undefined;
-    out[name] = {
-      name,
-      in: 'query',
-      required: false,
-      description: `Excludes every event that \`${name.slice(0, -1)}\` with these values would match (the URL reads \`${name.slice(0, -1)}!=value\`).${base?.description ? ` ${base.description}` : ''}`,
-      style: 'form',
-      explode: true,
-      schema: base?.schema ?? { type: 'array', items: { type: 'string' } },
-    };
-  }
-  return out;
-}
-
-/** Filter parameters PascalCased for component names: `target_path_prefix` -> `FilterTargetPathPrefix`. */
-function filterComponentName(name: string): string {
-  if (name.endsWith('!')) return filterComponentName(name.slice(0, -1)).replace(/^Filter/, 'FilterNot');
-  return `Filter${name
-    .split('_')
-    .map((p) => p[0].toUpperCase() + p.slice(1))
-    .join('')}`;
-}
-
-/** `result!=success`: every keyword filter's negated form (see docs/api.md, "Negation"). */
-const NEGATED_FILTER_NAMES = [
-  ...NEGATABLE_FILTERS.filter((n) => n !== 'action_prefix').map((n) => `${n}!` as const),
-  'target_path_prefix!',
-] as const;
-
-const FILTER_NAMES = [
-  'tenant',
-  'source',
-  'action',
-  'actor',
-  'workspace',
-  'target_type',
-  'target_id',
-  'target_path',
-  'target_path_prefix',
-  'request_id',
-  'result',
-  'ip',
-  'source_action',
-  'category',
-  'country',
-  'region',
-  'device',
-  'user_agent',
-  'target_user',
-  'q',
-  'from',
-  'to',
-  ...NEGATED_FILTER_NAMES,
-] as const;
-
-function _filterRefs(except: readonly string[] = []): Json[] {
-  return FILTER_NAMES.filter((n) => !except.includes(n)).map((n) =>
-    ref('parameters', filterComponentName(n)),
-  );
-}
-
 export function pathParam(name: string, description: string, schema: Json = { type: 'string' }): Json {
   return { name, in: 'path', required: true, description, schema };
 }
@@ -699,7 +534,7 @@ function componentSchemas(
       type: 'object',
       description:
         'The same filters as `GET /v1/events`, as a map of filter name to a value or a list of values.',
-      propertyNames: { enum: [...FILTER_NAMES] },
+      propertyNames: { enum: [...FILTER_QUERY_NAMES] },
       additionalProperties: {
         oneOf: [
           { type: 'string', maxLength: 2048 },
@@ -997,7 +832,6 @@ function ingestResponses(): Record<string, Json> {
 }
 
 function paths(): Record<string, Json> {
-  const _pageParams = [ref('parameters', 'Limit'), ref('parameters', 'Cursor')];
   const exportId = pathParam('id', 'Export job id (`exp_...`).', { type: 'string', pattern: '^exp_' });
   return {
     ...accountPaths(),
@@ -1326,10 +1160,7 @@ export function openApiDocument(deps: AppDeps, app: GeneratedDocumentSource): Re
 }
 
 function handWrittenDocument(deps: AppDeps): Json {
-  const sourceIds = deps.plugins.registry.list().map((s) => s.id);
   const formats = [...deps.plugins.exportFormats.keys()];
-  const positive = filterParameters(sourceIds);
-  const filters = { ...positive, ...negatedParameters(positive) };
   return {
     openapi: '3.1.0',
     info: {
@@ -1373,7 +1204,6 @@ function handWrittenDocument(deps: AppDeps): Json {
         },
       },
       parameters: {
-        ...Object.fromEntries(Object.entries(filters).map(([name, p]) => [filterComponentName(name), p])),
         Limit: {
           name: 'limit',
           in: 'query',
