@@ -12,7 +12,6 @@ import type { AppDeps } from './deps.ts';
 import { statusOf } from './errors.ts';
 import { accountPaths, accountSchemas } from './openapi-accounts.ts';
 import { streamPaths, streamSchemas } from './openapi-streams.ts';
-import { INGEST_ERRORS } from './routes/ingest-schemas.ts';
 
 /** A node of the OpenAPI document. The document is plain JSON, so an open record is the honest type. */
 export type Json = Record<string, unknown>;
@@ -155,8 +154,6 @@ export const storedEventExample = {
   occurred_at: '2026-04-14T10:32:15.000Z',
   received_at: '2026-04-14T10:32:15.412Z',
 } as const;
-
-const ingestResultExample = { accepted: 1, duplicates: 0, ids: ['ft_01JRW6B9G1UPLOAD0001'] };
 
 const exportJobExample = {
   id: 'exp_01JRWB3M0E4S5K7Y1P9H2C6T8R',
@@ -816,21 +813,6 @@ const EXPORT_CONTENT: Json = {
   'application/octet-stream': { schema: { type: 'string' } },
 };
 
-function ingestResponses(): Record<string, Json> {
-  return {
-    '201': jsonResponse(
-      'At least one event was written. The events are durable before this response is sent.',
-      ref('schemas', 'IngestResult'),
-      ingestResultExample,
-    ),
-    '200': jsonResponse(
-      'Every event was a duplicate of one already stored (an idempotent retry); nothing was written.',
-      ref('schemas', 'IngestResult'),
-      { accepted: 0, duplicates: 1, ids: ['ft_01JRW6B9G1UPLOAD0001'] },
-    ),
-  };
-}
-
 function paths(): Record<string, Json> {
   const exportId = pathParam('id', 'Export job id (`exp_...`).', { type: 'string', pattern: '^exp_' });
   return {
@@ -900,30 +882,6 @@ function paths(): Record<string, Json> {
         tags: ['System'],
         public: true,
         responses: { '200': jsonResponse('OpenAPI 3.1 document', { type: 'object' }) },
-      }),
-    },
-    '/v1/events': {
-      post: operation({
-        operationId: 'ingestEvents',
-        summary: 'Ingest events',
-        description: [
-          `Send one event, an array, or \`{ "events": [...] }\` with at most ${LIMITS.batchEvents} events.`,
-          'The batch is validated as a whole: if any event is invalid nothing is stored and the error lists every problem by `index` and `path`.',
-          'Ingest is idempotent by `id`: resending an id already stored for the tenant counts as a duplicate and writes nothing, so retry freely after a timeout or a 5xx.',
-          'A 2xx response is sent only after the events are durable.',
-          'With an API key the tenant comes from the key (and the source too, if the key is bound to one); with the operator token each event must carry `tenant`.',
-        ].join('\n\n'),
-        tags: ['Ingest'],
-        scope: 'ingest',
-        requestBody: jsonBody(ref('schemas', 'IngestRequest'), {
-          single: { summary: 'One file-transfer upload', value: uploadEventExample },
-          batch: {
-            summary: 'A batch',
-            value: { events: [uploadEventExample, renameEventExample, deniedEventExample] },
-          },
-        }),
-        responses: ingestResponses(),
-        errors: INGEST_ERRORS,
       }),
     },
     '/v1/exports': {

@@ -1,12 +1,19 @@
 import { z } from '@hono/zod-openapi';
-import { ErrorCode, parseLimit, queryValue, TrailmarkError } from '@trailmark/core';
+import { ErrorCode, LIMITS, parseLimit, queryValue, TrailmarkError } from '@trailmark/core';
 import { auditView } from '../../accounts/view-audit.ts';
 import { requireScope, tenantScope } from '../../auth.ts';
 import type { AppDeps } from '../../deps.ts';
 import { filterQuery, readFilter } from '../../filters.ts';
 import { asBatch, readJson } from '../../http.ts';
-import { READ_ERRORS, storedEventExample } from '../../openapi.ts';
+import {
+  deniedEventExample,
+  READ_ERRORS,
+  renameEventExample,
+  storedEventExample,
+  uploadEventExample,
+} from '../../openapi.ts';
 import { createRouter, defineRoute } from '../define.ts';
+import { INGEST_ERRORS, ingestResponses } from '../ingest-schemas.ts';
 import { eventRef, json, PAGE_PARAMETERS } from '../read-schemas.ts';
 
 const eventPageSchema = z
@@ -18,11 +25,49 @@ const eventPageSchema = z
   })
   .openapi('EventPage');
 
-/** Ingest (still documented by hand in openapi.ts), search and one event by id (mounted at /v1). */
+/** Ingest, search and one event by id (mounted at /v1). */
 export function eventRoutes(deps: AppDeps) {
   const app = createRouter();
 
-  app.post('/events', async (c) => {
+  const ingest = defineRoute(
+    { scope: 'ingest', errors: INGEST_ERRORS },
+    {
+      method: 'post',
+      path: '/events',
+      operationId: 'ingestEvents',
+      summary: 'Ingest events',
+      description: [
+        `Send one event, an array, or \`{ "events": [...] }\` with at most ${LIMITS.batchEvents} events.`,
+        'The batch is validated as a whole: if any event is invalid nothing is stored and the error lists every problem by `index` and `path`.',
+        'Ingest is idempotent by `id`: resending an id already stored for the tenant counts as a duplicate and writes nothing, so retry freely after a timeout or a 5xx.',
+        'A 2xx response is sent only after the events are durable.',
+        'With an API key the tenant comes from the key (and the source too, if the key is bound to one); with the operator token each event must carry `tenant`.',
+      ].join('\n\n'),
+      tags: ['Ingest'],
+      request: {
+        // Documented by reference, not validated here: the engine validates the batch (every problem by
+        // index and path, UNKNOWN_ACTION, ...) after readJson's media type, gzip and depth checks.
+        body: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: { $ref: '#/components/schemas/IngestRequest' },
+              examples: {
+                single: { summary: 'One file-transfer upload', value: uploadEventExample },
+                batch: {
+                  summary: 'A batch',
+                  value: { events: [uploadEventExample, renameEventExample, deniedEventExample] },
+                },
+              },
+            },
+          },
+        },
+      },
+      responses: ingestResponses(),
+    },
+  );
+
+  app.openapi(ingest, async (c) => {
     const principal = requireScope(c, 'ingest');
     const items = asBatch(await readJson(c));
     const scope =
