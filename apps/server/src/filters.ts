@@ -4,6 +4,7 @@ import {
   type ErrorDetail,
   type EventFilter,
   editDistance,
+  filterQuerySchema,
   type ParseFilterOptions,
   parseEventFilter,
   parseQuery,
@@ -16,6 +17,23 @@ import { tenantScope } from './auth.ts';
 import type { AppEnv } from './context.ts';
 import type { AppDeps } from './deps.ts';
 import { pageParams } from './http.ts';
+
+const querySchemas = new WeakMap<ActionRegistry, ReturnType<typeof filterQuerySchema>>();
+
+/**
+ * The `request.query` of every route that takes filters: core's filter query schema, naming this app's
+ * registered sources. It documents the parameters and lets every value through; readFilter (below)
+ * is the check, so a bad filter keeps its INVALID_FILTER or UNKNOWN_FILTER answer and its path.
+ */
+export function filterQuery(deps: AppDeps) {
+  const registry = deps.plugins.registry;
+  let schema = querySchemas.get(registry);
+  if (!schema) {
+    schema = filterQuerySchema({ sources: registry.list().map((s) => s.id) });
+    querySchemas.set(registry, schema);
+  }
+  return schema;
+}
 
 /** Where a product's own name is declared, as filters that find it. */
 function sourceActionHint(registry: ActionRegistry, value: string): string | undefined {

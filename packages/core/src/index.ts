@@ -7,6 +7,7 @@ export * from './edit-distance.ts';
 export * from './engine.ts';
 export * from './errors.ts';
 export * from './evidence.ts';
+export * from './filter-query.ts';
 export * from './history.ts';
 export * from './ids.ts';
 export * from './ingest.ts';

@@ -230,7 +230,7 @@ const ACTION_PREFIX = /^([a-z][a-z0-9_]{0,39}(?:\.[a-z][a-z0-9_]{0,39})?)\.\*$/;
 const COUNTRY = /^[A-Za-z]{2}$/;
 
 /** Splits commas, trims, drops empty values and duplicates. */
-function listValues(raw: readonly string[]): string[] {
+export function listValues(raw: readonly string[]): string[] {
   return [
     ...new Set(
       raw

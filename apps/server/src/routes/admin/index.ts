@@ -66,7 +66,7 @@ const tenantSettingsResponse = z
   })
   .openapi('TenantSettingsResponse');
 
-const retentionPeriodSchema = z
+export const retentionPeriodSchema = z
   .union([z.strictObject({ days: z.int().min(1) }), z.strictObject({ months: z.int().min(1) })])
   .openapi('RetentionPeriod');
 

@@ -3,6 +3,7 @@ import {
   ErrorCode,
   type ExportJobRecord,
   FILTER_PARAMS,
+  FILTER_QUERY_NAMES,
   isFilterParam,
   jsonShapeIssue,
   TrailmarkError,
@@ -23,7 +24,6 @@ import {
   EXPORT_CONTENT,
   EXPORT_HEADERS,
   EXPORT_ID_HEADER,
-  FILTER_NAMES,
   type Json,
 } from '../../openapi.ts';
 import { createRouter, defineRoute, firstValue } from '../define.ts';
@@ -116,7 +116,7 @@ const exportFiltersSchema = z
     description:
       'The same filters as `GET /v1/events`, as a map of filter name to a value or a list of values.',
     // JSON Schema 2020-12 (OpenAPI 3.1), which the metadata type leaves out.
-    ...({ propertyNames: { enum: [...FILTER_NAMES] } } as object),
+    ...({ propertyNames: { enum: [...FILTER_QUERY_NAMES] } } as object),
   });
 
 /** Registered formats, documented from the plugins; an unknown one is UNSUPPORTED_FORMAT from the plan. */

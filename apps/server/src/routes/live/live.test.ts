@@ -1,9 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import type { AuditEvent } from '@trailmark/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../../testing/index.ts';
-import { listen } from '../listen.ts';
-import { createLiveHub } from '../live.ts';
+import { createTestApp, TEST_ADMIN_TOKEN, type TestApp } from '../../../testing/index.ts';
+import { listen } from '../../listen.ts';
+import { createLiveHub } from '../../live.ts';
 
 /** Live tail through the real HTTP server: Node's socket, chunked SSE, a client that hangs up. */
 let t: TestApp;

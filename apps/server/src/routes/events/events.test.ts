@@ -1,8 +1,8 @@
 import type { AuditEvent, StoragePort } from '@trailmark/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../../testing/index.ts';
-import { createApp } from '../app.ts';
-import { createDeps } from '../deps.ts';
+import { createTestApp, type TestApp } from '../../../testing/index.ts';
+import { createApp } from '../../app.ts';
+import { createDeps } from '../../deps.ts';
 
 const event = (over: Record<string, unknown> = {}) => ({
   source: 'billing-app',

@@ -5,9 +5,9 @@ import { createPluginSet, type StoragePort } from '@trailmark/core';
 import { createOpenSearchStorage } from '@trailmark/storage-opensearch';
 import { dropLayout } from '@trailmark/storage-opensearch/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../../testing/index.ts';
-import { defaultPlugins } from '../plugins.ts';
-import { openSearchOptions } from '../storage.ts';
+import { createTestApp, type TestApp } from '../../../testing/index.ts';
+import { defaultPlugins } from '../../plugins.ts';
+import { openSearchOptions } from '../../storage.ts';
 
 /**
  * The search filters of issue 12 through the real server on a real SQLite file: negation, action
@@ -249,7 +249,7 @@ for (const [store, makeStorage] of STORES) {
 
     describe('docs/api.md query language examples', () => {
       it('every example parses against the registered plugins', async () => {
-        const markdown = readFileSync(new URL('../../../../docs/api.md', import.meta.url), 'utf8');
+        const markdown = readFileSync(new URL('../../../../../docs/api.md', import.meta.url), 'utf8');
         const section = markdown.slice(
           markdown.indexOf('Examples from the four products'),
           markdown.indexOf('**Errors** are'),

@@ -1,19 +1,20 @@
+import { z } from '@hono/zod-openapi';
 import {
   type AuditEvent,
   ErrorCode,
   type EventFilter,
   eventMatchesFilter,
   iterateEvents,
+  queryValue,
   RateLimitedError,
   ValidationError,
 } from '@trailmark/core';
-import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import { auditView } from '../accounts/view-audit.ts';
-import { requireScope } from '../auth.ts';
-import type { AppEnv } from '../context.ts';
-import type { AppDeps } from '../deps.ts';
-import { readFilter } from '../filters.ts';
+import { auditView } from '../../accounts/view-audit.ts';
+import type { AppDeps } from '../../deps.ts';
+import { filterQuery, readFilter } from '../../filters.ts';
+import { READ_ERRORS } from '../../openapi.ts';
+import { createRouter, defineRoute } from '../define.ts';
 
 /** Events waiting for a slow reader before the stream gives up and tells it to resume from the store. */
 export const LIVE_QUEUE_MAX = 1000;
@@ -84,10 +85,53 @@ async function catchUp(
  * resume cursor; a reconnect with `Last-Event-ID` first replays what was stored in between.
  */
 export function liveRoutes(deps: AppDeps) {
-  const app = new Hono<AppEnv>();
+  const app = createRouter();
 
-  app.get('/events/live', async (c) => {
-    requireScope(c, 'read');
+  const live = defineRoute(
+    { scope: 'read', errors: [...READ_ERRORS, ErrorCode.RATE_LIMITED] },
+    {
+      method: 'get',
+      path: '/events/live',
+      operationId: 'liveEvents',
+      summary: 'Live tail: new events as Server-Sent Events',
+      description: [
+        'A `text/event-stream` of the events stored from now on that match the filters of `GET /v1/events` (tenant-scoped like every read). Works with a session cookie (`EventSource` in a browser) or a bearer token (`curl -N`).',
+        'Messages: `event: ready` once at the start (with `retry: 3000`); `event: audit` per event, `data` the event JSON, `id` a resume cursor (`<received_at>~<event id>`); `event: gap` when a resume had more than 1,000 events to replay (reload the view); `event: overflow` just before the server ends a stream whose reader fell more than 1,000 events behind (reconnect to resume). A comment line `: heartbeat` every 15 s keeps proxies from closing an idle stream.',
+        'Resume: reconnect with the header `Last-Event-ID` (EventSource does so by itself) or `?last_event_id=`; the events stored since are replayed oldest first before live ones, each once. The replay looks back one hour in `occurred_at` from the cursor, so an event that arrives more than an hour after it happened is in the store but not replayed.',
+        'At most 100 streams are open per server instance; the next one gets 429 with Retry-After. `limit` and `cursor` are refused. Each instance streams what it stored itself; behind a load balancer with several instances, tail one instance or poll GET /v1/events.',
+      ].join('\n\n'),
+      tags: ['Query'],
+      request: {
+        // The cursor's form is checked by parseLiveCursor (INVALID_CURSOR, as before), not here.
+        query: filterQuery(deps).extend({
+          last_event_id: queryValue().optional().meta({
+            description: 'Resume after this event (the `id` of the last message received); the header wins.',
+            type: 'string',
+          }),
+        }),
+        headers: z.object({
+          'last-event-id': z.string().optional().openapi({
+            description:
+              'Resume after this event: `Last-Event-ID`, as EventSource sends it on reconnect (named in lower case, as the validator reads headers).',
+          }),
+        }),
+      },
+      responses: {
+        200: {
+          description: 'The stream; it stays open until the client hangs up.',
+          content: {
+            'text/event-stream': {
+              schema: z.string(),
+              example:
+                'event: ready\ndata: {"resumed":false}\nretry: 3000\n\nevent: audit\ndata: {"id":"evt_01J...","action":"file.deleted",...}\nid: 2026-04-14T10:32:15.120Z~evt_01J...\n\n: heartbeat\n\n',
+            },
+          },
+        },
+      },
+    },
+  );
+
+  app.openapi(live, async (c) => {
     // EventSource sends Last-Event-ID as a header on reconnect; a query parameter serves clients that
     // cannot set headers on their first request.
     const {
