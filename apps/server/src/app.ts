@@ -22,8 +22,8 @@ import { liveRoutes } from './routes/live/index.ts';
 import { proofRoutes } from './routes/proofs/index.ts';
 import { sourceRoutes } from './routes/sources/index.ts';
 import { streamRoutes } from './routes/streams/index.ts';
+import { systemRoutes } from './routes/system/index.ts';
 import { tenantRoutes, userRoutes } from './routes/users/index.ts';
-import { refreshStreamMetrics } from './streams/metrics.ts';
 
 /** Builds the HTTP app from its dependencies; tests call `app.request()` on it with a temp-file store. */
 export function createApp(deps: AppDeps) {
@@ -62,22 +62,10 @@ export function createApp(deps: AppDeps) {
       c.json(errorBody(c, ErrorCode.NOT_FOUND, `no route ${c.req.method} ${c.req.path}`), 404),
   );
 
-  app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  app.get('/readyz', async (c) => {
-    try {
-      await deps.storage.ping();
-      return c.json({ status: 'ready', storage: deps.storage.name });
-    } catch (err) {
-      c.get('logger').warn({ err }, 'storage not ready');
-      return c.json(errorBody(c, ErrorCode.STORAGE_UNAVAILABLE, 'storage is not reachable'), 503);
-    }
-  });
-  app.get('/metrics', async (c) => {
-    refreshStreamMetrics(deps);
-    c.header('Content-Type', deps.metrics.registry.contentType);
-    return c.body(await deps.metrics.registry.metrics());
-  });
-  app.get('/v1/openapi.json', (c) => c.json(openApiDocument(deps, app)));
+  app.route(
+    '/',
+    systemRoutes(deps, () => openApiDocument(deps, app)),
+  );
 
   const v1 = new OpenAPIHono<AppEnv>();
   v1.use((c, next) => {

@@ -1,7 +1,7 @@
 import type { AuditEvent } from '@trailmark/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../testing/index.ts';
-import { fileTransferNativeExample } from './openapi.ts';
+import { fileTransferNativeExample } from './openapi/examples.ts';
 
 /** Defects found by an adversarial test of the running server (issue 10); each case failed before its fix. */
 

@@ -6,14 +6,14 @@ import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../testing/index.ts';
 import { statusOf } from './errors.ts';
+import { ERROR_WHEN } from './openapi/errors.ts';
 import {
   deniedEventExample,
-  ERROR_WHEN,
   fileTransferNativeExample,
-  openApiDocument,
   renameEventExample,
   uploadEventExample,
-} from './openapi.ts';
+} from './openapi/examples.ts';
+import { openApiDocument } from './openapi.ts';
 
 type Json = Record<string, unknown>;
 

@@ -7,7 +7,8 @@ import { ErrorCode, IdPrefix, newId, type Role, type Scope } from '@trailmark/co
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../testing/index.ts';
 import { createApiKey } from './keys.ts';
-import { openApiDocument, uploadEventExample } from './openapi.ts';
+import { uploadEventExample } from './openapi/examples.ts';
+import { openApiDocument } from './openapi.ts';
 
 type Json = Record<string, unknown>;
 type Access = 'public' | 'any' | 'session' | 'ingest' | 'read' | 'history' | 'export' | 'admin' | 'operator';

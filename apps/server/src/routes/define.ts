@@ -11,7 +11,8 @@ import type { z } from 'zod';
 import { requireHistoryAccess, requireOperator, requireScope } from '../auth.ts';
 import type { AppEnv } from '../context.ts';
 import { readJson } from '../http.ts';
-import { type Json, type OperationMeta, operationAccess, operationResponses } from '../openapi.ts';
+import type { Json } from '../openapi/json.ts';
+import { type OperationMeta, operationAccess, operationResponses } from '../openapi/operations.ts';
 
 /** Where a value came from, as the validator names it. */
 type Target = 'json' | 'query' | 'param' | 'header' | 'cookie' | 'form';

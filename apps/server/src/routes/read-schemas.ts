@@ -1,6 +1,6 @@
 /**
- * What the read routes' declarations share: the JSON response helper, the stored event (still the
- * hand-written `Event` component, derived from core's event schema in openapi.ts) and the page
+ * What the read routes' declarations share: the JSON response helper, the stored event (the
+ * `Event` component, derived from core's zod event schema in openapi/components.ts) and the page
  * parameters (the `Limit` and `Cursor` components).
  */
 import { z } from '@hono/zod-openapi';
@@ -10,7 +10,7 @@ export const json = <T>(description: string, schema: T, example?: unknown) => ({
   content: { 'application/json': { schema, ...(example === undefined ? {} : { example }) } },
 });
 
-/** The stored event: a reference to the component openapi.ts builds from core's zod event schema. */
+/** The stored event: a reference to the component openapi/components.ts builds from core's zod event schema. */
 export const eventRef = z.unknown().meta({ $ref: '#/components/schemas/Event' });
 
 /** `limit` and `cursor`, read by readFilter; documented by the shared components. */

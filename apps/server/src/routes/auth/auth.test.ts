@@ -7,7 +7,7 @@ import { OPERATOR_AUDIT_TENANT } from '../../accounts/audit.ts';
 import { setupLinkIfNoUsers } from '../../accounts/bootstrap.ts';
 import { sweepExpiredSessions } from '../../accounts/sessions.ts';
 import { createSignInThrottle } from '../../accounts/throttle.ts';
-import { uploadEventExample } from '../../openapi.ts';
+import { uploadEventExample } from '../../openapi/examples.ts';
 
 const SAME = { 'sec-fetch-site': 'same-origin' };
 let t: TestApp;

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { AppDeps } from '../../deps.ts';
 import { filterQuery, readFilter } from '../../filters.ts';
-import { READ_ERRORS } from '../../openapi.ts';
+import { READ_ERRORS } from '../../openapi/errors.ts';
 import { createRouter, defineRoute } from '../define.ts';
 import { json } from '../read-schemas.ts';
 

@@ -5,13 +5,13 @@ import { requireScope, tenantScope } from '../../auth.ts';
 import type { AppDeps } from '../../deps.ts';
 import { filterQuery, readFilter } from '../../filters.ts';
 import { asBatch, readJson } from '../../http.ts';
+import { READ_ERRORS } from '../../openapi/errors.ts';
 import {
   deniedEventExample,
-  READ_ERRORS,
   renameEventExample,
   storedEventExample,
   uploadEventExample,
-} from '../../openapi.ts';
+} from '../../openapi/examples.ts';
 import { createRouter, defineRoute } from '../define.ts';
 import { INGEST_ERRORS, ingestResponses } from '../ingest-schemas.ts';
 import { eventRef, json, PAGE_PARAMETERS } from '../read-schemas.ts';

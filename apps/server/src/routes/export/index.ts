@@ -7,7 +7,7 @@ import { attachment, planFor, requestOf, rowHeaders } from '../../exports/http.t
 import { parseBom } from '../../exports/plan.ts';
 import { exportStream } from '../../exports/stream.ts';
 import { filterQuery } from '../../filters.ts';
-import { CONTENT_DISPOSITION, EXPORT_HEADERS, EXPORT_ID_HEADER } from '../../openapi.ts';
+import { CONTENT_DISPOSITION, EXPORT_HEADERS, EXPORT_ID_HEADER } from '../../openapi/export-headers.ts';
 import { createRouter, defineRoute } from '../define.ts';
 
 const EXPORT_OPTIONS = ['format', 'bom'] as const;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../testing/index.ts';
 import { createApp } from '../../app.ts';
 import { createDeps } from '../../deps.ts';
-import { uploadEventExample } from '../../openapi.ts';
+import { uploadEventExample } from '../../openapi/examples.ts';
 
 let t: TestApp;
 let app: ReturnType<typeof createApp>;

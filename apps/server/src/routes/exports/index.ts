@@ -24,8 +24,8 @@ import {
   EXPORT_CONTENT,
   EXPORT_HEADERS,
   EXPORT_ID_HEADER,
-  type Json,
-} from '../../openapi.ts';
+} from '../../openapi/export-headers.ts';
+import type { Json } from '../../openapi/json.ts';
 import { createRouter, defineRoute, firstValue } from '../define.ts';
 
 const exportJobExample = {

@@ -22,7 +22,7 @@ import {
 import { auditView } from '../../accounts/view-audit.ts';
 import type { AppDeps } from '../../deps.ts';
 import { filterQuery, readFilter } from '../../filters.ts';
-import { READ_ERRORS } from '../../openapi.ts';
+import { READ_ERRORS } from '../../openapi/errors.ts';
 import { createRouter, defineRoute } from '../define.ts';
 import { json } from '../read-schemas.ts';
 

@@ -9,7 +9,8 @@ import {
 } from '@trailmark/core';
 import type { AppDeps } from '../../deps.ts';
 import { filterQuery, readFilter } from '../../filters.ts';
-import { READ_ERRORS, storedEventExample } from '../../openapi.ts';
+import { READ_ERRORS } from '../../openapi/errors.ts';
+import { storedEventExample } from '../../openapi/examples.ts';
 import { createRouter, defineRoute } from '../define.ts';
 import { eventRef, json, PAGE_PARAMETERS } from '../read-schemas.ts';
 

@@ -13,7 +13,7 @@ import { streamSSE } from 'hono/streaming';
 import { auditView } from '../../accounts/view-audit.ts';
 import type { AppDeps } from '../../deps.ts';
 import { filterQuery, readFilter } from '../../filters.ts';
-import { READ_ERRORS } from '../../openapi.ts';
+import { READ_ERRORS } from '../../openapi/errors.ts';
 import { createRouter, defineRoute } from '../define.ts';
 
 /** Events waiting for a slow reader before the stream gives up and tells it to resume from the store. */

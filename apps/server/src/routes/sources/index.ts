@@ -3,7 +3,7 @@ import { ErrorCode, RESERVED_SOURCE, TrailmarkError, ValidationError } from '@tr
 import { requireScope } from '../../auth.ts';
 import type { AppDeps } from '../../deps.ts';
 import { asBatch, oneQuery, readJson } from '../../http.ts';
-import { fileTransferNativeExample } from '../../openapi.ts';
+import { fileTransferNativeExample } from '../../openapi/examples.ts';
 import { createRouter, defineRoute, firstValue } from '../define.ts';
 import { INGEST_ERRORS, ingestResponses, NATIVE_INGEST_REQUEST } from '../ingest-schemas.ts';
 
