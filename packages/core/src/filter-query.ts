@@ -13,7 +13,8 @@ import { z } from 'zod';
 import { LIST_FILTERS, type ListFilter, listValues, NEGATABLE_FILTERS } from './query.ts';
 import { DEVICE_KINDS, OUTCOME_RESULTS, SOURCE_PATTERN, TENANT_PATTERN } from './schema.ts';
 
-const LIST_NOTE =
+/** Said of every list filter; docs/api.md's table shows it as the `list` kind instead. */
+export const FILTER_LIST_NOTE =
   'Repeat the parameter or separate values with commas; any value matches (OR). At most 100 values.';
 
 /** Bounds stated in the document; parseEventFilter enforces them (a zod failure would change the code). */
@@ -37,7 +38,7 @@ function listParam(description: string, items: ItemDoc = {}) {
     .transform((v) => listValues(typeof v === 'string' ? [v] : v))
     .optional()
     .meta({
-      description: `${description} ${LIST_NOTE}`,
+      description: `${description} ${FILTER_LIST_NOTE}`,
       type: 'array',
       items: { type: 'string', ...(items.pattern || items.enum ? items : { maxLength: MAX_VALUE_LENGTH }) },
       maxItems: MAX_VALUES,
@@ -64,34 +65,43 @@ function listDescriptions(sources: readonly string[]): Record<ListFilter, [strin
     sources.length > 0 ? ` Registered sources: ${sources.map((s) => `\`${s}\``).join(', ')}.` : '';
   return {
     tenant: [
-      'Tenant ids. The operator token sees all tenants unless narrowed; an API key sees only its own and may repeat it (naming another tenant is 403 FORBIDDEN).',
+      'Tenant ids. The operator sees all tenants unless narrowed. An API key sees its own tenant (and may repeat it); naming another is `403 FORBIDDEN`.',
       { pattern: TENANT_PATTERN.source },
     ],
-    source: [`Source ids.${known}`, { pattern: SOURCE_PATTERN.source }],
+    source: [
+      `Source ids (\`file-transfer\`, \`media-library\`, …).${known}`,
+      { pattern: SOURCE_PATTERN.source },
+    ],
     action: [
-      "Normalized actions, e.g. `file.uploaded`, or every action under a prefix, `file.*`. See `GET /v1/catalog`. An action (or prefix) that no registered source declares and none of your events has is 400 INVALID_FILTER naming the nearest ones; a product's own name (`UPLOAD`) points at `source_action`.",
+      "`file.uploaded`, `file.renamed`, …, or every action under a prefix: `file.*`, `share_link.*` (exact actions and prefixes in one list match any of them); see `GET /v1/catalog`. An action no registered source declares, and none of your events has, is `400 INVALID_FILTER` naming the nearest declared ones; a product's own name (`AssetDeleted`, `UPLOAD`, `repo.rename`) is `400` pointing at the action it maps to and at `source_action`.",
     ],
-    actor: ["Actor id or email (emails match case-insensitively, they're stored lower-cased)."],
-    workspace: ['Workspace ids or names (exact).'],
-    target_type: ['Target types, e.g. `file`, `share_link`.'],
-    target_id: ['Target ids, matched on any target of the event.'],
-    target_path: ['Exact target paths (current or previous path of any target).'],
-    request_id: ['The `request.id` of the HTTP request that caused the event.'],
-    result: ['Outcome results.', { enum: OUTCOME_RESULTS }],
-    ip: ['Client IP addresses (exact).'],
+    actor: ['Actor `id` or `email` (emails are stored lower-cased and match in any case).'],
+    workspace: ['Workspace id or exact name (`Brand Campaign 2026`).'],
+    target_type: ["Any target's `type` (`file`, `share_link`, …)."],
+    target_id: ["Any target's `id`."],
+    target_path: ["Any target's exact `path` or `previous_path`."],
+    request_id: ['`request.id`: every event of one HTTP request.'],
+    result: ['`success`, `failure`, `denied`, `error`.', { enum: OUTCOME_RESULTS }],
+    ip: ['`client.ip`, exact.'],
     source_action: [
-      "The product's own operation name, exactly as the source sent it (`AssetDeleted`, `UPLOAD`).",
+      "The product's own operation name, exactly as sent (`AssetDeleted`, `UPLOAD`, `BLOCKED`).",
     ],
-    category: ['Registry categories of the action, e.g. `sharing`, `billing`.'],
-    country: ['Client country, ISO 3166-1 alpha-2 (`client.geo.country_code`), any case.'],
-    region: ['Server or storage region that handled the request (`request.region`).'],
-    device: ['Client device kind (`client.device.kind`).', { enum: DEVICE_KINDS }],
-    user_agent: ['Case-insensitive substring of `client.user_agent`.'],
-    target_user: ['Affected users: a target of type `user` by its id, its name, or its email (any case).'],
+    category: ["The action's registry category (`sharing`, `content`, `billing`, …; see `GET /v1/catalog`)."],
+    country: ['`client.geo.country_code`, ISO 3166-1 alpha-2, any case (`de` is `DE`).'],
+    region: ['`request.region`: the server or storage region that handled the request (`eu-central-1`).'],
+    device: [
+      `\`client.device.kind\`: ${DEVICE_KINDS.map((d) => `\`${d}\``).join(', ')}.`,
+      { enum: DEVICE_KINDS },
+    ],
+    user_agent: ['Case-insensitive substring of `client.user_agent` (`user_agent=curl`).'],
+    target_user: [
+      'Affected users: a target of type `user` by its `id`, its `name`, or its email (an id or name that is an address, or `attributes.email`; any case).',
+    ],
   };
 }
 
-const TARGET_PATH_PREFIX = 'Targets under a folder, e.g. `/deliverables/`. Must start with `/`. Given once.';
+const TARGET_PATH_PREFIX =
+  'Targets under a folder at any depth, at segment boundaries, e.g. `/deliverables/` (one trailing `/` is ignored). Must start with `/`. Given once.';
 
 /** `result!=success`: the negated form of a keyword filter, documented from its positive one. */
 const negatedNote = (base: string) =>
@@ -118,12 +128,12 @@ export function filterQuerySchema(options: { sources?: readonly string[] } = {})
     'actor:ana@acme.test action:file.deleted -result:success "render final"',
   );
   shape.from = scalarParam(
-    'Inclusive lower bound on `occurred_at`: ISO 8601 date-time with offset, or a date (midnight UTC).',
+    '`occurred_at >= from`. An ISO date-time with an offset, or a date (`2026-04-01` means midnight UTC).',
     {},
     '2026-04-01',
   );
   shape.to = scalarParam(
-    'Exclusive upper bound on `occurred_at`, same formats as `from`; must be after `from`.',
+    '`occurred_at < to` (exclusive), same formats as `from`. Must be after `from`.',
     {},
     '2026-04-15T00:00:00Z',
   );
