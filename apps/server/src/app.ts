@@ -82,22 +82,22 @@ export function createApp(deps: AppDeps) {
       maxInflight: deps.maxInflightBodies,
     }),
   );
-  // Before eventRoutes, whose GET /events/:id would otherwise take /events/live.
-  v1.route('/', liveRoutes(deps));
-  v1.route('/', eventRoutes(deps));
+  // The URL map. Live first: GET /events/{id} would otherwise take /events/live.
+  v1.route('/events/live', liveRoutes(deps));
+  v1.route('/events', eventRoutes(deps));
   v1.route('/sources', sourceRoutes(deps));
-  v1.route('/', historyRoutes(deps));
-  v1.route('/', facetRoutes(deps));
-  v1.route('/', catalogRoutes(deps));
-  v1.route('/', streamExportRoutes(deps));
+  v1.route('/history', historyRoutes(deps));
+  v1.route('/facets', facetRoutes(deps));
+  v1.route('/', countRoutes(deps)); // /count and /histogram
+  v1.route('/catalog', catalogRoutes(deps));
+  v1.route('/export', streamExportRoutes(deps));
   v1.route('/exports', exportJobRoutes(deps));
   v1.route('/admin', adminRoutes(deps));
   v1.route('/auth', authRoutes(deps));
   v1.route('/users', userRoutes(deps));
   v1.route('/tenants', tenantRoutes(deps));
-  v1.route('/', countRoutes(deps));
-  v1.route('/', streamRoutes(deps));
-  v1.route('/', proofRoutes(deps));
+  v1.route('/streams', streamRoutes(deps));
+  v1.route('/', proofRoutes(deps)); // /proofs/* and /checkpoints
   app.route('/v1', v1);
   return app;
 }

@@ -54,7 +54,7 @@ const catalog = defineRoute(
   { scope: 'any' },
   {
     method: 'get',
-    path: '/catalog',
+    path: '/',
     operationId: 'catalog',
     summary: 'Sources, actions and export formats',
     description:

@@ -33,7 +33,7 @@ export function eventRoutes(deps: AppDeps) {
     { scope: 'ingest', errors: INGEST_ERRORS },
     {
       method: 'post',
-      path: '/events',
+      path: '/',
       operationId: 'ingestEvents',
       summary: 'Ingest events',
       description: [
@@ -85,7 +85,7 @@ export function eventRoutes(deps: AppDeps) {
     { scope: 'read', errors: READ_ERRORS },
     {
       method: 'get',
-      path: '/events',
+      path: '/',
       operationId: 'listEvents',
       summary: 'Search events',
       description:
@@ -118,7 +118,7 @@ export function eventRoutes(deps: AppDeps) {
     { scope: 'read', errors: [ErrorCode.NOT_FOUND, ErrorCode.STORAGE_UNAVAILABLE] },
     {
       method: 'get',
-      path: '/events/{id}',
+      path: '/{id}',
       operationId: 'getEvent',
       summary: 'Get one event',
       tags: ['Query'],

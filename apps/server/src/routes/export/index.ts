@@ -45,7 +45,7 @@ export function streamExportRoutes(deps: AppDeps) {
     },
     {
       method: 'get',
-      path: '/export',
+      path: '/',
       operationId: 'streamExport',
       summary: 'Stream an export',
       description: [

@@ -109,7 +109,7 @@ export function facetRoutes(deps: AppDeps) {
     { scope: 'read', errors: READ_ERRORS },
     {
       method: 'get',
-      path: '/facets',
+      path: '/',
       operationId: 'facets',
       summary: 'Count events by a field',
       description: `The most frequent values of one field among the events that match the filters. \`ip\`, \`country\` (client country code, labelled with the country name), \`region\` (the server region that handled the request) and \`device\` are counted over the newest ${SCANNED_FACET_MAX_EVENTS} matching events at most; the other fields over every match, except that the embedded store counts the newest 100,000 when a filter beyond tenant, source and time matches more. A partial count always says so: \`complete: false\` and \`counted\`.`,

@@ -70,7 +70,7 @@ export function historyRoutes(deps: AppDeps) {
     { scope: 'history', errors: READ_ERRORS },
     {
       method: 'get',
-      path: '/history',
+      path: '/',
       operationId: 'assetHistory',
       summary: 'History of one asset across renames and moves',
       description:

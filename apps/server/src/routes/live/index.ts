@@ -91,7 +91,7 @@ export function liveRoutes(deps: AppDeps) {
     { scope: 'read', errors: [...READ_ERRORS, ErrorCode.RATE_LIMITED] },
     {
       method: 'get',
-      path: '/events/live',
+      path: '/',
       operationId: 'liveEvents',
       summary: 'Live tail: new events as Server-Sent Events',
       description: [

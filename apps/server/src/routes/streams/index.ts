@@ -250,7 +250,7 @@ const listStreamKinds = defineRoute(
   { scope: 'read' },
   {
     method: 'get',
-    path: '/streams/kinds',
+    path: '/kinds',
     operationId: 'listStreamKinds',
     summary: 'Destination kinds this server can stream to',
     tags,
@@ -266,7 +266,7 @@ const listStreamDestinations = defineRoute(
   { scope: 'read' },
   {
     method: 'get',
-    path: '/streams/destinations',
+    path: '/destinations',
     operationId: 'listStreamDestinations',
     summary: 'List stream destinations with their health',
     tags,
@@ -318,7 +318,7 @@ const createStreamDestination = defineRoute(
   },
   {
     method: 'post',
-    path: '/streams/destinations',
+    path: '/destinations',
     operationId: 'createStreamDestination',
     summary: 'Create a stream destination',
     description: `Receives events stored from now on (replay sends older ones). The address is refused (422 \`DESTINATION_BLOCKED\`) when it resolves to a loopback, private, link-local, CGNAT, multicast or metadata address not allow-listed by TRAILMARK_STREAM_ALLOW_PRIVATE. ${AUDIT_NOTE}`,
@@ -351,7 +351,7 @@ const getStreamDestination = defineRoute(
   { scope: 'read', errors: [ErrorCode.NOT_FOUND] },
   {
     method: 'get',
-    path: '/streams/destinations/{id}',
+    path: '/destinations/{id}',
     operationId: 'getStreamDestination',
     summary: 'One stream destination',
     tags,
@@ -368,7 +368,7 @@ const updateStreamDestination = defineRoute(
   },
   {
     method: 'patch',
-    path: '/streams/destinations/{id}',
+    path: '/destinations/{id}',
     operationId: 'updateStreamDestination',
     summary: 'Change a destination (name, config, secrets, filter, enabled)',
     description: AUDIT_NOTE,
@@ -382,7 +382,7 @@ const deleteStreamDestination = defineRoute(
   { scope: 'admin', errors: [ErrorCode.NOT_FOUND] },
   {
     method: 'delete',
-    path: '/streams/destinations/{id}',
+    path: '/destinations/{id}',
     operationId: 'deleteStreamDestination',
     summary: 'Delete a destination, its queue and delivery log',
     description: AUDIT_NOTE,
@@ -396,7 +396,7 @@ const resumeStreamDestination = defineRoute(
   { scope: 'admin', errors: [ErrorCode.NOT_FOUND] },
   {
     method: 'post',
-    path: '/streams/destinations/{id}/resume',
+    path: '/destinations/{id}/resume',
     operationId: 'resumeStreamDestination',
     summary: 'Resume a destination paused by a 410 or a long failure',
     description: `The next pending message is sent at once. ${AUDIT_NOTE}`,
@@ -419,7 +419,7 @@ const rotateStreamSecret = defineRoute(
   { scope: 'admin', errors: [ErrorCode.NOT_FOUND, ErrorCode.CONFLICT, ErrorCode.VALIDATION_FAILED] },
   {
     method: 'post',
-    path: '/streams/destinations/{id}/rotate-secret',
+    path: '/destinations/{id}/rotate-secret',
     operationId: 'rotateStreamSecret',
     summary: 'Rotate a webhook signing secret',
     description: `The new secret signs at once; the old one signs beside it until \`previous_until\` (default 24 h), so receivers switch without rejecting a message. The new secret is shown only here. ${AUDIT_NOTE}`,
@@ -441,7 +441,7 @@ const testStreamDestination = defineRoute(
   { scope: 'admin', errors: [ErrorCode.NOT_FOUND] },
   {
     method: 'post',
-    path: '/streams/destinations/{id}/test',
+    path: '/destinations/{id}/test',
     operationId: 'testStreamDestination',
     summary: 'Send a test event through the queue',
     description: `A synthetic \`stream_destination.tested\` event (not stored) goes through the same queue, retries and signing. ${AUDIT_NOTE}`,
@@ -465,7 +465,7 @@ const getStreamHealth = defineRoute(
   { scope: 'read', errors: [ErrorCode.NOT_FOUND] },
   {
     method: 'get',
-    path: '/streams/destinations/{id}/health',
+    path: '/destinations/{id}/health',
     operationId: 'getStreamHealth',
     summary: 'Health of a destination',
     tags,
@@ -484,7 +484,7 @@ const listStreamDeliveries = defineRoute(
   { scope: 'read', errors: [ErrorCode.NOT_FOUND, ErrorCode.VALIDATION_FAILED] },
   {
     method: 'get',
-    path: '/streams/destinations/{id}/deliveries',
+    path: '/destinations/{id}/deliveries',
     operationId: 'listStreamDeliveries',
     summary: 'Delivery log: every attempt, newest first (kept 7 days)',
     tags,
@@ -503,7 +503,7 @@ const listStreamMessages = defineRoute(
   { scope: 'read', errors: [ErrorCode.NOT_FOUND, ErrorCode.VALIDATION_FAILED] },
   {
     method: 'get',
-    path: '/streams/destinations/{id}/messages',
+    path: '/destinations/{id}/messages',
     operationId: 'listStreamMessages',
     summary: 'Messages of a destination, newest first',
     tags,
@@ -522,7 +522,7 @@ const listStreamDeadLetters = defineRoute(
   { scope: 'read', errors: [ErrorCode.NOT_FOUND, ErrorCode.VALIDATION_FAILED] },
   {
     method: 'get',
-    path: '/streams/destinations/{id}/dead-letters',
+    path: '/destinations/{id}/dead-letters',
     operationId: 'listStreamDeadLetters',
     summary: 'Dead letters: rejected (4xx) or exhausted messages, with the last answer',
     tags,
@@ -535,7 +535,7 @@ const replayStreamDeadLetters = defineRoute(
   { scope: 'admin', invalid: 'invalid replay', errors: [...MANAGE_ERRORS] },
   {
     method: 'post',
-    path: '/streams/destinations/{id}/dead-letters/replay',
+    path: '/destinations/{id}/dead-letters/replay',
     operationId: 'replayStreamDeadLetters',
     summary: 'Queue dead letters again (all, or the ids given)',
     description: `They keep their message id and sequence, so receivers de-duplicate them. ${AUDIT_NOTE}`,
@@ -551,7 +551,7 @@ const replayStreamRange = defineRoute(
   { scope: 'admin', invalid: 'invalid replay range', errors: [...MANAGE_ERRORS] },
   {
     method: 'post',
-    path: '/streams/destinations/{id}/replay',
+    path: '/destinations/{id}/replay',
     operationId: 'replayStreamRange',
     summary: 'Re-send a time range, or everything after a sequence (a SIEM that was down)',
     description: `Either a time range: events matching the destination's filter with \`from <= occurred_at < to\`, oldest first, at most 50,000 per request (split longer ranges); without \`to\`, everything from \`from\` on. Or a cursor: \`after_sequence\`, the last sequence the receiver processed, re-sends the stored events of every later message of this destination (delivered or dead-lettered; pending ones are on their way), in sequence order; 409 \`CONFLICT\` when those messages are past the delivery log's 7 days. Both go through the same queue under new sequences. ${AUDIT_NOTE}`,
