@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedAssetHistory } from '../../testing/asset-history.ts';
-import { createTestApp, type TestApp } from '../../testing/index.ts';
+import { seedAssetHistory } from '../../../testing/asset-history.ts';
+import { createTestApp, type TestApp } from '../../../testing/index.ts';
 
 let t: TestApp;
 
