@@ -1,32 +1,13 @@
-import type { AuditEvent } from '@trailmark/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fakeClock, SAME_ORIGIN, trailmarkEvents } from '../../../testing/accounts.ts';
 import { createTestApp, type TestApp } from '../../../testing/index.ts';
 import { OPERATOR_AUDIT_TENANT } from '../../accounts/audit.ts';
 import { uploadEventExample } from '../../openapi/examples.ts';
 
-const SAME = { 'sec-fetch-site': 'same-origin' };
 let t: TestApp;
 afterEach(async () => {
   await t?.close();
 });
-
-/** A settable clock shared by sessions, links and throttling. */
-function fakeClock(start = Date.parse('2026-04-14T10:00:00Z')) {
-  let now = start;
-  return {
-    now: () => new Date(now),
-    advance: (ms: number) => {
-      now += ms;
-    },
-  };
-}
-
-async function trailmarkEvents(app: TestApp, action: string, tenant?: string): Promise<AuditEvent[]> {
-  const q = new URLSearchParams({ source: 'trailmark', action, ...(tenant ? { tenant } : {}) });
-  const res = await app.request(`/v1/events?${q}`);
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { data: AuditEvent[] }).data;
-}
 
 describe('administrative acts carry who, from where and which request', () => {
   it('records key, settings and retention acts with IP, user agent, request id and masked bodies', async () => {
@@ -34,7 +15,7 @@ describe('administrative acts carry who, from where and which request', () => {
     await t.person('owner', 'acme');
     const admin = await t.person('admin', 'acme');
     const cookie = await t.signIn(admin.email);
-    const from = { cookie, ...SAME, 'x-forwarded-for': '203.0.113.9', 'user-agent': 'AuditTest/1.0' };
+    const from = { cookie, ...SAME_ORIGIN, 'x-forwarded-for': '203.0.113.9', 'user-agent': 'AuditTest/1.0' };
     const created = await t.request('/v1/admin/api-keys', {
       token: null,
       headers: from,
@@ -119,7 +100,7 @@ describe('keys made by people, and audit-log views', () => {
     const cookie = await t.signIn(admin.email);
     const res = await t.request('/v1/admin/api-keys', {
       token: null,
-      headers: { cookie, ...SAME },
+      headers: { cookie, ...SAME_ORIGIN },
       body: { tenant: 'acme', name: 'ci', scopes: ['read', 'export'] },
     });
     expect(res.status).toBe(201);

@@ -1,23 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AuditEvent } from '@trailmark/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SAME_ORIGIN, trailmarkEvents } from '../../../testing/accounts.ts';
 import { cookieOf, createTestApp, TEST_PASSWORD, type TestApp } from '../../../testing/index.ts';
 import { setupLinkIfNoUsers } from '../../accounts/bootstrap.ts';
 
-const SAME = { 'sec-fetch-site': 'same-origin' };
 let t: TestApp;
 afterEach(async () => {
   await t?.close();
 });
-
-/** A settable clock shared by sessions, links and throttling. */
-async function trailmarkEvents(app: TestApp, action: string, tenant?: string): Promise<AuditEvent[]> {
-  const q = new URLSearchParams({ source: 'trailmark', action, ...(tenant ? { tenant } : {}) });
-  const res = await app.request(`/v1/events?${q}`);
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { data: AuditEvent[] }).data;
-}
 
 describe('CSRF on cookie requests', () => {
   it('refuses a state change without same-origin proof, accepts Sec-Fetch-Site or the own Origin', async () => {
@@ -41,7 +32,7 @@ describe('CSRF on cookie requests', () => {
       expect(res.status, JSON.stringify(headers)).toBe(403);
       expect(((await res.json()) as { error: { code: string } }).error.code).toBe('CSRF_REJECTED');
     }
-    expect((await invite(SAME)).status).toBe(201);
+    expect((await invite(SAME_ORIGIN)).status).toBe(201);
     expect((await invite({ origin: 'http://localhost' })).status).toBe(201);
     // Reads need no proof; bearer requests are not cookie-authenticated.
     expect((await t.request('/v1/auth/me', { token: null, headers: { cookie } })).status).toBe(200);
@@ -98,13 +89,13 @@ describe('roles and tenants', () => {
     const admin = await t.signIn((await t.person('admin', 'acme')).email);
     const toOwner = await t.request('/v1/users/invitations', {
       token: null,
-      headers: { cookie: admin, ...SAME },
+      headers: { cookie: admin, ...SAME_ORIGIN },
       body: { email: 'boss@acme.test', role: 'owner' },
     });
     expect(toOwner.status).toBe(403);
     const res = await t.request('/v1/users/invitations', {
       token: null,
-      headers: { cookie: owner, ...SAME },
+      headers: { cookie: owner, ...SAME_ORIGIN },
       body: { email: 'Ann@acme.test', role: 'auditor', tenant: 'acme' },
     });
     expect(res.status).toBe(201);
@@ -144,7 +135,7 @@ describe('secrets at rest', () => {
     const cookie = cookieOf(res);
     const invite = await t.request('/v1/users/invitations', {
       token: null,
-      headers: { cookie, ...SAME },
+      headers: { cookie, ...SAME_ORIGIN },
       body: { email: 'i@acme.test', role: 'viewer' },
     });
     const inviteToken = new URL(((await invite.json()) as { url: string }).url).searchParams.get('token')!;

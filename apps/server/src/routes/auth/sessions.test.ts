@@ -1,34 +1,15 @@
-import type { AuditEvent } from '@trailmark/core';
 import { afterEach, describe, expect, it } from 'vitest';
+import { fakeClock, SAME_ORIGIN, trailmarkEvents } from '../../../testing/accounts.ts';
 import { cookieOf, createTestApp, TEST_PASSWORD, type TestApp } from '../../../testing/index.ts';
 import { OPERATOR_AUDIT_TENANT } from '../../accounts/audit.ts';
 import { setupLinkIfNoUsers } from '../../accounts/bootstrap.ts';
 import { sweepExpiredSessions } from '../../accounts/sessions.ts';
 import { createSignInThrottle } from '../../accounts/throttle.ts';
 
-const SAME = { 'sec-fetch-site': 'same-origin' };
 let t: TestApp;
 afterEach(async () => {
   await t?.close();
 });
-
-/** A settable clock shared by sessions, links and throttling. */
-function fakeClock(start = Date.parse('2026-04-14T10:00:00Z')) {
-  let now = start;
-  return {
-    now: () => new Date(now),
-    advance: (ms: number) => {
-      now += ms;
-    },
-  };
-}
-
-async function trailmarkEvents(app: TestApp, action: string, tenant?: string): Promise<AuditEvent[]> {
-  const q = new URLSearchParams({ source: 'trailmark', action, ...(tenant ? { tenant } : {}) });
-  const res = await app.request(`/v1/events?${q}`);
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { data: AuditEvent[] }).data;
-}
 
 describe('first owner setup link', () => {
   it('creates the first owner once, signs them in, and is then used up', async () => {
@@ -222,7 +203,7 @@ describe('sessions', () => {
     const out = await t.request('/v1/auth/sign-out', {
       token: null,
       method: 'POST',
-      headers: { cookie: a, ...SAME },
+      headers: { cookie: a, ...SAME_ORIGIN },
     });
     expect(out.status).toBe(204);
     expect(out.headers.get('set-cookie')).toMatch(/trailmark_session=;.*Max-Age=0/);
@@ -234,7 +215,7 @@ describe('sessions', () => {
     const all = await t.request('/v1/auth/sign-out-everywhere', {
       token: null,
       method: 'POST',
-      headers: { cookie: c, ...SAME },
+      headers: { cookie: c, ...SAME_ORIGIN },
     });
     expect(all.status).toBe(204);
     expect((await t.request('/v1/auth/me', { token: null, headers: { cookie: b } })).status).toBe(401);
