@@ -146,3 +146,9 @@ export function defineRoute<R extends RouteConfig>(meta: RouteMeta, route: R): R
 export function firstValue<T extends z.ZodType>(schema: T) {
   return zod.preprocess((v) => (Array.isArray(v) ? v[0] : v), schema);
 }
+
+/** A JSON response of an operation: its description, zod schema and, when given, an example. */
+export const json = <T>(description: string, schema: T, example?: unknown) => ({
+  description,
+  content: { 'application/json': { schema, ...(example === undefined ? {} : { example }) } },
+});

@@ -1,14 +1,9 @@
 /**
- * What the read routes' declarations share: the JSON response helper, the stored event (the
+ * What the read routes' declarations share: the stored event (the
  * `Event` component, derived from core's zod event schema in openapi/components.ts) and the page
  * parameters (the `Limit` and `Cursor` components).
  */
 import { z } from '@hono/zod-openapi';
-
-export const json = <T>(description: string, schema: T, example?: unknown) => ({
-  description,
-  content: { 'application/json': { schema, ...(example === undefined ? {} : { example }) } },
-});
 
 /** The stored event: a reference to the component openapi/components.ts builds from core's zod event schema. */
 export const eventRef = z.unknown().meta({ $ref: '#/components/schemas/Event' });

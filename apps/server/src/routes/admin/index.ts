@@ -7,7 +7,7 @@ import type { AppDeps } from '../../deps.ts';
 import { oneQuery } from '../../http.ts';
 import { createApiKey, createKeySchema, publicKey, scopeSchema } from '../../keys.ts';
 import { runRetention } from '../../retention.ts';
-import { createRouter, defineRoute, firstValue } from '../define.ts';
+import { createRouter, defineRoute, firstValue, json } from '../define.ts';
 
 const settingsSchema = z
   .strictObject({ max_export_rows: z.number().int().min(1).nullable().optional() })
@@ -115,10 +115,6 @@ const apiKeyExample = {
 const { last_used_at: _lastUsed, ...unusedKey } = apiKeyExample;
 const createdApiKeyExample = { ...unusedKey, key: 'tmk_Q2x8vLr0kZ3m9YwPz1eT4bHn7sJd5fGa6cXqRuVi0oM' };
 
-const json = <T>(description: string, schema: T, example?: unknown) => ({
-  description,
-  content: { 'application/json': { schema, ...(example === undefined ? {} : { example }) } },
-});
 const BODY_ERRORS = [
   ErrorCode.MALFORMED_JSON,
   ErrorCode.UNSUPPORTED_MEDIA_TYPE,

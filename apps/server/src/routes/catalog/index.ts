@@ -2,8 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { ATTRIBUTE_TYPES, ErrorCode, QUERY_QUALIFIERS, TrailmarkError } from '@trailmark/core';
 import type { AppDeps } from '../../deps.ts';
 import { retentionPeriodSchema } from '../admin/index.ts';
-import { createRouter, defineRoute } from '../define.ts';
-import { json } from '../read-schemas.ts';
+import { createRouter, defineRoute, json } from '../define.ts';
 
 const actionDefinitionSchema = z
   .strictObject({

@@ -2,8 +2,7 @@ import { z } from '@hono/zod-openapi';
 import type { AppDeps } from '../../deps.ts';
 import { filterQuery, readFilter } from '../../filters.ts';
 import { READ_ERRORS } from '../../openapi/errors.ts';
-import { createRouter, defineRoute } from '../define.ts';
-import { json } from '../read-schemas.ts';
+import { createRouter, defineRoute, json } from '../define.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

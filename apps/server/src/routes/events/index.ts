@@ -12,9 +12,9 @@ import {
   storedEventExample,
   uploadEventExample,
 } from '../../openapi/examples.ts';
-import { createRouter, defineRoute } from '../define.ts';
+import { createRouter, defineRoute, json } from '../define.ts';
 import { INGEST_ERRORS, ingestResponses } from '../ingest-schemas.ts';
-import { eventRef, json, PAGE_PARAMETERS } from '../read-schemas.ts';
+import { eventRef, PAGE_PARAMETERS } from '../read-schemas.ts';
 
 const eventPageSchema = z
   .strictObject({

@@ -26,7 +26,7 @@ import {
   EXPORT_ID_HEADER,
 } from '../../openapi/export-headers.ts';
 import type { Json } from '../../openapi/json.ts';
-import { createRouter, defineRoute, firstValue } from '../define.ts';
+import { createRouter, defineRoute, firstValue, json } from '../define.ts';
 
 const exportJobExample = {
   id: 'exp_01JRWB3M0E4S5K7Y1P9H2C6T8R',
@@ -131,11 +131,6 @@ function exportFormatSchema(formats: readonly string[]) {
         'Registered export formats. Built in: `csv` (one row per event, spreadsheet-friendly) and `ndjson` (one stored event per line); the OCSF plugin adds `ocsf` (OCSF 1.8 events, one per line).',
     });
 }
-
-const json = <T>(description: string, schema: T, example?: unknown) => ({
-  description,
-  content: { 'application/json': { schema, ...(example === undefined ? {} : { example }) } },
-});
 
 const exportId = z.object({
   // Any string: an unknown id, or another tenant's, is 404 naming `id`.

@@ -23,8 +23,7 @@ import { auditView } from '../../accounts/view-audit.ts';
 import type { AppDeps } from '../../deps.ts';
 import { filterQuery, readFilter } from '../../filters.ts';
 import { READ_ERRORS } from '../../openapi/errors.ts';
-import { createRouter, defineRoute } from '../define.ts';
-import { json } from '../read-schemas.ts';
+import { createRouter, defineRoute, json } from '../define.ts';
 
 const ALL_FACET_FIELDS = [...FACET_FIELDS, ...SCANNED_FACET_FIELDS] as const;
 

@@ -11,8 +11,8 @@ import type { AppDeps } from '../../deps.ts';
 import { filterQuery, readFilter } from '../../filters.ts';
 import { READ_ERRORS } from '../../openapi/errors.ts';
 import { storedEventExample } from '../../openapi/examples.ts';
-import { createRouter, defineRoute } from '../define.ts';
-import { eventRef, json, PAGE_PARAMETERS } from '../read-schemas.ts';
+import { createRouter, defineRoute, json } from '../define.ts';
+import { eventRef, PAGE_PARAMETERS } from '../read-schemas.ts';
 
 const instant = z.string().openapi({ format: 'date-time' });
 

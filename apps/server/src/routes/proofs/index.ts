@@ -5,7 +5,7 @@ import { tenantScope } from '../../auth.ts';
 import type { AppEnv } from '../../context.ts';
 import type { AppDeps } from '../../deps.ts';
 import type { Evidence } from '../../evidence/service.ts';
-import { createRouter, defineRoute, firstValue } from '../define.ts';
+import { createRouter, defineRoute, firstValue, json } from '../define.ts';
 
 /** Proofs and checkpoints answer for one tenant: a tenant's own, or the one the operator names. */
 function oneTenant(c: Context<AppEnv>): string {
@@ -95,11 +95,6 @@ const consistencyProofSchema = z
     proof: z.array(hash),
   })
   .openapi('ConsistencyProof');
-
-const json = <T>(description: string, schema: T) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 
 const inclusionProof = defineRoute(
   { scope: 'read', invalid: 'invalid id', errors: EVIDENCE_ERRORS },

@@ -18,7 +18,7 @@ import type { AppEnv, Principal } from '../../context.ts';
 import type { AppDeps } from '../../deps.ts';
 import { oneQuery, readJson } from '../../http.ts';
 import type { StreamService } from '../../streams/service.ts';
-import { createRouter, defineRoute, firstValue } from '../define.ts';
+import { createRouter, defineRoute, firstValue, json } from '../define.ts';
 
 /** A time range (`to` left out: up to now), or everything after the receiver's last sequence. */
 const replaySchema = z
@@ -225,10 +225,6 @@ const attemptExample = {
   error: 'HTTP 400',
 };
 
-const json = <T>(description: string, schema: T, example?: unknown) => ({
-  description,
-  content: { 'application/json': { schema, ...(example === undefined ? {} : { example }) } },
-});
 const jsonBody = <T>(schema: T, examples?: Record<string, { value: unknown }>) => ({
   required: true,
   content: { 'application/json': { schema, ...(examples ? { examples } : {}) } },

@@ -2,8 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { ErrorCode, TrailmarkError } from '@trailmark/core';
 import type { AppDeps } from '../../deps.ts';
 import { refreshStreamMetrics } from '../../streams/metrics.ts';
-import { createRouter, defineRoute } from '../define.ts';
-import { json } from '../read-schemas.ts';
+import { createRouter, defineRoute, json } from '../define.ts';
 
 const healthz = defineRoute(
   { public: true },

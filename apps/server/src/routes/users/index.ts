@@ -17,7 +17,7 @@ import type { AppEnv, Principal } from '../../context.ts';
 import type { AppDeps } from '../../deps.ts';
 import { oneQuery, readJson } from '../../http.ts';
 import { invitationExample, linkSchema, userExample, userSchema } from '../account-schemas.ts';
-import { createRouter, defineRoute, firstValue } from '../define.ts';
+import { createRouter, defineRoute, firstValue, json } from '../define.ts';
 
 const RESET_TTL_MS = 3600_000;
 
@@ -31,10 +31,6 @@ const patchSchema = z
   .refine((v) => v.role !== undefined || v.name !== undefined, { message: 'give role or name' })
   .openapi({ minProperties: 1 });
 
-const json = <T>(description: string, schema: T, example?: unknown) => ({
-  description,
-  content: { 'application/json': { schema, ...(example === undefined ? {} : { example }) } },
-});
 const MANAGE_ERRORS = [ErrorCode.NOT_FOUND, ErrorCode.CSRF_REJECTED] as const;
 const BODY_ERRORS = [ErrorCode.MALFORMED_JSON, ErrorCode.VALIDATION_FAILED] as const;
 // Any string: an id of another kind or tenant is 404 like an unknown one.
