@@ -20,18 +20,35 @@ const JUMP_PX = 2000;
 /** After scrolling settles, the thumb is moved (silently) to where the content really is. */
 const SETTLE_MS = 150;
 
-export interface HugeScroll {
+/** Where the viewport is at one animation frame. */
+export interface ScrollFrame {
   /** Offset of the viewport's top in content pixels (row i starts at i * rowHeight). */
   top: number;
+  /** The element's scrollTop: where the viewport's top is inside the spacer. */
+  real: number;
   viewport: number;
   /** The element's horizontal scroll and width, kept from its scroll events and ResizeObserver. */
   left: number;
   width: number;
+}
+
+export interface HugeScroll {
+  /**
+   * `top` of the last render. While scrolling, a render happens only when `top` crosses a multiple of
+   * `quantum` (or the content jumps): render rows for [top rounded down to a quantum, + quantum + viewport].
+   * Once scrolling settles it is exact.
+   */
+  top: number;
+  viewport: number;
   /** Height of the element that makes the scroll area (≤ MAX_SCROLL_PX). */
   spacer: number;
   /** Where content pixel `y` is drawn inside the spacer. */
   place(y: number): number;
   scrolling: boolean;
+  /** This scroll moved more than a viewport at once: the thumb is being dragged, not the wheel turned. */
+  leaping: boolean;
+  /** The position now, for what is drawn every frame without a render (a label by the thumb). */
+  frame(): ScrollFrame;
   scrollToIndex(index: number, align?: 'auto' | 'start' | 'end'): void;
 }
 
@@ -41,18 +58,27 @@ export interface HugeScroll {
  * Down) move the content 1:1 and big ones (dragging the thumb) jump proportionally, so the wheel keeps
  * its normal speed at 10M rows instead of being 20x too fast; the edges are exact (Home, End), and once
  * scrolling stops the thumb is put back where the content is, so the scrollbar keeps mapping to position.
+ *
+ * A frame of scrolling renders nothing unless `top` crossed a multiple of `quantum`: rows already drawn
+ * keep their place in the spacer, the browser moves them, and a render adds a block of rows at once.
+ * `onFrame` is called on every frame, for what must follow the scroll exactly.
  */
 export function useHugeScroll(
   element: RefObject<HTMLElement | null>,
   count: number,
   rowHeight: number,
   headerHeight: number,
+  quantum: number,
+  onFrame?: (frame: ScrollFrame) => void,
 ): HugeScroll {
   const content = count * rowHeight;
   const spacer = Math.min(content, MAX_SCROLL_PX);
   const mapped = content > MAX_SCROLL_PX;
-  const [state, setState] = useState({ top: 0, real: 0, viewport: 600, left: 0, width: 0, scrolling: false });
-  const model = useRef({ top: 0, last: 0, left: 0, programmatic: -1, settle: 0, frame: 0 });
+  const [state, setState] = useState({ top: 0, real: 0, viewport: 600, scrolling: false, leaping: false });
+  const rendered = useRef(state);
+  const frameListener = useRef(onFrame);
+  frameListener.current = onFrame;
+  const model = useRef({ top: 0, last: 0, left: 0, programmatic: -1, settle: 0, frame: 0, leaping: false });
   const geometry = useRef({ content, spacer, mapped });
   geometry.current = { content, spacer, mapped };
   // The element's height, kept by the ResizeObserver: reading clientHeight in a scroll handler or right
@@ -75,24 +101,42 @@ export function useHugeScroll(
     [headerHeight],
   );
 
+  const frame = useCallback(
+    (): ScrollFrame => ({
+      top: model.current.top,
+      real: model.current.last,
+      viewport: Math.max(0, height.current - headerHeight),
+      left: model.current.left,
+      width: width.current,
+    }),
+    [headerHeight],
+  );
+
   const publish = useCallback(
     (scrolling: boolean) => {
       const el = element.current;
       if (!el) return;
       const m = model.current;
       cancelAnimationFrame(m.frame);
-      m.frame = requestAnimationFrame(() =>
-        setState({
-          top: m.top,
-          real: m.last,
-          viewport: Math.max(0, height.current - headerHeight),
-          left: m.left,
-          width: width.current,
-          scrolling,
-        }),
-      );
+      m.frame = requestAnimationFrame(() => {
+        const now = frame();
+        frameListener.current?.(now);
+        const before = rendered.current;
+        const leaping = scrolling && m.leaping;
+        const render =
+          !scrolling ||
+          !before.scrolling ||
+          leaping !== before.leaping ||
+          now.viewport !== before.viewport ||
+          Math.floor(now.top / quantum) !== Math.floor(before.top / quantum) ||
+          // The content moved against the spacer (a jump, or the edges of the mapped scrollbar).
+          Math.abs(now.real - now.top - (before.real - before.top)) >= 0.5;
+        if (!render) return;
+        rendered.current = { top: now.top, real: now.real, viewport: now.viewport, scrolling, leaping };
+        setState(rendered.current);
+      });
     },
-    [element, headerHeight],
+    [element, frame, quantum],
   );
 
   useEffect(() => {
@@ -114,6 +158,7 @@ export function useHugeScroll(
             ? (st / realMax) * contentMax
             : Math.min(contentMax, Math.max(0, m.top + delta));
       }
+      if (m.programmatic < 0 && Math.abs(st - m.last) > height.current) m.leaping = true;
       m.programmatic = -1;
       m.last = st;
       publish(true);
@@ -129,6 +174,7 @@ export function useHugeScroll(
             m.last = el.scrollTop;
           }
         }
+        m.leaping = false;
         publish(false);
       }, SETTLE_MS);
     };
@@ -198,12 +244,12 @@ export function useHugeScroll(
   return {
     top: state.top,
     viewport: state.viewport,
-    left: state.left,
-    width: state.width,
     spacer,
     // Mapped, the spacer scrolled by `real` while the content moved by `top`: draw rows relative to both.
     place: (y) => (mapped ? state.real + (y - state.top) : y),
     scrolling: state.scrolling,
+    leaping: state.leaping,
+    frame,
     scrollToIndex,
   };
 }

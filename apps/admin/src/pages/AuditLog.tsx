@@ -4,6 +4,7 @@ import {
   type RefObject,
   useCallback,
   useEffect,
+  useLayoutEffect,
   useMemo,
   useRef,
   useState,
@@ -15,7 +16,7 @@ import { COLUMNS, type Column } from '../components/columns.tsx';
 import { ExportMenu } from '../components/ExportMenu.tsx';
 import { FacetPicker } from '../components/FacetPicker.tsx';
 import { Histogram } from '../components/Histogram.tsx';
-import { useHugeScroll } from '../components/huge-scroll.ts';
+import { type ScrollFrame, useHugeScroll } from '../components/huge-scroll.ts';
 import { QueryBox } from '../components/QueryBox.tsx';
 import { histogramOf, useWindowedRows } from '../components/windowed-rows.ts';
 import {
@@ -703,10 +704,16 @@ function GridBody({
   const rowAt = (i: number) => (i < head.length ? head[i] : base.get(i - head.length));
   // Until the count answers, the first window is shown on its own: rows do not wait for the total.
   const count = baseTotal === null ? head.length + base.firstWindowRows() : rowCount;
-  const scroll = useHugeScroll(scroller, count, ROW, HEAD);
+  // The label by the thumb follows every frame of a scroll, drawn here without a render.
+  const hintRef = useRef<HTMLDivElement>(null);
+  const drawHint = useRef<(f: ScrollFrame) => void>(() => undefined);
+  // A render only when the first row changes: a frame of scrolling within a row changes nothing.
+  const scroll = useHugeScroll(scroller, count, ROW, HEAD, ROW, (f) => drawHint.current(f));
   apiRef.current = { scrollToIndex: scroll.scrollToIndex, rowAt };
-  const first = Math.max(0, Math.floor(scroll.top / ROW) - OVERSCAN);
-  const last = Math.min(count - 1, Math.ceil((scroll.top + scroll.viewport) / ROW) + OVERSCAN);
+  // `top` is the last render's: the view reaches at most one row further until the next render.
+  const topRow = Math.floor(scroll.top / ROW);
+  const first = Math.max(0, topRow - OVERSCAN);
+  const last = Math.min(count - 1, topRow + 1 + Math.ceil(scroll.viewport / ROW) + OVERSCAN);
   useEffect(() => {
     if (baseTotal === null) {
       base.ensure(0, 0, true);
@@ -715,7 +722,8 @@ function GridBody({
     const baseLast = Math.min(last - head.length, baseTotal - 1);
     if (baseLast >= 0) base.ensure(Math.max(0, first - head.length), baseLast, !scroll.scrolling);
   });
-  const position = count > 0 ? Math.min(count, Math.floor(scroll.top / ROW) + 1) : 1;
+  const positionAt = (top: number) => (count > 0 ? Math.min(count, Math.floor(top / ROW) + 1) : 1);
+  const position = positionAt(scroll.top);
   // The page hears of the position once scrolling settles, not on every frame.
   useEffect(() => {
     if (!scroll.scrolling) onPosition(position);
@@ -751,25 +759,33 @@ function GridBody({
     }
     return undefined;
   };
-  const maxTop = Math.max(1, count * ROW - scroll.viewport);
-  const hintAt = timeAt(position - 1);
-  const hint =
-    scroll.scrolling && count * ROW > scroll.viewport * 20 && hintAt ? (
-      <div
-        className="scroll-hint"
-        aria-hidden="true"
-        style={{
-          top: scroll.place(scroll.top) + (Math.min(scroll.top, maxTop) / maxTop) * (scroll.viewport - 28),
-          // The body is as wide as the columns: keep the label at the visible right edge.
-          left: scroll.left + scroll.width - 12,
-        }}
-      >
-        {hintAt.slice(0, 16).replace('T', ' ')} · row {position.toLocaleString()}
-      </div>
-    ) : null;
+  drawHint.current = (f) => {
+    const el = hintRef.current;
+    if (!el) return;
+    const at = positionAt(f.top);
+    const time = timeAt(at - 1);
+    const maxTop = Math.max(1, count * ROW - f.viewport);
+    // Inside the spacer, at the visible right edge, as far down the view as the thumb is down the bar.
+    const y = f.real + (Math.min(f.top, maxTop) / maxTop) * (f.viewport - 28);
+    el.style.transform = `translate(calc(${f.left + f.width - 12}px - 100%), ${y}px)`;
+    el.style.visibility = time ? 'visible' : 'hidden';
+    el.textContent = time ? `${time.slice(0, 16).replace('T', ' ')} · row ${at.toLocaleString()}` : '';
+  };
+  // Only while the thumb is dragged: turning the wheel, the rows in view already say where one is, and
+  // redrawing the label on every frame costs a frame in twenty (measured in bench:ui).
+  const showHint = scroll.leaping && count * ROW > scroll.viewport * 20;
+  // The label's first frame, when it appears.
+  useLayoutEffect(() => {
+    if (showHint) drawHint.current(scroll.frame());
+  }, [showHint, scroll.frame]);
+  const hint = showHint ? <div className="scroll-hint" aria-hidden="true" ref={hintRef} /> : null;
 
   return (
-    <div className="grid-body" data-view={view} style={{ height: scroll.spacer, width: tableWidth }}>
+    <div
+      className={scroll.scrolling ? 'grid-body is-scrolling' : 'grid-body'}
+      data-view={view}
+      style={{ height: scroll.spacer, width: tableWidth }}
+    >
       {hint}
       {visible.map((index) => {
         const e = rowAt(index);
