@@ -170,6 +170,32 @@ describe('trailmark verify on SQLite', () => {
     expect(kindOf(b)).toContain('body_altered');
   });
 
+  it('detects a stored key id changed to text that still reads as the same number', async () => {
+    const { control, verify } = await fixture(30, 2);
+    const { id, key_id: keyId } = control.prepare('SELECT id, key_id FROM checkpoints LIMIT 1').get() as {
+      id: number;
+      key_id: string;
+    };
+    // Each of these parses to the same value with parseInt(…, 16), which the check once used.
+    const variants = [
+      ` ${keyId}`,
+      `${keyId}z`,
+      `0${keyId}`,
+      ...(/[a-f]/.test(keyId) ? [keyId.toUpperCase()] : []),
+    ];
+    for (const altered of variants) {
+      control.prepare('UPDATE checkpoints SET key_id = ? WHERE id = ?').run(altered, id);
+      const { damage } = await verify();
+      expect(
+        damage.some((d) => d.kind === 'checkpoint_record_altered' && d.checkpoint_id === id),
+        JSON.stringify(altered),
+      ).toBe(true);
+    }
+    control.prepare('UPDATE checkpoints SET key_id = ? WHERE id = ?').run(keyId, id);
+    expect((await verify()).damage).toEqual([]);
+    control.close();
+  });
+
   it('detects a log rolled back to fewer leaves than a checkpoint signed', async () => {
     const { events, verify } = await fixture(60, 3);
     events.prepare("DELETE FROM log_chunks WHERE tenant = 'acme' AND first_index >= 40").run();

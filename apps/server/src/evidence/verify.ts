@@ -8,6 +8,7 @@ import {
   equalHashes,
   eventLeafHash,
   type Hash,
+  keyId,
   type LogLeaf,
   MerkleTree,
   parseVerifierKey,
@@ -256,7 +257,9 @@ async function verifyTenant(
       body.size !== record.tree_size ||
       body.origin !== `${options.origin}/${tenant}` ||
       time !== record.created_at ||
-      signed.key.keyHash >>> 0 !== Number.parseInt(record.key_id, 16)
+      // Compared as text: parseInt(key_id, 16) read an id with a letter's case changed, or a leading
+      // space, as the same number, and missed that change.
+      record.key_id !== keyId(signed.key.name, signed.key.publicKey)
     ) {
       report({
         kind: 'checkpoint_record_altered',
