@@ -47,6 +47,8 @@ export async function startServerProcess(
         ? {
             TRAILMARK_STORAGE: 'opensearch',
             OPENSEARCH_ISM: 'auto',
+            // A short refresh: each acknowledged write waits for one, and a scenario writes many times.
+            OPENSEARCH_REFRESH_INTERVAL: '100ms',
             OPENSEARCH_INDEX_PREFIX: `tm-e2e-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`,
           }
         : {}),

@@ -24,4 +24,19 @@ describe('OpenSearch settings in the environment', () => {
       /OPENSEARCH_URL/,
     );
   });
+
+  it('takes OPENSEARCH_REFRESH_INTERVAL as a duration, unset (the index default) when empty', () => {
+    const base = { TRAILMARK_STORAGE: 'opensearch', OPENSEARCH_URL: 'http://127.0.0.1:9200' };
+    expect(loadConfig({ ...base, OPENSEARCH_REFRESH_INTERVAL: '250ms' }).opensearch?.refreshInterval).toBe(
+      '250ms',
+    );
+    expect(loadConfig({ ...base, OPENSEARCH_REFRESH_INTERVAL: '' }).opensearch).not.toHaveProperty(
+      'refreshInterval',
+    );
+    expect(loadConfig(base).opensearch).not.toHaveProperty('refreshInterval');
+    for (const bad of ['1', '0s', '-1s', 'fast'])
+      expect(() => loadConfig({ ...base, OPENSEARCH_REFRESH_INTERVAL: bad })).toThrow(
+        /OPENSEARCH_REFRESH_INTERVAL/,
+      );
+  });
 });

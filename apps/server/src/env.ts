@@ -68,6 +68,12 @@ const envSchema = z.object({
   // ISM backstop policies: require (default) stops start-up without the Index Management plugin, auto
   // warns and relies on the retention purge, off never touches ISM.
   OPENSEARCH_ISM: z.enum(['require', 'auto', 'off']).default('require'),
+  // How soon an event becomes searchable (the event indices' refresh_interval, default 1s). An ingest
+  // request is answered once its events are searchable, so this also bounds its latency.
+  OPENSEARCH_REFRESH_INTERVAL: z
+    .string()
+    .regex(/^([1-9][0-9]*(ms|s))?$/, 'a duration such as 500ms or 1s')
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -122,6 +128,7 @@ export interface Config {
     caFile?: string;
     indexPrefix: string;
     ism: 'require' | 'auto' | 'off';
+    refreshInterval?: string;
   };
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
   /** Streaming (see README "Streaming"). */
@@ -188,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
             ...(e.OPENSEARCH_CA_FILE ? { caFile: e.OPENSEARCH_CA_FILE } : {}),
             indexPrefix: e.OPENSEARCH_INDEX_PREFIX,
             ism: e.OPENSEARCH_ISM,
+            ...(e.OPENSEARCH_REFRESH_INTERVAL ? { refreshInterval: e.OPENSEARCH_REFRESH_INTERVAL } : {}),
           },
         }
       : {}),

@@ -31,6 +31,7 @@ export function openSearchOptions(
     },
     indexPrefix: opensearch.indexPrefix,
     ism: opensearch.ism,
+    ...(opensearch.refreshInterval ? { refreshInterval: opensearch.refreshInterval } : {}),
     actionLabel: labelsOf(plugins),
     fields: plugins.registry.fields(),
     retention: plugins.retention,

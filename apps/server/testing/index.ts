@@ -80,7 +80,14 @@ export async function createTestApp(
     (onOpenSearch
       ? createOpenSearchStorage(
           openSearchOptions(
-            { urls: [process.env.OPENSEARCH_URL ?? ''], rejectUnauthorized: true, indexPrefix, ism: 'auto' },
+            // A short refresh: each acknowledged write waits for one, and a test writes many times.
+            {
+              urls: [process.env.OPENSEARCH_URL ?? ''],
+              rejectUnauthorized: true,
+              indexPrefix,
+              ism: 'auto',
+              refreshInterval: '100ms',
+            },
             plugins,
           ),
         )

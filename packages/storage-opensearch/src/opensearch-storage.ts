@@ -116,6 +116,12 @@ export interface OpenSearchStorageOptions {
   indexPrefix?: string;
   /** `wait_for` (default): append resolves once the events are visible to reads. */
   refresh?: 'wait_for' | false;
+  /**
+   * The event indices' `refresh_interval` (default `1s`): how soon written events become searchable, and
+   * so how long an append waits under `wait_for`. Shorter costs the cluster more small segments. Set,
+   * init applies it to the existing indices too.
+   */
+  refreshInterval?: string;
   /** A configured client; the adapter then does not close it. */
   client?: Client;
   /** Chooses each event's index family; one ISM backstop policy is installed per retention class. */
@@ -390,8 +396,22 @@ export class OpenSearchStorage implements StoragePort {
     await this.call('install index template', {
       method: 'PUT',
       path: `/_index_template/${this.layout.template}`,
-      body: indexTemplate(this.layout, {}, this.options.fields ?? []),
+      body: indexTemplate(
+        this.layout,
+        this.options.refreshInterval ? { refreshInterval: this.options.refreshInterval } : {},
+        this.options.fields ?? [],
+      ),
     });
+    if (this.options.refreshInterval)
+      await this.call(
+        'set the refresh interval of existing indices',
+        {
+          method: 'PUT',
+          path: `/${this.layout.pattern}/_settings`,
+          body: { index: { refresh_interval: this.options.refreshInterval } },
+        },
+        [404],
+      );
     // A template only shapes indices created after it. Without this, an upgrade that adds a field would
     // have this month's index (created with the old mapping, `dynamic: strict`) reject every event that
     // carries it until the month ends. Additive changes apply in place; a changed field type is refused by

@@ -197,6 +197,45 @@ describe.skipIf(!url)('storage-opensearch on a real engine (OPENSEARCH_URL)', ()
     ]);
   });
 
+  it('a refresh interval applies to the template and, at init, to the indices that already exist', async () => {
+    const before = store();
+    await before.init();
+    const [event, next] = contractEvents(2, 12);
+    expect((await before.append([event])).inserted).toEqual([event.id]);
+    const prefix = prefixes.at(-1) ?? '';
+    const layout = indexLayout(prefix);
+    type Settings = Record<string, { settings: { index: { refresh_interval?: string } } }>;
+    const intervals = async () =>
+      Object.values(
+        (await admin.transport.request({ method: 'GET', path: `/${layout.pattern}/_settings` }))
+          .body as Settings,
+      ).map((s) => s.settings.index.refresh_interval);
+    expect(await intervals()).toEqual(['1s']);
+
+    const after = createOpenSearchStorage({
+      node,
+      indexPrefix: prefix,
+      ism: 'auto',
+      refreshInterval: '300ms',
+    });
+    stores.push(after);
+    await after.init();
+    expect(await intervals()).toEqual(['300ms']);
+    const template = (
+      await admin.transport.request({ method: 'GET', path: `/_index_template/${layout.template}` })
+    ).body as {
+      index_templates: { index_template: { template: { settings: Settings[string]['settings'] } } }[];
+    };
+    expect(template.index_templates[0]?.index_template.template.settings.index.refresh_interval).toBe(
+      '300ms',
+    );
+    // Only the setting changed: the event written before is found, and a new one is searchable on answer.
+    expect((await after.append([next])).inserted).toEqual([next.id]);
+    expect((await after.search({}, { limit: 5 })).data.map((e) => e.id).sort()).toEqual(
+      [event.id, next.id].sort(),
+    );
+  });
+
   it('fits every document into the strict mapping, and the engine refuses what it does not map', async () => {
     const storage = store();
     await storage.init();
