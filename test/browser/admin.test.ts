@@ -351,8 +351,17 @@ describe('the scroll model for results taller than the browser allows', () => {
     await page.mouse.wheel(0, 360);
     // Turning the wheel is not dragging the thumb: while the rows move they take no pointer events
     // (no hover work per frame) and no label is drawn by the thumb.
-    await page.locator('.grid-body.is-scrolling').waitFor();
-    expect(await page.locator('.scroll-hint').count()).toBe(0);
+    // Read in one go while the body says it is scrolling (the state ends 150 ms after the last move).
+    const whileScrolling = await page.waitForFunction(() => {
+      const body = document.querySelector('.grid-body.is-scrolling');
+      return (
+        body && {
+          pointer: getComputedStyle(body).pointerEvents,
+          hint: !!document.querySelector('.scroll-hint'),
+        }
+      );
+    });
+    expect(await whileScrolling.jsonValue()).toEqual({ pointer: 'none', hint: false });
     await expect.poll(async () => (await topRow())?.index).toBe(10);
     expect((await topRow())?.id).toBe(ids[10]);
 
